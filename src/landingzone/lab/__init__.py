@@ -1,0 +1,1 @@
+"""Lab municipalities on local podman containers."""
