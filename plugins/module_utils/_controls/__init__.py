@@ -1,0 +1,1 @@
+"""Private engine behind the linux_controls module: schemas, transaction, handlers."""

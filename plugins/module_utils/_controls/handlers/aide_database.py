@@ -1,0 +1,31 @@
+"""aide_database: an initialised AIDE database, the baseline file integrity is measured against."""
+
+from __future__ import annotations
+
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import fileops
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.finding import Finding
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.transaction import PHASE_LATE, Action
+
+
+def check(params, ctx):
+    database = params["database"]
+    meta = fileops.metadata(ctx.path(database), ctx.names_of)
+    ready = meta.get("exists", False)
+    return Finding(
+        compliant=ready,
+        found=meta,
+        expected={"exists": True, "path": database},
+        reason="" if ready else f"{database} does not exist",
+    )
+
+
+def fix(params, ctx, finding):
+    # Last of all: the baseline must describe the system after every other change.
+    ctx.tx.add_action(
+        Action(
+            key=("aideinit",),
+            description="aideinit",
+            phase=PHASE_LATE,
+            argv=["aideinit", "--yes", "--force"],
+        )
+    )

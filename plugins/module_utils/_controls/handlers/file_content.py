@@ -1,0 +1,63 @@
+"""file_content: a whole file the engine owns (banners, chrony sources, rsyslog forwarding...)."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import fileops
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.finding import Finding
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.transaction import PHASE_RELOAD, Action
+
+
+def _current_meta(ctx, path):
+    staged = ctx.tx.files.get(path)
+    if staged is not None:
+        return staged.mode, staged.uid, staged.gid
+    info = os.stat(ctx.path(path))
+    return stat.S_IMODE(info.st_mode), info.st_uid, info.st_gid
+
+
+def check(params, ctx):
+    path = params["path"]
+    data = ctx.tx.read_bytes(path)
+    wanted = params["content"].encode("utf-8")
+    expected_meta = {"mode": f"{params['mode']:04o}", "owner": params["owner"], "group": params["group"]}
+    if data is None:
+        found = {"exists": False}
+        problems = [f"{path} does not exist"]
+    else:
+        mode, uid, gid = _current_meta(ctx, path)
+        owner, group = ctx.names_of(uid, gid)
+        found = {
+            "exists": True,
+            "mode": f"{mode:04o}",
+            "owner": owner,
+            "group": group,
+            "sha256": fileops.sha256_of(data),
+        }
+        problems = []
+        if data != wanted:
+            problems.append(f"{path} content differs")
+        if (f"{mode:04o}", owner, group) != (expected_meta["mode"], params["owner"], params["group"]):
+            problems.append(f"{path} is {found['mode']} {owner}:{group}")
+    expected = dict(expected_meta, sha256=fileops.sha256_of(wanted))
+    if not fileops.is_secret(path):
+        # Content is evidence for ordinary files only; secret files show metadata alone.
+        expected["content"] = params["content"]
+    return Finding(compliant=not problems, found=found, expected=expected, reason="; ".join(problems))
+
+
+def fix(params, ctx, finding):
+    path = params["path"]
+    ctx.tx.stage_text(path, params["content"], mode=params["mode"], owner=params["owner"], group=params["group"])
+    if params["service"]:
+        ctx.tx.add_action(
+            Action(
+                key=("restart", params["service"]),
+                description=f"restart {params['service']}",
+                phase=PHASE_RELOAD,
+                argv=["systemctl", "restart", params["service"]],
+                requires=[path],
+            )
+        )

@@ -1,0 +1,180 @@
+"""nftables_ruleset: the host firewall in /etc/nftables.conf, default deny inbound.
+
+SSH stays reachable from the management networks and, always, from the address the
+current SSH session comes from, so applying the ruleset can never cut off the operator.
+Other roles add rules as drop-ins in /etc/nftables.d/*.nft; they are included, never removed.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.finding import Finding
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.handlers.service import unit_state
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.transaction import (
+    PHASE_LIVE,
+    PHASE_UNITS,
+    Action,
+)
+
+FILE = "/etc/nftables.conf"
+DROPINS = "/etc/nftables.d/*.nft"
+TABLE = "landingzone_filter"
+ICMP_TYPES = "echo-request, destination-unreachable, time-exceeded, parameter-problem"
+ICMPV6_TYPES = (
+    "echo-request, destination-unreachable, packet-too-big, time-exceeded, parameter-problem, "
+    "nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert, mld-listener-query"
+)
+
+
+def _client_from_environ(environ):
+    for variable in ("SSH_CONNECTION", "SSH_CLIENT"):
+        words = environ.get(variable, "").split()
+        if words:
+            return words[0]
+    return None
+
+
+def _client_from_ancestors(ctx):
+    """sudo drops SSH_CONNECTION; the login shell it was started from still has it."""
+    pid = os.getpid()
+    for _ in range(16):
+        status = ctx.read_text(f"/proc/{pid}/status") or ""
+        ppids = [line.split()[1] for line in status.splitlines() if line.startswith("PPid:")]
+        if not ppids or ppids[0] in ("0", "1"):
+            return None
+        pid = int(ppids[0])
+        try:
+            with open(ctx.path(f"/proc/{pid}/environ"), "rb") as handle:
+                variables = dict(
+                    item.split("=", 1) for item in handle.read().decode("utf-8", "replace").split("\0") if "=" in item
+                )
+        except OSError:
+            continue
+        client = _client_from_environ(variables)
+        if client:
+            return client
+    return None
+
+
+def ssh_client(ctx):
+    """The address the operator's SSH session comes from, or None when not over SSH."""
+    candidate = _client_from_environ(ctx.environ) or _client_from_ancestors(ctx)
+    try:
+        return ipaddress.ip_address(candidate.split("%", 1)[0]) if candidate else None
+    except ValueError:
+        return None
+
+
+def _saddr_rules(sources, match):
+    """One rule per address family: nft sets cannot mix IPv4 and IPv6."""
+    networks = [ipaddress.ip_network(str(s), strict=False) for s in sources]
+    rules = []
+    for family, keyword in ((4, "ip"), (6, "ip6")):
+        members = sorted({str(n) for n in networks if n.version == family})
+        if members:
+            rules.append(f"{keyword} saddr {{ {', '.join(members)} }} {match} accept")
+    return rules
+
+
+def render(params, client):
+    port = params["ssh_port"]
+    rules = [
+        "ct state established,related accept",
+        "ct state invalid drop",
+        'iif "lo" accept',
+        f"icmp type {{ {ICMP_TYPES} }} accept",
+        f"icmpv6 type {{ {ICMPV6_TYPES} }} accept",
+    ]
+    rules += _saddr_rules(params["management_networks"], f"tcp dport {port}")
+    networks = [ipaddress.ip_network(n, strict=False) for n in params["management_networks"]]
+    if client is not None and not any(client.version == n.version and client in n for n in networks):
+        family = "ip" if client.version == 4 else "ip6"
+        rules.append(f'{family} saddr {client} tcp dport {port} accept comment "current operator session"')
+    for entry in params["allowed_inbound"]:
+        match = f"{entry.get('proto', 'tcp')} dport {entry['port']}"
+        sources = entry.get("sources") or []
+        rules += _saddr_rules(sources, match) if sources else [f"{match} accept"]
+    forward_policy = "accept" if params["forwarding"] else "drop"
+    lines = [
+        "#!/usr/sbin/nft -f",
+        "# Managed by cyberveilig.landingzone: local edits are replaced on the next run.",
+        f"# Add rules as drop-ins in {DROPINS}; they are included at the end.",
+        "",
+        "# Replace only our own table: tables of other tools (fail2ban, libvirt) stay.",
+        f"table inet {TABLE}",
+        f"delete table inet {TABLE}",
+        "",
+        f"table inet {TABLE} {{",
+        "    chain input {",
+        "        type filter hook input priority filter; policy drop;",
+        *(f"        {rule}" for rule in rules),
+        "    }",
+        "",
+        "    chain forward {",
+        f"        type filter hook forward priority filter; policy {forward_policy};",
+        "    }",
+        "",
+        "    chain output {",
+        "        type filter hook output priority filter; policy accept;",
+        "    }",
+        "}",
+        "",
+        f'include "{DROPINS}"',
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def check(params, ctx):
+    client = ssh_client(ctx)
+    wanted = render(params, client)
+    current = ctx.read_text(FILE)
+    enablement, _ = unit_state(ctx, "nftables.service")
+    loaded = ctx.run(["nft", "list", "table", "inet", TABLE]).ok
+    problems = []
+    if current != wanted:
+        problems.append(f"{FILE} is {'missing' if current is None else 'different'}")
+    if enablement != "enabled":
+        problems.append(f"nftables.service is {enablement}")
+    if not loaded:
+        problems.append(f"table inet {TABLE} is not loaded")
+    return Finding(
+        compliant=not problems,
+        found={"file_matches": current == wanted, "service": enablement, "table_loaded": loaded},
+        expected={
+            "file": FILE,
+            "content": wanted,
+            "service": "enabled",
+            "table_loaded": True,
+            "operator_address": str(client) if client else None,
+        },
+        reason="; ".join(problems),
+    )
+
+
+def fix(params, ctx, finding):
+    wanted = finding.expected["content"]
+    requires = []
+    if not finding.found["file_matches"]:
+        ctx.tx.stage_text(FILE, wanted, mode=0o755, owner="root", group="root")
+        requires = [FILE]
+    if requires or not finding.found["table_loaded"]:
+        ctx.tx.add_action(
+            Action(
+                key=("nft-load",),
+                description=f"nft -f {FILE}",
+                phase=PHASE_LIVE,
+                argv=["nft", "-f", ctx.path(FILE)],
+                requires=requires,
+            )
+        )
+    if finding.found["service"] != "enabled":
+        ctx.tx.add_action(
+            Action(
+                key=("unit", "nftables.service", "enable"),
+                description="systemctl enable nftables.service",
+                phase=PHASE_UNITS,
+                argv=["systemctl", "enable", "nftables.service"],
+            )
+        )

@@ -1,0 +1,81 @@
+"""service: a systemd unit enabled or not, started, stopped or masked."""
+
+from __future__ import annotations
+
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.finding import Finding
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.transaction import PHASE_UNITS, Action
+
+ENABLED_STATES = {"enabled", "enabled-runtime", "static", "alias", "indirect", "generated"}
+
+
+def unit_name(name):
+    return name if "." in name else f"{name}.service"
+
+
+def unit_state(ctx, unit):
+    """(enablement, activity) as systemctl reports them; 'not-found' for unknown units."""
+    enabled = ctx.run(["systemctl", "is-enabled", unit])
+    enablement = enabled.stdout.strip() or "not-found"
+    if "No such file" in enabled.stderr or "not found" in enabled.stderr:
+        enablement = "not-found"
+    activity = ctx.run(["systemctl", "is-active", unit]).stdout.strip() or "unknown"
+    return enablement, activity
+
+
+def _problems(params, enablement, activity):
+    problems = []
+    if params["state"] == "masked" and enablement != "masked":
+        problems.append(f"is {enablement}, not masked")
+    if params["state"] in ("masked", "stopped") and activity in ("active", "activating", "reloading"):
+        problems.append(f"is {activity}")
+    if params["state"] == "started" and activity != "active":
+        problems.append(f"is {activity}, not active")
+    if params["enabled"] is True and enablement not in ENABLED_STATES:
+        problems.append(f"is {enablement}, not enabled")
+    if params["enabled"] is False and enablement in ("enabled", "enabled-runtime"):
+        problems.append(f"is {enablement}")
+    return problems
+
+
+def check(params, ctx):
+    unit = unit_name(params["name"])
+    enablement, activity = unit_state(ctx, unit)
+    problems = _problems(params, enablement, activity)
+    expected = {"enabled": params["enabled"], "state": params["state"]}
+    return Finding(
+        compliant=not problems,
+        found={"unit": unit, "enabled": enablement, "active": activity},
+        expected=expected,
+        reason=f"{unit} " + "; ".join(problems) if problems else "",
+    )
+
+
+def _verbs(params, found):
+    enablement, activity = found["enabled"], found["active"]
+    verbs = []
+    if params["state"] == "masked":
+        return [["mask", "--now"]]
+    if enablement == "masked" and (params["enabled"] or params["state"] == "started"):
+        verbs.append(["unmask"])
+    if params["enabled"] is True and enablement not in ENABLED_STATES:
+        verbs.append(["enable"])
+    if params["enabled"] is False and enablement in ("enabled", "enabled-runtime"):
+        verbs.append(["disable"])
+    if params["state"] == "started" and activity != "active":
+        verbs.append(["start"])
+    if params["state"] == "stopped" and activity in ("active", "activating", "reloading"):
+        verbs.append(["stop"])
+    return verbs
+
+
+def fix(params, ctx, finding):
+    unit = finding.found["unit"]
+    for verb in _verbs(params, finding.found):
+        ctx.tx.add_action(
+            Action(
+                key=("unit", unit, verb[0]),
+                description=f"systemctl {verb[0]} {unit}",
+                phase=PHASE_UNITS,
+                argv=["systemctl", *verb, unit],
+            )
+        )

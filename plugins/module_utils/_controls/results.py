@@ -1,0 +1,44 @@
+"""The per-control result record and the run summary, as documented in docs/controls.md."""
+
+from __future__ import annotations
+
+STATUSES = ("pass", "fixed", "fail", "waived", "not_applicable", "error")
+
+
+def record(
+    control,
+    status,
+    changed=False,
+    reason="",
+    found=None,
+    expected=None,
+    diff=None,
+    reboot_required=False,
+    waiver=None,
+):
+    if status not in STATUSES:
+        raise ValueError(f"unknown status {status}")
+    result = {
+        "id": control["id"],
+        "title": control.get("title", ""),
+        "type": control.get("type", ""),
+        "level": control.get("level", ""),
+        "risk": control.get("risk", ""),
+        "status": status,
+        "changed": bool(changed),
+        "reason": reason,
+        "evidence": {"found": found, "expected": expected},
+        "diff": list(diff or []),
+        "reboot_required": bool(reboot_required),
+    }
+    if waiver:
+        result["waiver"] = waiver
+    return result
+
+
+def summarise(results):
+    counts = dict.fromkeys(STATUSES, 0)
+    for result in results:
+        counts[result["status"]] += 1
+    counts["total"] = len(results)
+    return counts

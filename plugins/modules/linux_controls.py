@@ -1,0 +1,233 @@
+#!/usr/bin/python
+# Copyright: cyberveilig.landingzone maintainers
+# License: EUPL-1.2
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: linux_controls
+short_description: Apply or audit a whole catalog of hardening controls in one run
+description:
+  - Checks every control of a resolved catalog (see docs/controls.md) and, in C(apply) mode, fixes the
+    ones that fail, in one module execution.
+  - Fixes are staged in memory first. After every control has been checked, each changed file is
+    validated (C(sshd -t), C(visudo -c), C(nft -c), C(rsyslogd -N1)), copied to
+    O(backup_dir)/<run_id>/<path>, replaced atomically, and only then are the affected services reloaded.
+    A file that fails validation is left as it was and its controls report C(error).
+  - Check mode is the audit. It reports C(fail) with C(changed=true) for every control an apply would fix,
+    and the same diffs.
+  - Package controls become one C(apt-get install) and one C(apt-get purge).
+  - The action plugin of the same name validates the catalog and applies waivers on the controller
+    before this module runs.
+version_added: 0.1.0
+author:
+  - cyberveilig.landingzone maintainers
+options:
+  controls:
+    description:
+      - The resolved controls, in catalog order. Each has C(id), C(title), C(type), C(params), C(level),
+        C(risk) and C(applies_to); the action plugin adds C(waiver) and C(waiver_state) (V(active) or
+        V(expired)) where a waiver matches this host.
+      - Param schemas per type are listed in docs/controls.md.
+    type: list
+    elements: dict
+    default: []
+  mode:
+    description:
+      - V(apply) fixes what fails (in check mode it only predicts), V(audit) never changes anything,
+        V(rollback) restores the backups of run O(rollback_run).
+    type: str
+    choices: [apply, audit, rollback]
+    default: audit
+  rollback_run:
+    description: The C(run_id) of the run to undo. Required with O(mode=rollback).
+    type: str
+  run_id:
+    description: Identifier of this run; names its backup directory. Default is a UTC timestamp with a random suffix.
+    type: str
+  root:
+    description: Prefix under which every file is read and written. Only tests use anything but C(/).
+    type: path
+    default: /
+  host_kind:
+    description:
+      - What this host is, matched against each control's C(applies_to).
+      - V(auto) detects a container (C(/run/.containerenv), C(/.dockerenv) or C(systemd-detect-virt --container))
+        and otherwise assumes V(server).
+    type: str
+    choices: [server, virtual_pc, container, auto]
+    default: auto
+  exempt_accounts:
+    description:
+      - Accounts that inactivity locks, password ageing and faillock never touch (operator, break-glass).
+    type: list
+    elements: str
+    default: []
+  backup_dir:
+    description: Where the dated copies of replaced files go, one directory per run.
+    type: path
+    default: /var/backups/landingzone
+  secret_params:
+    description:
+      - Secret params taken out of O(controls) by the action plugin, by control id (for example
+        C(password_hash) of a C(local_account) control), so they are never logged.
+    type: dict
+    default: {}
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  platform:
+    platforms: debian
+notes:
+  - Secret-bearing files (C(/etc/shadow), C(/etc/gshadow), private keys) appear in evidence and diffs by
+    mode, owner and sha256 only.
+  - In mode V(audit), C(results[].changed) says what apply would change while the top-level C(changed) stays false.
+"""
+
+EXAMPLES = r"""
+- name: Audit the baseline
+  cyberveilig.landingzone.linux_controls:
+    controls: "{{ linux_baseline_controls }}"
+    mode: audit
+  register: baseline_audit
+
+- name: Apply the baseline, keeping the operator and break-glass accounts out of lockouts
+  cyberveilig.landingzone.linux_controls:
+    controls: "{{ linux_baseline_controls }}"
+    mode: apply
+    exempt_accounts: [ansible, breakglass]
+    waivers: "{{ municipality_waivers | default([]) }}"
+
+- name: Undo one run
+  cyberveilig.landingzone.linux_controls:
+    mode: rollback
+    rollback_run: 20250301T101500Z-3fa2c1
+"""
+
+RETURN = r"""
+results:
+  description: One record per control, in catalog order (for rollback, one per restored or removed file).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: The control id.
+      type: str
+    status:
+      description: One of C(pass), C(fixed), C(fail), C(waived), C(not_applicable), C(error).
+      type: str
+    changed:
+      description: Whether this run changed something for the control (check mode and audit, would change).
+      type: bool
+    reason:
+      description: Why it is not_applicable, error or fail, in words.
+      type: str
+    evidence:
+      description: C(found) and C(expected); metadata only for secret-bearing files.
+      type: dict
+    diff:
+      description: C({path, before, after}) for each file change; no content for secret-bearing files.
+      type: list
+      elements: dict
+    reboot_required:
+      description: The change takes effect only after a reboot.
+      type: bool
+    waiver:
+      description: The waiver that applied, with its C(state) (active or expired).
+      type: dict
+      returned: when a waiver matched this host
+summary:
+  description: Counts by status, and C(total).
+  returned: always
+  type: dict
+  sample: {pass: 40, fixed: 3, fail: 0, waived: 1, not_applicable: 2, error: 0, total: 46}
+changed:
+  description: Whether anything changed on the host (in check mode, would change). Always false in audit mode.
+  returned: always
+  type: bool
+reboot_required:
+  description: Whether any change waits for a reboot.
+  returned: always
+  type: bool
+backups:
+  description: Files replaced this run, each with C(path) and its dated copy in C(backup).
+  returned: always
+  type: list
+  elements: dict
+run_id:
+  description: The id of this run; pass it as O(rollback_run) to undo it.
+  returned: always
+  type: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.engine import Engine
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.host import Host
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.rollback import RollbackError, rollback
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.schema import (
+    ControlError,
+    merge_secrets,
+)
+
+ARGUMENT_SPEC = {
+    "controls": {"type": "list", "elements": "dict", "default": []},
+    "mode": {"type": "str", "choices": ["apply", "audit", "rollback"], "default": "audit"},
+    "rollback_run": {"type": "str"},
+    "run_id": {"type": "str"},
+    "root": {"type": "path", "default": "/"},
+    "host_kind": {"type": "str", "choices": ["server", "virtual_pc", "container", "auto"], "default": "auto"},
+    "exempt_accounts": {"type": "list", "elements": "str", "default": []},
+    "backup_dir": {"type": "path", "default": "/var/backups/landingzone"},
+    "secret_params": {"type": "dict", "default": {}, "no_log": True},
+}
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=ARGUMENT_SPEC,
+        supports_check_mode=True,
+        required_if=[("mode", "rollback", ["rollback_run"])],
+    )
+    params = module.params
+    host = Host(
+        root=params["root"],
+        check_mode=module.check_mode,
+        host_kind=params["host_kind"],
+        exempt_accounts=params["exempt_accounts"],
+        backup_dir=params["backup_dir"],
+        run_id=params["run_id"],
+    )
+    if params["mode"] == "rollback":
+        try:
+            records = rollback(host, params["rollback_run"])
+        except RollbackError as exc:
+            module.fail_json(msg=str(exc), results=[], run_id=host.run_id)
+        errors = [r for r in records if r["status"] == "error"]
+        module.exit_json(
+            failed=bool(errors),
+            msg=f"{len(errors)} file(s) could not be restored" if errors else "rollback done",
+            changed=any(r["changed"] for r in records),
+            results=records,
+            run_id=host.run_id,
+            backups=host.tx.backups,
+        )
+    controls = merge_secrets(params["controls"], params["secret_params"])
+    for value in (params["secret_params"] or {}).values():
+        module.no_log_values.update(str(v) for v in value.values() if v)
+    try:
+        report = Engine(host).run(controls, params["mode"])
+    except ControlError as exc:
+        module.fail_json(msg=str(exc), results=[], run_id=host.run_id)
+    errors = report["summary"]["error"]
+    report["msg"] = f"{errors} control(s) ended in error" if errors else "all controls processed"
+    if not module._diff:
+        report.pop("diff")
+    module.exit_json(**report)
+
+
+if __name__ == "__main__":
+    main()
