@@ -31,6 +31,9 @@ def record(
         "diff": list(diff or []),
         "reboot_required": bool(reboot_required),
     }
+    for mapping in ("cyfun", "cis"):
+        if control.get(mapping):
+            result[mapping] = list(control[mapping])  # so a report needs nothing but the results
     if waiver:
         result["waiver"] = waiver
     return result

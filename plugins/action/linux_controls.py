@@ -1,0 +1,65 @@
+# Copyright: cyberveilig.landingzone maintainers
+# License: EUPL-1.2
+"""Controller half of linux_controls: validate the catalog and apply waivers before the module runs.
+
+A catalog mistake is reported here, naming the control and the field, without anything
+being sent to or executed on the host.
+"""
+
+from __future__ import annotations
+
+from ansible.plugins.action import ActionBase
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.schema import (
+    ControlError,
+    split_secrets,
+    validate_controls,
+)
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.waivers import WaiverError, annotate
+
+MODULE = "cyberveilig.landingzone.linux_controls"
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _VALID_ARGS = frozenset(
+        (
+            "controls",
+            "mode",
+            "rollback_run",
+            "run_id",
+            "root",
+            "host_kind",
+            "exempt_accounts",
+            "backup_dir",
+            "waivers",
+        )
+    )
+
+    def run(self, tmp=None, task_vars=None):
+        task_vars = task_vars or {}
+        result = super().run(tmp, task_vars)
+        args = dict(self._task.args)
+        waivers = args.pop("waivers", None) or []
+        hostname = task_vars.get("inventory_hostname", "")
+        try:
+            module_args, warnings = prepare(args, waivers, hostname)
+        except (ControlError, WaiverError) as exc:
+            result.update(failed=True, changed=False, msg=str(exc))
+            return result
+        result.update(self._execute_module(module_name=MODULE, module_args=module_args, task_vars=task_vars))
+        if warnings:
+            result["warnings"] = list(result.get("warnings") or []) + warnings
+        return result
+
+
+def prepare(args, waivers, hostname, today=None):
+    """The module's arguments: validated controls with waivers applied and secrets set aside."""
+    if args.get("mode", "audit") == "rollback":
+        return args, []
+    controls = validate_controls(args.get("controls") or [])
+    controls, warnings = annotate(controls, waivers, hostname, today=today)
+    public, secret = split_secrets(controls)
+    module_args = dict(args, controls=public)
+    if secret:
+        module_args["secret_params"] = secret
+    return module_args, warnings
