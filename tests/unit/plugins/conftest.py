@@ -112,7 +112,7 @@ class FakeSystem:
         verb = args[0]
         names = [a for a in args[1:] if not a.startswith("-") and "::" not in a]
         status = self.read("/var/lib/dpkg/status") or ""
-        stanzas = [s for s in status.split("\n\n") if s.strip()]
+        stanzas = [s.strip() for s in status.split("\n\n") if s.strip()]
         kept = [s for s in stanzas if s.splitlines()[0].split(": ", 1)[1] not in names]
         if verb == "install":
             kept += [f"Package: {n}\nStatus: install ok installed\nArchitecture: amd64" for n in names]
