@@ -68,6 +68,17 @@ options:
     description: Where the dated copies of replaced files go, one directory per run.
     type: path
     default: /var/backups/landingzone
+  waivers:
+    description:
+      - Waivers from the municipality card, handled by the action plugin on the controller. Each has C(control),
+        C(hosts) (inventory names, fnmatch patterns or V(all)), C(justification), C(approver), C(expires)
+        (YYYY-MM-DD) and C(compensating_measure), all required.
+      - A waiver for an unknown control id is an error. One that matches this host is active up to and including
+        its expiry date (the control is checked but not fixed, status C(waived)), and expired after it (the control
+        is enforced again and the waiver is shown in its result). Active waivers ending within 30 days add a warning.
+    type: list
+    elements: dict
+    default: []
   secret_params:
     description:
       - Secret params taken out of O(controls) by the action plugin, by control id (for example
@@ -76,11 +87,18 @@ options:
     default: {}
 attributes:
   check_mode:
+    description: Check mode is the audit; it stages the same fixes as apply and reports what apply would change.
     support: full
   diff_mode:
+    description: Returns before/after for every file change; secret-bearing files by checksum only.
+    support: full
+  action:
+    description: Has an action plugin that validates the catalog and applies waivers on the controller.
     support: full
   platform:
+    description: Target hosts the engine supports.
     platforms: debian
+    support: full
 notes:
   - Secret-bearing files (C(/etc/shadow), C(/etc/gshadow), private keys) appear in evidence and diffs by
     mode, owner and sha256 only.
@@ -182,6 +200,8 @@ ARGUMENT_SPEC = {
     "host_kind": {"type": "str", "choices": ["server", "virtual_pc", "container", "auto"], "default": "auto"},
     "exempt_accounts": {"type": "list", "elements": "str", "default": []},
     "backup_dir": {"type": "path", "default": "/var/backups/landingzone"},
+    # Consumed by the action plugin on the controller; accepted here so direct calls validate too.
+    "waivers": {"type": "list", "elements": "dict", "default": []},
     "secret_params": {"type": "dict", "default": {}, "no_log": True},
 }
 
