@@ -24,7 +24,7 @@ def _assess(control, host, handlers):
         finding = handler.check(control["params"], host)
         if not finding.compliant and finding.fixable and _waiver_state(control) != "active":
             handler.fix(control["params"], host, finding)
-    except Exception as exc:  # noqa: BLE001 - one broken control must not stop the others
+    except Exception as exc:  # one broken control must not stop the others: it becomes an error
         return None, f"{type(exc).__name__}: {exc}"
     finally:
         host.tx.current = None

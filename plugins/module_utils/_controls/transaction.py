@@ -65,6 +65,10 @@ class Action:
     skipped: str = ""
 
 
+def _as_text(data):
+    return "" if data is None else data.decode("utf-8", "replace")
+
+
 class Transaction:
     def __init__(self, ctx):
         self.ctx = ctx
@@ -143,8 +147,7 @@ class Transaction:
                 "before": fileops.describe_secret(before),
                 "after": fileops.describe_secret(after, staged.mode),
             }
-        decode = lambda data: "" if data is None else data.decode("utf-8", "replace")  # noqa: E731
-        return {"path": path, "before": decode(before), "after": decode(after)}
+        return {"path": path, "before": _as_text(before), "after": _as_text(after)}
 
     def add_action(self, action):
         """Register a follow-up; an action with the same key is run once for all its controls."""

@@ -68,7 +68,11 @@ def fix(params, ctx, finding):
     for section, _, line in _sections(lines):
         is_header = line.strip().startswith("[") and line.strip().endswith("]")
         if is_header and in_section and not placed and params["section"] is not None:
-            out.append(new_line)  # the key was absent from its section: add it at the end
+            # The key was absent from its section: add it after the section's last line, before the blank ones.
+            insert_at = len(out)
+            while insert_at and not out[insert_at - 1].strip():
+                insert_at -= 1
+            out.insert(insert_at, new_line)
             placed = True
         if is_header:
             in_section = section == params["section"]
