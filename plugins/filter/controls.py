@@ -1,0 +1,335 @@
+"""Filters that turn a role's control catalog into the list the engine runs.
+
+A catalog is data owned by a role (``roles/<role>/controls/<area>.yml``, each file a
+mapping ``{<area>: [control, ...]}``, loaded into one variable with
+``ansible.builtin.include_vars``). These filters select the controls for one host
+(CyFun level, switches, host kind, declared adjustments of other roles), check the
+waivers, and summarise the engine's results. Every mistake is reported as an
+``AnsibleFilterError`` naming the control id and the field, before the engine runs.
+
+The documentation of each filter lives next to this file (``<filter>.yml``), as
+ansible-doc expects for a file that holds several filters.
+"""
+
+from __future__ import annotations
+
+import datetime
+import fnmatch
+import ipaddress
+import re
+from collections.abc import Mapping, Sequence
+
+from ansible.errors import AnsibleFilterError
+
+LEVELS = ("basic", "important", "essential")
+RISKS = ("low", "medium", "high")
+HOST_KINDS = ("server", "virtual_pc", "container")
+STATUSES = ("pass", "fixed", "fail", "waived", "not_applicable", "error")
+CONTROL_FIELDS = ("id", "title", "rationale", "level", "cyfun", "cis", "applies_to", "risk", "type", "params")
+# Read by the role and never passed on: a Jinja condition that says whether the
+# municipality configured what the control needs (e.g. a log collector).
+ROLE_ONLY_FIELDS = ("configured_when",)
+ID_PATTERN = re.compile(r"^LZ-[A-Z0-9]+-\d{3}$")
+CYFUN_PATTERN = re.compile(r"^(ID|PR|DE|RS|RC)\.[A-Z]{2}-\d+(\.\d+)?$")
+CIS_PATTERN = re.compile(r"^\d+(\.\d+)*$")
+WAIVER_FIELDS = ("control", "hosts", "justification", "approver", "expires", "compensating_measure")
+ADJUSTMENT_FIELDS = ("role", "forwarding", "inbound", "sysctls")
+# The sysctls a host that routes packets must have on; the baseline keeps them off otherwise.
+FORWARDING_SYSCTLS = ("net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding")
+
+
+def _fail(control_id, field, problem):
+    raise AnsibleFilterError(f"control {control_id}: {field}: {problem}")
+
+
+def _is_list(value):
+    return isinstance(value, Sequence) and not isinstance(value, (str, bytes))
+
+
+def _plain(value):
+    """A copy made of builtin dicts and lists, so the engine never sees lazy containers."""
+    if isinstance(value, Mapping):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if _is_list(value):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _truthy(value):
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "yes", "on", "1")
+    return bool(value)
+
+
+def flatten_catalog(catalog):
+    """Check every control of every area and return them in catalog order (area by area)."""
+    if not isinstance(catalog, Mapping) or not catalog:
+        raise AnsibleFilterError("catalog: must be a non-empty mapping of area name to a list of controls")
+    controls = []
+    seen = {}
+    for area in catalog:
+        entries = catalog[area]
+        if not _is_list(entries):
+            raise AnsibleFilterError(f"catalog area {area}: must be a list of controls")
+        for position, control in enumerate(entries):
+            record = _check_control(area, position, control)
+            if record["id"] in seen:
+                _fail(record["id"], "id", f"is used in area {seen[record['id']]} and in area {area}")
+            seen[record["id"]] = area
+            controls.append(record)
+    return controls
+
+
+def _check_control(area, position, control):
+    if not isinstance(control, Mapping):
+        raise AnsibleFilterError(f"catalog area {area}: entry {position}: must be a mapping")
+    control_id = control.get("id")
+    if not isinstance(control_id, str) or not ID_PATTERN.match(control_id):
+        raise AnsibleFilterError(
+            f"catalog area {area}: entry {position}: id: must look like LZ-<AREA>-<NNN>, got {control_id!r}"
+        )
+    unknown = sorted(set(control) - set(CONTROL_FIELDS) - set(ROLE_ONLY_FIELDS))
+    if unknown:
+        _fail(control_id, unknown[0], f"unknown field; a control has {', '.join(CONTROL_FIELDS)}")
+    for field in CONTROL_FIELDS:
+        if field not in control:
+            _fail(control_id, field, "is required")
+    for field in ("title", "rationale", "type"):
+        if not isinstance(control[field], str) or not control[field].strip():
+            _fail(control_id, field, "must be a non-empty string")
+    if control["level"] not in LEVELS:
+        _fail(control_id, "level", f"must be one of {', '.join(LEVELS)}, got {control['level']!r}")
+    if control["risk"] not in RISKS:
+        _fail(control_id, "risk", f"must be one of {', '.join(RISKS)}, got {control['risk']!r}")
+    _check_id_list(control_id, "cyfun", control["cyfun"], CYFUN_PATTERN, allow_empty=False)
+    _check_id_list(control_id, "cis", control["cis"], CIS_PATTERN, allow_empty=True)
+    applies_to = control["applies_to"]
+    if not _is_list(applies_to) or not applies_to or not set(applies_to) <= set(HOST_KINDS):
+        _fail(control_id, "applies_to", f"must be a non-empty list from {', '.join(HOST_KINDS)}, got {applies_to!r}")
+    if not isinstance(control["params"], Mapping):
+        _fail(control_id, "params", "must be a mapping")
+    return dict(control)
+
+
+def _check_id_list(control_id, field, values, pattern, allow_empty):
+    if not _is_list(values) or (not values and not allow_empty):
+        _fail(control_id, field, "must be a list" + ("" if allow_empty else " with at least one id"))
+    for value in values:
+        if not isinstance(value, str) or not pattern.match(value):
+            _fail(control_id, field, f"not a valid {field} id: {value!r}")
+
+
+def merge_adjustments(adjustments):
+    """Fold the adjustments other roles declare into one: forwarding, extra inbound rules, sysctls."""
+    merged = {"forwarding": False, "forwarding_roles": [], "inbound": [], "sysctls": {}, "sysctl_roles": {}}
+    if adjustments in (None, ""):
+        return merged
+    if not _is_list(adjustments):
+        raise AnsibleFilterError("landingzone_baseline_adjustments: must be a list")
+    for index, adjustment in enumerate(adjustments):
+        where = f"landingzone_baseline_adjustments[{index}]"
+        if not isinstance(adjustment, Mapping) or not isinstance(adjustment.get("role"), str):
+            raise AnsibleFilterError(f"{where}: role: every adjustment names the role that declares it")
+        role = adjustment["role"]
+        where = f"{where} (role {role})"
+        unknown = sorted(set(adjustment) - set(ADJUSTMENT_FIELDS))
+        if unknown:
+            raise AnsibleFilterError(f"{where}: {unknown[0]}: unknown field; allowed: {', '.join(ADJUSTMENT_FIELDS)}")
+        forwarding = adjustment.get("forwarding", False)
+        if not isinstance(forwarding, bool):
+            raise AnsibleFilterError(f"{where}: forwarding: must be true or false")
+        if forwarding:
+            merged["forwarding"] = True
+            merged["forwarding_roles"].append(role)
+        merged["inbound"].extend(_check_inbound(where, role, adjustment.get("inbound") or []))
+        sysctls = adjustment.get("sysctls") or {}
+        if not isinstance(sysctls, Mapping):
+            raise AnsibleFilterError(f"{where}: sysctls: must be a mapping of key to value")
+        for key, value in sysctls.items():
+            previous = merged["sysctl_roles"].get(key)
+            if previous and str(merged["sysctls"][key]) != str(value):
+                raise AnsibleFilterError(
+                    f"{where}: sysctls.{key}: role {previous} wants {merged['sysctls'][key]!r}, this role {value!r}"
+                )
+            merged["sysctls"][key] = value
+            merged["sysctl_roles"][key] = role
+    return merged
+
+
+def _check_inbound(where, role, rules):
+    if not _is_list(rules):
+        raise AnsibleFilterError(f"{where}: inbound: must be a list of {{port, proto, sources}}")
+    checked = []
+    for index, rule in enumerate(rules):
+        rule_where = f"{where}: inbound[{index}]"
+        if not isinstance(rule, Mapping) or "port" not in rule:
+            raise AnsibleFilterError(f"{rule_where}: port: is required")
+        if rule.get("proto", "tcp") not in ("tcp", "udp"):
+            raise AnsibleFilterError(f"{rule_where}: proto: must be tcp or udp")
+        sources = rule.get("sources", [])
+        if not _is_list(sources):
+            raise AnsibleFilterError(f"{rule_where}: sources: must be a list of CIDRs")
+        for source in sources:
+            try:
+                ipaddress.ip_network(str(source), strict=False)
+            except ValueError as exc:
+                raise AnsibleFilterError(f"{rule_where}: sources: not a CIDR: {source!r}") from exc
+        checked.append(dict(_plain(rule), comment=f"declared by role {role}"))
+    return checked
+
+
+def _adjust(control, merged):
+    """Apply the declared adjustments to one control (a copy); its title says what was adjusted and for whom."""
+    params = _plain(control["params"])
+    notes = []
+    forwarding_by = ", ".join(merged["forwarding_roles"])
+    if control["type"] == "sysctl":
+        key = params.get("key")
+        if key in merged["sysctls"]:
+            params["value"] = merged["sysctls"][key]
+            notes.append(f"set to {params['value']} for role {merged['sysctl_roles'][key]}")
+        elif merged["forwarding"] and key in FORWARDING_SYSCTLS:
+            params["value"] = 1
+            notes.append(f"forwarding on for {forwarding_by}")
+    elif control["type"] == "nftables_ruleset":
+        if merged["forwarding"]:
+            params["forwarding"] = True
+            notes.append(f"forwarding on for {forwarding_by}")
+        if merged["inbound"]:
+            params["allowed_inbound"] = list(params.get("allowed_inbound") or []) + merged["inbound"]
+            roles = dict.fromkeys(rule["comment"].removeprefix("declared by role ") for rule in merged["inbound"])
+            notes.append(f"inbound services of {', '.join(roles)}")
+    adjusted = dict(control)
+    adjusted["params"] = params
+    if notes and not control["id"].startswith("LZ-ADJ-"):
+        adjusted["title"] = f"{control['title']} (adjusted: {'; '.join(notes)})"
+    return adjusted
+
+
+def _declared_sysctl_controls(controls, merged):
+    """A control for every sysctl another role declares that the catalog does not manage yet.
+
+    The baseline stays the only writer of its sysctl file: a role declares what it
+    needs and the baseline enforces and reports it like any other control.
+    """
+    managed = {c["params"].get("key") for c in controls if c["type"] == "sysctl"}
+    extra = []
+    for key in sorted(set(merged["sysctls"]) - managed):
+        role = merged["sysctl_roles"][key]
+        extra.append(
+            {
+                "id": f"LZ-ADJ-{len(extra) + 1:03d}",
+                "title": f"Kernel parameter {key} is set as role {role} declares",
+                "rationale": f"Role {role} needs it and declared it in landingzone_baseline_adjustments.",
+                "level": LEVELS[0],
+                "cyfun": ["PR.IP-1.1"],
+                "cis": [],
+                "applies_to": list(HOST_KINDS),
+                "risk": "medium",
+                "type": "sysctl",
+                "params": {"key": key, "value": merged["sysctls"][key]},
+            }
+        )
+    return extra
+
+
+def select_controls(catalog, level, disabled=None, host_kind=None, adjustments=None):
+    """The controls one host runs, in catalog order, as plain data for the engine."""
+    if level not in LEVELS:
+        raise AnsibleFilterError(f"level: must be one of {', '.join(LEVELS)}, got {level!r}")
+    if host_kind is not None and host_kind not in HOST_KINDS:
+        raise AnsibleFilterError(f"host_kind: must be one of {', '.join(HOST_KINDS)}, got {host_kind!r}")
+    controls = flatten_catalog(catalog)
+    known = {control["id"] for control in controls}
+    disabled = list(disabled or [])
+    unknown = [control_id for control_id in disabled if control_id not in known]
+    if unknown:
+        _fail(unknown[0], "linux_baseline_disabled_controls", "no such control in the catalog")
+    merged = merge_adjustments(adjustments)
+    controls.extend(_declared_sysctl_controls(controls, merged))
+    wanted_levels = LEVELS[: LEVELS.index(level) + 1]
+    selected = []
+    for control in controls:
+        if control["level"] not in wanted_levels or control["id"] in disabled:
+            continue
+        if host_kind is not None and host_kind not in control["applies_to"]:
+            continue
+        if "configured_when" in control and not _truthy(control["configured_when"]):
+            continue
+        record = {field: control[field] for field in CONTROL_FIELDS}
+        selected.append(_plain(_adjust(record, merged)))
+    return selected
+
+
+def select_waivers(waivers, catalog, host, groups=None, selected=None):
+    """Check every waiver against the catalog and return those for this host and its selected controls.
+
+    ``hosts`` may name hosts, shell-style host patterns, inventory groups or ``all``. A
+    waiver that matches through a group is returned with ``hosts: [host]``, because the
+    engine matches host names only. Waivers of controls this host does not run are left
+    out. Expired waivers are returned too: the engine reports them next to the control,
+    so an expiry is visible rather than silently dropped.
+    """
+    if waivers in (None, ""):
+        return []
+    if not _is_list(waivers):
+        raise AnsibleFilterError("linux_baseline_waivers: must be a list")
+    known = {control["id"] for control in flatten_catalog(catalog)}
+    running = known if selected is None else {control["id"] for control in selected}
+    groups = set(groups or [])
+    applicable = []
+    for index, waiver in enumerate(waivers):
+        if not isinstance(waiver, Mapping):
+            raise AnsibleFilterError(f"linux_baseline_waivers[{index}]: must be a mapping")
+        control_id = waiver.get("control", f"linux_baseline_waivers[{index}]")
+        for field in WAIVER_FIELDS:
+            value = waiver.get(field)
+            if value in (None, "") or (_is_list(value) and not value):
+                _fail(control_id, f"waiver.{field}", "is required")
+        if control_id not in known:
+            _fail(control_id, "waiver.control", "no such control in the catalog")
+        hosts = [waiver["hosts"]] if isinstance(waiver["hosts"], str) else waiver["hosts"]
+        if not _is_list(hosts) or not all(isinstance(name, str) and name for name in hosts):
+            _fail(control_id, "waiver.hosts", "must be a list of host names, patterns or group names")
+        _parse_date(control_id, waiver["expires"])
+        matches = any(name == "all" or name in groups or fnmatch.fnmatchcase(host, name) for name in hosts)
+        if matches and control_id in running:
+            applicable.append(dict(_plain(waiver), hosts=[host]))
+    return applicable
+
+
+def _parse_date(control_id, value):
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value))
+    except ValueError:
+        _fail(control_id, "waiver.expires", f"must be a date YYYY-MM-DD, got {value!r}")
+
+
+def control_status_summary(results):
+    """Counts per status, with the ids of every control that is not simply passing."""
+    summary = {}
+    for result in results or []:
+        status = result.get("status", "error")
+        entry = summary.setdefault(status, {"count": 0, "ids": []})
+        entry["count"] += 1
+        if status != "pass":
+            entry["ids"].append(result.get("id"))
+    ordered = {status: summary.pop(status) for status in STATUSES if status in summary}
+    ordered.update(summary)
+    for entry in ordered.values():
+        if not entry["ids"]:
+            del entry["ids"]
+    return ordered
+
+
+class FilterModule:
+    """Control catalog filters of cyberveilig.landingzone."""
+
+    def filters(self):
+        return {
+            "select_controls": select_controls,
+            "select_waivers": select_waivers,
+            "control_status_summary": control_status_summary,
+        }
