@@ -66,9 +66,7 @@ def debian_mirror() -> str:
             for uri in words:
                 if uri.rstrip("/").endswith("/debian"):
                     return uri.rstrip("/")
-    raise LandingzoneError(
-        "no Debian mirror found in this machine's apt sources: set LZ_DEBIAN_MIRROR to one"
-    )
+    raise LandingzoneError("no Debian mirror found in this machine's apt sources: set LZ_DEBIAN_MIRROR to one")
 
 
 def is_current(podman: Podman, recipe: Recipe, suite: str) -> bool:
@@ -115,23 +113,34 @@ def build_image(podman: Podman, recipe: Recipe, suite: str) -> None:
     try:
         with open(log_path, "wb") as log_file:
             _run_logged(
-                ["debootstrap", f"--variant={recipe.variant}", f"--include={','.join(recipe.packages)}",
-                 suite, str(rootfs), debian_mirror()],
-                log_file, f"bootstrapping Debian {suite}",
+                [
+                    "debootstrap",
+                    f"--variant={recipe.variant}",
+                    f"--include={','.join(recipe.packages)}",
+                    suite,
+                    str(rootfs),
+                    debian_mirror(),
+                ],
+                log_file,
+                f"bootstrapping Debian {suite}",
             )
             shutil.copy(recipe.directory / "customize.sh", rootfs / "customize.sh")
-            _run_logged(["chroot", str(rootfs), "/bin/sh", "/customize.sh"], log_file,
-                        "running customize.sh in the new root")
+            _run_logged(
+                ["chroot", str(rootfs), "/bin/sh", "/customize.sh"], log_file, "running customize.sh in the new root"
+            )
             (rootfs / "customize.sh").unlink()
-            tar = subprocess.Popen(["tar", "-C", str(rootfs), "--numeric-owner", "-c", "."],
-                                   stdout=subprocess.PIPE)
+            tar = subprocess.Popen(["tar", "-C", str(rootfs), "--numeric-owner", "-c", "."], stdout=subprocess.PIPE)
             try:
                 podman.run(
                     "import",
-                    "--change", 'CMD ["/lib/systemd/systemd"]',
-                    "--change", "STOPSIGNAL SIGRTMIN+3",
-                    "--change", f"LABEL {RECIPE_LABEL}={recipe.digest(suite)}",
-                    "-", image_name(suite),
+                    "--change",
+                    'CMD ["/lib/systemd/systemd"]',
+                    "--change",
+                    "STOPSIGNAL SIGRTMIN+3",
+                    "--change",
+                    f"LABEL {RECIPE_LABEL}={recipe.digest(suite)}",
+                    "-",
+                    image_name(suite),
                     stdin=tar.stdout,
                 )
             finally:

@@ -19,11 +19,16 @@ class Podman:
             )
         self.env = podman_env(root)
 
-    def run(self, *args: str, check: bool = True, input_bytes: bytes | None = None,
-            stdin=None) -> subprocess.CompletedProcess:
+    def run(
+        self, *args: str, check: bool = True, input_bytes: bytes | None = None, stdin=None
+    ) -> subprocess.CompletedProcess:
         result = subprocess.run(
-            ["podman", *args], env=self.env, input=input_bytes, stdin=stdin,
-            capture_output=True, check=False,
+            ["podman", *args],
+            env=self.env,
+            input=input_bytes,
+            stdin=stdin,
+            capture_output=True,
+            check=False,
         )
         if check and result.returncode != 0:
             message = result.stderr.decode(errors="replace").strip() or result.stdout.decode(errors="replace").strip()

@@ -1,0 +1,58 @@
+# The two commands a newcomer needs: `make demo` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+export PATH := $(BIN):$(PATH)
+export CONTAINERS_CONF := $(CURDIR)/lab/containers.conf
+export ANSIBLE_DEPRECATION_WARNINGS := False
+MUNICIPALITY ?= demo
+
+.PHONY: setup images demo lab-down lint unit molecule vm-smoke test test-vm build clean
+
+## setup: Debian packages, the virtualenv with the exact pins, podman config
+setup:
+	@bash tools/setup.sh
+
+## images: the Debian 12 and 13 lab images (cached; rebuilt when their recipe changes)
+images: setup
+	@landingzone lab images
+
+## demo: everything, then the lab municipality up, site.yml applied, a summary
+demo: images
+	@landingzone lab up $(MUNICIPALITY)
+	@ansible-playbook -i inventories/$(MUNICIPALITY) playbooks/site.yml
+	@landingzone lab status $(MUNICIPALITY)
+
+## lab-down: remove the lab municipality's containers, network and keys
+lab-down: setup
+	@landingzone lab down $(MUNICIPALITY)
+
+lint: setup
+	ruff check src tests tools plugins molecule
+	ruff format --check src tests tools plugins molecule
+	yamllint --strict .
+	ansible-lint --offline
+
+unit: setup
+	pytest -m "not molecule and not lab and not vm" tests
+
+molecule: images
+	pytest -m molecule tests
+
+vm-smoke: setup
+	pytest -m vm_smoke tests
+
+## test: everything CI checks
+test: lint images
+	pytest -m "not vm or vm_smoke" tests
+
+## test-vm: the full proof of the kernel-level controls on a real kernel (qemu)
+test-vm: setup
+	pytest -m vm tests/vm
+
+## build: the collection tarball
+build: setup
+	ansible-galaxy collection build --force --output-path build .
+
+clean:
+	rm -rf build .cache/facts .pytest_cache .ruff_cache

@@ -1,0 +1,295 @@
+"""`landingzone lab up|down|status`: a municipality's hosts as local containers.
+
+The inventory is the one source: every host in inventories/<municipality>/
+becomes a container of the same name on the lab network, at its lab_address.
+What `up` makes carries the lab's label or lives in the lab's state directory,
+and `down` removes exactly that.
+"""
+
+import ipaddress
+import shutil
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from landingzone.errors import LandingzoneError
+from landingzone.inventory import host_vars, municipality_dir
+from landingzone.lab.images import ensure_images
+from landingzone.lab.podman import Podman
+from landingzone.pki import CertificateAuthority
+
+LAB_LABEL = "org.cyberveilig.landingzone.lab"
+BOOT_TIMEOUT = 60
+# They run as real root without a user namespace: these would let a container
+# change the host's kernel, audit rules or clock (see the design page).
+FORBIDDEN_CAPABILITIES = {"ALL", "SYS_ADMIN", "AUDIT_CONTROL", "SYS_TIME", "SYS_MODULE", "SYS_RAWIO", "SYS_BOOT"}
+SSH_OPTIONS = [
+    "-o",
+    "BatchMode=yes",
+    "-o",
+    "StrictHostKeyChecking=no",
+    "-o",
+    "UserKnownHostsFile=/dev/null",
+    "-o",
+    "ConnectTimeout=5",
+    "-o",
+    "LogLevel=ERROR",
+]
+
+
+@dataclass
+class LabHost:
+    name: str
+    address: str
+    image: str
+    network: str
+    capabilities: list[str] = field(default_factory=list)
+    devices: list[str] = field(default_factory=list)
+    sysctls: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Lab:
+    municipality: str
+    network: str
+    subnet: str
+    hosts: list[LabHost]
+    state_dir: Path
+
+    @property
+    def key_path(self) -> Path:
+        return self.state_dir / "operator_ed25519"
+
+
+def state_dir_for(root: Path, municipality: str) -> Path:
+    return root / ".cache" / "lab" / municipality
+
+
+def load_lab(root: Path, fleet: Path, municipality: str) -> Lab:
+    inventory = municipality_dir(fleet, municipality)
+    hosts_file = inventory / "hosts.yml"
+    variables = host_vars(inventory)
+    if not variables:
+        raise LandingzoneError(f"{hosts_file}: has no hosts")
+    first = next(iter(variables.values()))
+    network, subnet = first.get("lab_network"), first.get("lab_subnet")
+    if not network or not subnet:
+        raise LandingzoneError(f"{inventory}/group_vars/all: lab_network and lab_subnet are required for a lab")
+    try:
+        net = ipaddress.ip_network(subnet)
+    except ValueError as exc:
+        raise LandingzoneError(f"{inventory}/group_vars/all: lab_subnet: {exc}") from None
+    hosts = []
+    for name, hv in variables.items():
+        address = hv.get("lab_address", "")
+        try:
+            in_subnet = ipaddress.ip_address(address) in net
+        except ValueError:
+            in_subnet = False
+        if not in_subnet:
+            raise LandingzoneError(f"{hosts_file}: {name}.lab_address: {address!r} is not an address in {subnet}")
+        capabilities = [str(c).upper().removeprefix("CAP_") for c in hv.get("lab_capabilities", [])]
+        bad = sorted(set(capabilities) & FORBIDDEN_CAPABILITIES)
+        if bad:
+            raise LandingzoneError(
+                f"{hosts_file}: {name}.lab_capabilities: {', '.join(bad)} would reach "
+                "the host's kernel from a lab container and is refused"
+            )
+        sysctls = {str(k): str(v) for k, v in (hv.get("lab_sysctls") or {}).items()}
+        not_net = [k for k in sysctls if not k.startswith("net.")]
+        if not_net:
+            raise LandingzoneError(
+                f"{hosts_file}: {name}.lab_sysctls: {', '.join(not_net)} is not a network "
+                "namespace setting; only net.* can be set per container"
+            )
+        hosts.append(
+            LabHost(
+                name, address, hv.get("lab_image", ""), network, capabilities, list(hv.get("lab_devices", [])), sysctls
+            )
+        )
+        if not hosts[-1].image:
+            raise LandingzoneError(f"{hosts_file}: {name}.lab_image: missing")
+    return Lab(municipality, network, subnet, hosts, state_dir_for(root, municipality))
+
+
+def _suite_of(image: str) -> str:
+    return image.rsplit(":", 1)[-1]
+
+
+def _wait_booted(podman: Podman, name: str) -> str:
+    deadline = time.monotonic() + BOOT_TIMEOUT
+    state = "unknown"
+    while time.monotonic() < deadline:
+        result = podman.run("exec", name, "systemctl", "is-system-running", check=False)
+        state = result.stdout.decode().strip()
+        if state in ("running", "degraded"):
+            return state
+        time.sleep(0.5)
+    raise LandingzoneError(
+        f"{name}: systemd did not finish booting within {BOOT_TIMEOUT}s (state {state!r})", exit_code=3
+    )
+
+
+def _install_key(podman: Podman, name: str, public_key: bytes) -> None:
+    script = (
+        "install -d -m 0700 -o operator -g operator /home/operator/.ssh && "
+        "cat > /home/operator/.ssh/authorized_keys && "
+        "chown operator:operator /home/operator/.ssh/authorized_keys && "
+        "chmod 0600 /home/operator/.ssh/authorized_keys"
+    )
+    podman.run("exec", "-i", name, "sh", "-c", script, input_bytes=public_key)
+
+
+def ssh_login_works(key: Path, address: str) -> bool:
+    """Whether the operator logs in over real SSH with its key and may sudo."""
+    result = subprocess.run(
+        ["ssh", *SSH_OPTIONS, "-i", str(key), f"operator@{address}", "sudo", "-n", "true"],
+        capture_output=True,
+        check=False,
+        timeout=30,
+    )
+    return result.returncode == 0
+
+
+def _wait_ssh(key: Path, host: LabHost) -> None:
+    deadline = time.monotonic() + BOOT_TIMEOUT
+    while time.monotonic() < deadline:
+        if ssh_login_works(key, host.address):
+            return
+        time.sleep(0.5)
+    raise LandingzoneError(f"{host.name}: the operator cannot log in over SSH at {host.address}", exit_code=3)
+
+
+def _start_host(podman: Podman, lab: Lab, host: LabHost, public_key: bytes) -> None:
+    if not podman.exists("container", host.name):
+        args = [
+            "run",
+            "--detach",
+            "--name",
+            host.name,
+            "--hostname",
+            host.name,
+            "--network",
+            lab.network,
+            "--ip",
+            host.address,
+            "--systemd",
+            "always",
+            "--label",
+            f"{LAB_LABEL}={lab.municipality}",
+        ]
+        for capability in host.capabilities:
+            args += ["--cap-add", capability]
+        for device in host.devices:
+            args += ["--device", device]
+        for key, value in host.sysctls.items():
+            args += ["--sysctl", f"{key}={value}"]
+        podman.run(*args, host.image)
+    elif podman.inspect("container", host.name)["State"]["Status"] != "running":
+        podman.run("start", host.name)
+    _wait_booted(podman, host.name)
+    _install_key(podman, host.name, public_key)
+    _wait_ssh(lab.key_path, host)
+
+
+def _write_ssh_config(lab: Lab) -> None:
+    """Lets `ssh <host name>` (and Ansible's ssh connection) reach the containers."""
+    lines = []
+    for host in lab.hosts:
+        lines += [
+            f"Host {host.name}",
+            f"    HostName {host.address}",
+            "    User operator",
+            f"    IdentityFile {lab.key_path}",
+            "    IdentitiesOnly yes",
+            "    StrictHostKeyChecking no",
+            "    UserKnownHostsFile /dev/null",
+            "    LogLevel ERROR",
+            "",
+        ]
+    (lab.state_dir / "ssh_config").write_text("\n".join(lines), encoding="utf-8")
+
+
+def up(root: Path, fleet: Path, municipality: str, log=print) -> Lab:
+    lab = load_lab(root, fleet, municipality)
+    podman = Podman(root)
+    ensure_images(root, sorted({_suite_of(h.image) for h in lab.hosts}), log=log)
+    lab.state_dir.mkdir(parents=True, exist_ok=True)
+    if not lab.key_path.exists():
+        subprocess.run(
+            [
+                "ssh-keygen",
+                "-q",
+                "-t",
+                "ed25519",
+                "-N",
+                "",
+                "-C",
+                f"operator@lab-{municipality}",
+                "-f",
+                str(lab.key_path),
+            ],
+            check=True,
+        )
+    ca = CertificateAuthority(lab.state_dir / "pki").ensure(f"landingzone lab CA {municipality}")
+    for host in lab.hosts:
+        ca.issue(host.name, [host.name, host.address])
+    if not podman.exists("network", lab.network):
+        podman.run("network", "create", "--subnet", lab.subnet, "--label", f"{LAB_LABEL}={municipality}", lab.network)
+    _write_ssh_config(lab)
+    public_key = lab.key_path.with_suffix(".pub").read_bytes()
+    with ThreadPoolExecutor(max_workers=len(lab.hosts)) as pool:
+        list(pool.map(lambda h: _start_host(podman, lab, h, public_key), lab.hosts))
+    log(f"lab {municipality}: {len(lab.hosts)} hosts up on {lab.network} ({lab.subnet})")
+    return lab
+
+
+def down(root: Path, municipality: str, log=print) -> list[str]:
+    """Remove the lab's containers, network and keys; nothing else."""
+    podman = Podman(root)
+    label = f"label={LAB_LABEL}={municipality}"
+    removed = []
+    names = podman.text("ps", "--all", "--filter", label, "--format", "{{.Names}}").split()
+    if names:
+        podman.run("rm", "--force", "--time", "5", *names)
+        removed += [f"container {n}" for n in names]
+    for network in podman.text("network", "ls", "--filter", label, "--format", "{{.Name}}").split():
+        podman.run("network", "rm", network)
+        removed.append(f"network {network}")
+    state = state_dir_for(root, municipality)
+    if state.exists():
+        shutil.rmtree(state)
+        removed.append(f"keys and certificates in {state.relative_to(root)}")
+    log(f"lab {municipality}: removed " + (", ".join(removed) if removed else "nothing (it was not up)"))
+    return removed
+
+
+def status(root: Path, fleet: Path, municipality: str) -> list[dict]:
+    lab = load_lab(root, fleet, municipality)
+    podman = Podman(root)
+    rows = []
+    for host in lab.hosts:
+        info = podman.inspect("container", host.name)
+        running = bool(info) and info["State"]["Status"] == "running"
+        systemd = sshd = "-"
+        login = False
+        if running:
+            systemd = (
+                podman.run("exec", host.name, "systemctl", "is-system-running", check=False).stdout.decode().strip()
+            )
+            sshd = podman.run("exec", host.name, "systemctl", "is-active", "ssh", check=False).stdout.decode().strip()
+            login = lab.key_path.exists() and ssh_login_works(lab.key_path, host.address)
+        rows.append(
+            {
+                "host": host.name,
+                "address": host.address,
+                "image": host.image,
+                "container": info["State"]["Status"] if info else "absent",
+                "systemd": systemd,
+                "sshd": sshd,
+                "operator_ssh": login,
+            }
+        )
+    return rows

@@ -1,0 +1,9 @@
+"""Makes the collection importable as ansible_collections.cyberveilig.landingzone
+for unit tests, from the checkout, without installing it anywhere."""
+
+import sys
+from pathlib import Path
+
+COLLECTIONS = Path(__file__).resolve().parents[1] / "collections"
+if str(COLLECTIONS) not in sys.path:
+    sys.path.insert(0, str(COLLECTIONS))

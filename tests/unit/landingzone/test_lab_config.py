@@ -1,0 +1,60 @@
+"""The lab reads its hosts from the inventory and refuses what would reach the
+host's kernel, before any container is made."""
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from landingzone.errors import LandingzoneError
+from landingzone.lab.municipality_lab import load_lab
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _fleet(tmp_path: Path, host_line: str, subnet: str = "10.231.99.0/24") -> Path:
+    municipality = tmp_path / "fleet" / "testlab"
+    (municipality / "group_vars" / "all").mkdir(parents=True)
+    (municipality / "hosts.yml").write_text(
+        textwrap.dedent(f"""\
+            all:
+              hosts:
+                testlab-app1: {host_line}
+            """)
+    )
+    (municipality / "group_vars" / "all" / "lab.yml").write_text(
+        f"lab_network: lz-testlab\nlab_subnet: {subnet}\nlab_image: localhost/landingzone-lab:bookworm\n"
+    )
+    return tmp_path / "fleet"
+
+
+def test_the_demo_inventory_describes_five_hosts():
+    lab = load_lab(ROOT, ROOT / "inventories", "demo")
+    names = {h.name for h in lab.hosts}
+    assert names == {"demo-app1", "demo-app2", "demo-vpn1", "demo-backup1", "demo-log1"}
+    vpn = next(h for h in lab.hosts if h.name == "demo-vpn1")
+    assert vpn.devices == ["/dev/net/tun"]
+    assert all("NET_ADMIN" in h.capabilities for h in lab.hosts)
+
+
+def test_a_kernel_reaching_capability_is_refused(tmp_path):
+    fleet = _fleet(tmp_path, "{lab_address: 10.231.99.5, lab_capabilities: [NET_ADMIN, CAP_SYS_MODULE]}")
+    with pytest.raises(LandingzoneError, match=r"hosts.yml: testlab-app1.lab_capabilities: SYS_MODULE"):
+        load_lab(ROOT, fleet, "testlab")
+
+
+def test_a_non_network_sysctl_is_refused(tmp_path):
+    fleet = _fleet(tmp_path, "{lab_address: 10.231.99.5, lab_sysctls: {kernel.kptr_restrict: 2}}")
+    with pytest.raises(LandingzoneError, match=r"testlab-app1.lab_sysctls: kernel.kptr_restrict"):
+        load_lab(ROOT, fleet, "testlab")
+
+
+def test_an_address_outside_the_subnet_is_refused(tmp_path):
+    fleet = _fleet(tmp_path, "{lab_address: 10.1.2.3}")
+    with pytest.raises(LandingzoneError, match=r"testlab-app1.lab_address: '10.1.2.3' is not an address in"):
+        load_lab(ROOT, fleet, "testlab")
+
+
+def test_an_unknown_municipality_names_the_missing_file(tmp_path):
+    with pytest.raises(LandingzoneError, match=r"nowhere/hosts.yml: no inventory for municipality 'nowhere'"):
+        load_lab(ROOT, tmp_path, "nowhere")
