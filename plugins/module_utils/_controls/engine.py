@@ -5,6 +5,7 @@ from __future__ import annotations
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import results
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.finding import Finding
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.handlers import HANDLERS
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.host import UnknownAccount
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.packages import install_packages
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.schema import validate_controls
 
@@ -25,7 +26,7 @@ def _assess(control, host, handlers):
         if not finding.compliant and finding.fixable and _waiver_state(control) != "active":
             handler.fix(control["params"], host, finding)
     except Exception as exc:  # one broken control must not stop the others: it becomes an error
-        return None, f"{type(exc).__name__}: {exc}"
+        return None, str(exc) if isinstance(exc, UnknownAccount) else f"{type(exc).__name__}: {exc}"
     finally:
         host.tx.current = None
     return finding, ""

@@ -13,6 +13,13 @@ from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.
 CONTAINER_MARKERS = ("/run/.containerenv", "/.dockerenv")
 
 
+class UnknownAccount(LookupError):
+    """An owner or group a control names does not exist on this host (yet)."""
+
+    def __str__(self):
+        return self.args[0]
+
+
 def new_run_id():
     """Sortable and unique enough for two runs started in the same second."""
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
@@ -88,7 +95,7 @@ class Host:
         for uid, user in users.items():
             if user == name:
                 return uid
-        raise KeyError(f"no such user: {name}")
+        raise UnknownAccount(f"no user {name!r} in /etc/passwd")
 
     def gid_of(self, name):
         if isinstance(name, int) or str(name).isdigit():
@@ -97,7 +104,7 @@ class Host:
         for gid, group in groups.items():
             if group == name:
                 return gid
-        raise KeyError(f"no such group: {name}")
+        raise UnknownAccount(f"no group {name!r} in /etc/group")
 
     def names_of(self, uid, gid):
         users, groups = self._maps()

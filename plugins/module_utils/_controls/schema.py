@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.fileops import is_secret
+
 LEVELS = ("basic", "important", "essential")
 RISKS = ("low", "medium", "high")
 HOST_KINDS = ("server", "virtual_pc", "container")
@@ -120,6 +122,14 @@ TYPE_SCHEMAS = {
     "aide_database": {
         "database": _param("path", default="/var/lib/aide/aide.db"),
     },
+    "sudo_rule": {
+        "name": _param("str", required=True),
+        "rule": _param("str", required=True),
+    },
+    "kernel_cmdline": {
+        "name": _param("str", required=True),
+        "value": _param("scalar"),
+    },
 }
 
 # Which params never leave the controller in the clear (moved to a no_log option).
@@ -195,8 +205,22 @@ def _check_type_specific(control_id, ctype, params):
     """Rules a per-field type check cannot express."""
     if ctype == "sysctl" and not _SYSCTL_KEY.match(params["key"]):
         _fail(control_id, "params.key", f"not a sysctl key: {params['key']!r}")
-    if ctype in ("sshd_option", "sudo_default") and not _OPTION_WORD.match(params["option"]):
+    if ctype == "sshd_option" and not _OPTION_WORD.match(params["option"]):
         _fail(control_id, "params.option", f"not a single option word: {params['option']!r}")
+    if ctype == "sudo_default":
+        # sudoers negates a flag with one leading '!' (Defaults !visiblepw); a negated flag takes no value.
+        if not _OPTION_WORD.match(params["option"].removeprefix("!")):
+            _fail(control_id, "params.option", f"not a single option word: {params['option']!r}")
+        if params["option"].startswith("!") and params["value"] is not None:
+            _fail(control_id, "params.value", "a negated option takes no value")
+    if ctype == "sudo_rule":
+        # sudo skips drop-ins whose name contains a dot or ends in '~'.
+        if not re.fullmatch(r"[A-Za-z0-9_\-]+", params["name"]):
+            _fail(control_id, "params.name", f"must be letters, digits, '-' or '_', got {params['name']!r}")
+        if "\n" in params["rule"]:
+            _fail(control_id, "params.rule", "must be one sudoers line")
+    if ctype == "kernel_cmdline" and not re.fullmatch(r"[A-Za-z0-9_.\-]+", params["name"]):
+        _fail(control_id, "params.name", f"not a kernel parameter name: {params['name']!r}")
     if ctype in ("sshd_option", "sudo_default", "config_key", "sysctl") and "\n" in str(params.get("value") or ""):
         _fail(control_id, "params.value", "must be one line")
     if ctype == "service" and params["enabled"] is None and params["state"] is None:
@@ -328,11 +352,19 @@ def validate_controls(controls):
     return clean
 
 
+def _secret_names(control):
+    names = SECRET_PARAMS.get(control.get("type"), ())
+    params = control.get("params") or {}
+    if control.get("type") == "file_content" and is_secret(str(params.get("path", ""))):
+        names = (*names, "content")  # a private key's content is as secret as a password hash
+    return names
+
+
 def split_secrets(controls):
     """Take secret params out of the controls, so they travel in a no_log option instead."""
     public, secret = [], {}
     for control in controls:
-        names = SECRET_PARAMS.get(control.get("type"), ())
+        names = _secret_names(control)
         params = control.get("params") or {}
         hidden = {name: params[name] for name in names if params.get(name) is not None}
         if hidden:

@@ -28,6 +28,7 @@ OK = CommandResult(0, "", "")
 READ_ONLY = {
     ("systemctl", "is-enabled"),
     ("systemctl", "is-active"),
+    ("systemctl", "show"),
     ("nft", "list"),
     ("nft", "-c"),
     ("sshd", "-t"),
@@ -84,6 +85,8 @@ class FakeSystem:
             return CommandResult(0 if state["enabled"] == "enabled" else 1, state["enabled"] + "\n", "")
         if verb == "is-active":
             return CommandResult(0 if state["active"] == "active" else 3, state["active"] + "\n", "")
+        if verb == "show":
+            return CommandResult(0, state.get("condition", "yes") + "\n", "")
         changes = {
             "enable": {"enabled": "enabled"},
             "disable": {"enabled": "disabled"},

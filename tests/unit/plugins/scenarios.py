@@ -91,6 +91,15 @@ def _aide(system):
     pass
 
 
+def _sudo_rule(system):
+    system.write("/etc/sudoers.d/60-landingzone-operators", "%lz-operators ALL=(ALL) NOPASSWD: ALL\n", 0o440)
+
+
+def _kernel_cmdline(system):
+    system.write("/proc/cmdline", "BOOT_IMAGE=/vmlinuz root=UUID=abc ro quiet\n")
+    system.write("/etc/default/grub.d/60-landingzone.cfg", 'GRUB_CMDLINE_LINUX="$GRUB_CMDLINE_LINUX audit=1"\n')
+
+
 SCENARIOS = {
     "sysctl": {
         "params": {"key": "net.ipv4.ip_forward", "value": 0},
@@ -196,6 +205,20 @@ SCENARIOS = {
             ({"management_networks": ["10.0.0.300/8"]}, "params.management_networks"),
             ({"allowed_inbound": [{"port": "http"}]}, "params.allowed_inbound[0].port"),
         ],
+    },
+    "sudo_rule": {
+        "params": {"name": "operators", "rule": "%lz-operators ALL=(ALL:ALL) ALL"},
+        "arrange": _sudo_rule,
+        "bad": [({"name": "ops.conf", "rule": "x"}, "params.name"), ({"name": "ops"}, "params.rule")],
+    },
+    "kernel_cmdline": {
+        "params": {"name": "audit_backlog_limit", "value": 8192},
+        "arrange": _kernel_cmdline,
+        # The new command line exists only after a reboot; the converge test simulates one.
+        "reboot": lambda system: system.write(
+            "/proc/cmdline", "root=UUID=abc ro quiet audit=1 audit_backlog_limit=8192\n"
+        ),
+        "bad": [({"name": "audit backlog"}, "params.name"), ({"value": 1}, "params.name")],
     },
     "aide_database": {
         "params": {},

@@ -90,6 +90,8 @@ def test_check_mode_predicts_exactly_what_apply_changes(tmp_path, ctype):
 def test_apply_converges_so_the_next_audit_passes(tmp_path, ctype):
     system = build(tmp_path, "host", ctype)
     execute(system, ctype)
+    if "reboot" in SCENARIOS[ctype]:
+        SCENARIOS[ctype]["reboot"](system)
     system.calls.clear()
 
     report, _ = execute(system, ctype, mode="audit")

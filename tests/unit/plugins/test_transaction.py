@@ -143,6 +143,6 @@ def test_a_broken_control_is_an_error_and_the_others_still_run(system):
     report, _ = run(system, controls)
 
     assert report["results"][0]["status"] == "error"
-    assert "nosuchuser" in report["results"][0]["reason"]
+    assert report["results"][0]["reason"] == "no user 'nosuchuser' in /etc/passwd"
     assert report["results"][1]["status"] == "fixed"
     assert report["summary"]["error"] == 1 and report["summary"]["fixed"] == 1

@@ -12,6 +12,7 @@ from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.
     config_key,
     file_content,
     file_permission,
+    kernel_cmdline,
     kernel_module,
     local_account,
     mount_option,
@@ -21,6 +22,7 @@ from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.
     service,
     sshd_option,
     sudo_default,
+    sudo_rule,
     sysctl,
 )
 
@@ -31,6 +33,7 @@ HANDLERS = {
     "config_key": config_key,
     "file_content": file_content,
     "file_permission": file_permission,
+    "kernel_cmdline": kernel_cmdline,
     "kernel_module": kernel_module,
     "local_account": local_account,
     "mount_option": mount_option,
@@ -40,5 +43,6 @@ HANDLERS = {
     "service": service,
     "sshd_option": sshd_option,
     "sudo_default": sudo_default,
+    "sudo_rule": sudo_rule,
     "sysctl": sysctl,
 }

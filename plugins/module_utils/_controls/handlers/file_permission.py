@@ -61,7 +61,7 @@ def _change(path, params):
             ctx.tx.record_metadata_change(path, stat.S_IMODE(info.st_mode), info.st_uid, info.st_gid)
             os.chown(real, uid, gid)
             os.chmod(real, mode)  # after chown: chown clears setuid/setgid bits
-        except (OSError, KeyError) as exc:
+        except (OSError, LookupError) as exc:
             return CommandResult(1, "", f"{path}: {exc}")
         return CommandResult(0, "", "")
 

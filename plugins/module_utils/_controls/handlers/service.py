@@ -42,15 +42,25 @@ def check(params, ctx):
     enablement, activity = unit_state(ctx, unit)
     problems = _problems(params, enablement, activity)
     expected = {"enabled": params["enabled"], "state": params["state"]}
-    return Finding(
+    finding = Finding(
         compliant=not problems,
         found={"unit": unit, "enabled": enablement, "active": activity},
         expected=expected,
         reason=f"{unit} " + "; ".join(problems) if problems else "",
     )
+    if params["state"] == "started" and activity != "active" and _condition_failed(ctx, unit):
+        # systemd itself skips the unit here (chrony without CAP_SYS_TIME, auditd without an
+        # audit subsystem in a container): starting it again would change nothing.
+        finding.live_reason = f"{unit} does not start on this host: systemd skips it because its unit conditions fail"
+    return finding
 
 
-def _verbs(params, found):
+def _condition_failed(ctx, unit):
+    result = ctx.run(["systemctl", "show", "--property=ConditionResult", "--value", unit])
+    return result.ok and result.stdout.strip() == "no"
+
+
+def _verbs(params, found, live_reason=""):
     enablement, activity = found["enabled"], found["active"]
     verbs = []
     if params["state"] == "masked":
@@ -61,7 +71,7 @@ def _verbs(params, found):
         verbs.append(["enable"])
     if params["enabled"] is False and enablement in ("enabled", "enabled-runtime"):
         verbs.append(["disable"])
-    if params["state"] == "started" and activity != "active":
+    if params["state"] == "started" and activity != "active" and not live_reason:
         verbs.append(["start"])
     if params["state"] == "stopped" and activity in ("active", "activating", "reloading"):
         verbs.append(["stop"])
@@ -70,7 +80,7 @@ def _verbs(params, found):
 
 def fix(params, ctx, finding):
     unit = finding.found["unit"]
-    for verb in _verbs(params, finding.found):
+    for verb in _verbs(params, finding.found, finding.live_reason):
         ctx.tx.add_action(
             Action(
                 key=("unit", unit, verb[0]),

@@ -1,4 +1,8 @@
-"""sudo_default: one `Defaults` line in /etc/sudoers.d/00-landingzone, checked by visudo."""
+"""sudo_default: one `Defaults` line in /etc/sudoers.d/00-landingzone, checked by visudo.
+
+`option` may be negated with one leading '!' (Defaults !visiblepw); the plain and the
+negated form are the same setting, so one replaces the other.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,14 @@ from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls 
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.finding import Finding
 
 FILE = "/etc/sudoers.d/00-landingzone"
-_DEFAULTS = re.compile(r"^\s*Defaults\s+([A-Za-z_]+)\s*(?:=\s*(.*))?$")
+_DEFAULTS = re.compile(r"^\s*Defaults\s+(!?)([A-Za-z_]+)\s*(?:=\s*(.*))?$")
 
 
-def _render(params):
+def _bare(option):
+    return option.removeprefix("!")
+
+
+def render(params):
     value = params["value"]
     if value is None:
         return f"Defaults {params['option']}"
@@ -20,39 +28,41 @@ def _render(params):
     return f"Defaults {params['option']}={value}"
 
 
-def _settings(text):
-    found = {}
+def _canonical(negation, name, value):
+    """One spelling per setting, so quoting and spacing differences do not count."""
+    line = f"Defaults {negation}{name}"
+    return line if value is None else f"{line}={value.strip().strip(chr(34))}"
+
+
+def _current(text, name):
+    """The last line for this setting in our file, canonicalised (sudo applies the last one)."""
+    current = None
     for line in textedit.ensure_text(text).splitlines():
         match = _DEFAULTS.match(line)
-        if match:
-            value = match.group(2)
-            found[match.group(1)] = None if value is None else value.strip().strip('"')
-    return found
+        if match and match.group(2) == name:
+            current = _canonical(*match.groups())
+    return current
 
 
 def check(params, ctx):
-    current = _settings(ctx.read_text(FILE))
-    wanted = None if params["value"] is None else params["value"].strip('"')
-    option = params["option"]
-    compliant = option in current and current[option] == wanted
+    name = _bare(params["option"])
+    negation = "!" if params["option"].startswith("!") else ""
+    wanted = _canonical(negation, name, params["value"])
+    current = _current(ctx.read_text(FILE), name)
     return Finding(
-        compliant=compliant,
-        found=_settings_line(option, current),
-        expected=_render(params),
-        reason="" if compliant else f"{FILE} does not have '{_render(params)}'",
+        compliant=current == wanted,
+        found=current,
+        expected=wanted,
+        reason="" if current == wanted else f"{FILE} does not have '{render(params)}'",
     )
 
 
-def _settings_line(option, current):
-    if option not in current:
-        return None
-    return f"Defaults {option}" if current[option] is None else f"Defaults {option}={current[option]}"
-
-
 def fix(params, ctx, finding):
-    def same_option(line):
-        match = _DEFAULTS.match(line)
-        return bool(match) and match.group(1) == params["option"]
+    name = _bare(params["option"])
 
-    updated = textedit.set_line(ctx.read_text(FILE), same_option, _render(params), textedit.MANAGED_HEADER)
+    def same_setting(line):
+        match = _DEFAULTS.match(line)
+        return bool(match) and match.group(2) == name
+
+    updated = textedit.set_line(ctx.read_text(FILE), same_setting, render(params), textedit.MANAGED_HEADER)
     ctx.tx.stage_text(FILE, updated, mode=0o440, owner="root", group="root")
