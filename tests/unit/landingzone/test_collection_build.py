@@ -26,7 +26,8 @@ def test_built_collection_installs_and_lists_its_roles(tmp_path):
     assert not any(n.startswith((".venv", "collections/", ".git/", "src/")) for n in names)
 
     install = subprocess.run(
-        [BIN / "ansible-galaxy", "collection", "install", "--offline", "--force", "-p", tmp_path / "installed", tarball],
+        [BIN / "ansible-galaxy", "collection", "install", "--offline", "--force"]
+        + ["-p", tmp_path / "installed", tarball],
         capture_output=True,
         text=True,
         check=False,
