@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import results
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import results, transaction
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.finding import Finding
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.handlers import HANDLERS
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.host import UnknownAccount
@@ -101,11 +101,8 @@ class Engine:
             "backups": list(tx.backups),
             "run_id": self.host.run_id,
             "failed": summary["error"] > 0,
-            "diff": [
-                {"before_header": d["path"], "after_header": d["path"], "before": d["before"], "after": d["after"]}
-                for r in records
-                for d in r["diff"]
-            ],
+            # Ansible's --diff: one entry per file, however many controls edited it.
+            "diff": [transaction.describe_change(f) for f in tx.files.values() if f.changes_anything()],
         }
 
 

@@ -8,6 +8,7 @@ never commits, which is why its prediction matches what apply changes.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import fcntl
 import json
 import os
@@ -69,6 +70,28 @@ def _as_text(data):
     return "" if data is None else data.decode("utf-8", "replace")
 
 
+def unified_diff(path, before, after):
+    """A unified diff of one change: a few lines where the whole file would repeat
+    itself in every result of every control that edits it."""
+    lines = difflib.unified_diff(
+        _as_text(before).splitlines(keepends=True),
+        _as_text(after).splitlines(keepends=True),
+        fromfile=path if before is not None else "/dev/null",
+        tofile=path if after is not None else "/dev/null",
+    )
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+
+def describe_change(staged):
+    """Ansible's diff of one staged file, whole before and after (metadata only for secrets)."""
+    if fileops.is_secret(staged.path):
+        before = fileops.describe_secret(staged.original)
+        after = fileops.describe_secret(staged.content, staged.mode)
+    else:
+        before, after = _as_text(staged.original), _as_text(staged.content)
+    return {"before_header": staged.path, "after_header": staged.path, "before": before, "after": after}
+
+
 class Transaction:
     def __init__(self, ctx):
         self.ctx = ctx
@@ -76,7 +99,7 @@ class Transaction:
         self.files = {}
         self.actions = {}
         self.packages = {"present": {}, "absent": {}}  # name -> [control ids]
-        self.diffs = {}  # control id -> [{path, before, after}]
+        self.diffs = {}  # control id -> [{path, unified} or {path, before, after} metadata for secrets]
         self.package_errors = {}  # control id -> message
         self.backups = []
         self.created = []
@@ -147,7 +170,7 @@ class Transaction:
                 "before": fileops.describe_secret(before),
                 "after": fileops.describe_secret(after, staged.mode),
             }
-        return {"path": path, "before": _as_text(before), "after": _as_text(after)}
+        return {"path": path, "unified": unified_diff(path, before, after)}
 
     def add_action(self, action):
         """Register a follow-up; an action with the same key is run once for all its controls."""

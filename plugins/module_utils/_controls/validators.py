@@ -6,7 +6,7 @@ import fnmatch
 import os
 import tempfile
 
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import accounts
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import accounts, fileops
 
 
 def _with_temp_file(data, suffix, check):
@@ -45,11 +45,37 @@ def nftables(ctx, path, data):
     return _with_temp_file(data, ".nft", lambda temp: _command_verdict(ctx.run(["nft", "-c", "-f", temp]), "nft -c"))
 
 
+RSYSLOG_MAIN = "/etc/rsyslog.conf"
+RSYSLOG_DROPINS = "/etc/rsyslog.d"
+
+
 def rsyslog(ctx, path, data):
-    # A drop-in is checked on its own: the main configuration it joins is unchanged.
-    return _with_temp_file(
-        data, ".conf", lambda temp: _command_verdict(ctx.run(["rsyslogd", "-N1", "-f", temp]), "rsyslogd -N1")
-    )
+    """Checks the whole configuration as rsyslogd will read it after the replace: the
+    main file and every drop-in, with the candidate in place of the file it replaces
+    (a drop-in on its own has no actions, and rsyslogd refuses that)."""
+    with tempfile.TemporaryDirectory(prefix="lz-validate-rsyslog-") as temp:
+        dropins = os.path.join(temp, "rsyslog.d")
+        os.mkdir(dropins)
+        real_dropins = ctx.path(RSYSLOG_DROPINS)
+        names = sorted(os.listdir(real_dropins)) if os.path.isdir(real_dropins) else []
+        for name in names:
+            if name.endswith(".conf") and os.path.join(RSYSLOG_DROPINS, name) != path:
+                with (
+                    open(os.path.join(real_dropins, name), "rb") as src,
+                    open(os.path.join(dropins, name), "wb") as dst,
+                ):
+                    dst.write(src.read())
+        if path == RSYSLOG_MAIN:
+            main = data
+        else:
+            with open(os.path.join(dropins, os.path.basename(path)), "wb") as dst:
+                dst.write(data)
+            main = fileops.read_bytes(ctx.path(RSYSLOG_MAIN)) or b""
+        main = main.replace(f"{RSYSLOG_DROPINS}/".encode(), f"{dropins}/".encode())
+        main_path = os.path.join(temp, "rsyslog.conf")
+        with open(main_path, "wb") as handle:
+            handle.write(main)
+        return _command_verdict(ctx.run(["rsyslogd", "-N1", "-f", main_path]), "rsyslogd -N1")
 
 
 def _account_file(fields):

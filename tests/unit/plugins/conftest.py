@@ -175,8 +175,11 @@ class FakeSystem:
         self.write("/etc/shadow", "\n".join(out) + "\n", 0o640)
         return OK
 
-    def _aideinit(self, args, env, stdin):
-        self.write("/var/lib/aide/aide.db", "database")
+    def _aide(self, args, env, stdin):
+        if "--init" not in args:
+            return CommandResult(1, "", "aide: only --init is faked")
+        out = next(a.split("file:", 1)[1] for a in args if a.startswith("--after=database_out=file:"))
+        self.write(out, "database")
         return OK
 
     def _systemd_detect_virt(self, args, env, stdin):

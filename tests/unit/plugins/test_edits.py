@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.runner import CommandRunner
-from conftest import control, run
+from conftest import OK, control, run
 
 JOURNALD = {"path": "/etc/systemd/journald.conf", "key": "Storage", "value": "persistent", "separator": "=",
             "section": "Journal", "service": "systemd-journald"}  # fmt: skip
@@ -79,3 +81,28 @@ def test_real_runner_reports_exit_codes_and_missing_commands():
     assert runner.run(["sh", "-c", "echo nope >&2; exit 3"]).message() == "nope"
     missing = runner.run(["landingzone-no-such-command"])
     assert missing.rc == 127 and "command not found" in missing.stderr
+
+
+def test_rsyslog_dropin_is_checked_within_the_whole_configuration(system):
+    """rsyslogd -N1 sees the main file, the other drop-ins and the candidate in its
+    place: a drop-in alone has no actions and would always be refused."""
+    system.write("/etc/rsyslog.conf", 'module(load="imuxsock")\n$IncludeConfig /etc/rsyslog.d/*.conf\n')
+    system.write("/etc/rsyslog.d/10-other.conf", "*.* /var/log/other.log\n")
+    system.write("/etc/rsyslog.d/60-forward.conf", "# the old forwarding\n")
+    seen = {}
+
+    def rsyslogd(args, env, stdin):
+        main = Path(args[args.index("-f") + 1])
+        seen["main"] = main.read_text()
+        dropins = main.parent / "rsyslog.d"
+        seen["dropins"] = {p.name: p.read_text() for p in dropins.iterdir()}
+        return OK
+
+    system._rsyslogd = rsyslogd
+    params = {"path": "/etc/rsyslog.d/60-forward.conf", "content": "*.* @@(o)logs.example:6514\n", "service": "rsyslog"}
+    report, _ = run(system, [control("file_content", params)])
+
+    assert report["results"][0]["status"] == "fixed"
+    assert "$IncludeConfig /etc/rsyslog.d/" not in seen["main"]
+    assert seen["main"].startswith('module(load="imuxsock")')
+    assert seen["dropins"] == {"10-other.conf": "*.* /var/log/other.log\n", "60-forward.conf": params["content"]}

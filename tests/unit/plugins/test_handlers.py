@@ -78,8 +78,11 @@ def test_check_mode_predicts_exactly_what_apply_changes(tmp_path, ctype):
     assert result["diff"] == predicted["diff"]
     assert planned(apply_host) == planned(check_host)
     assert result["evidence"] == predicted["evidence"]
+    assert outcome["diff"] == prediction["diff"]
     for change in result["diff"]:
-        on_disk = applied.read(change["path"])
+        assert change["path"] in {d["after_header"] for d in outcome["diff"]}
+    for change in outcome["diff"]:
+        on_disk = applied.read(change["after_header"])
         if change["after"].startswith("(content not shown)"):
             assert hashlib.sha256(on_disk.encode()).hexdigest() in change["after"]
         else:

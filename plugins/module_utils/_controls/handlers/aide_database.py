@@ -21,11 +21,19 @@ def check(params, ctx):
 
 def fix(params, ctx, finding):
     # Last of all: the baseline must describe the system after every other change.
+    # aide itself rather than Debian's aideinit wrapper: aideinit drops capabilities
+    # through capsh, which fails where the bounding set lacks them (containers).
     ctx.tx.add_action(
         Action(
-            key=("aideinit",),
-            description="aideinit",
+            key=("aide", "--init"),
+            description="aide --init",
             phase=PHASE_LATE,
-            argv=["aideinit", "--yes", "--force"],
+            argv=[
+                "aide",
+                "--config",
+                "/etc/aide/aide.conf",
+                f"--after=database_out=file:{params['database']}",
+                "--init",
+            ],
         )
     )

@@ -48,7 +48,9 @@ def check(params, ctx):
         expected=expected,
         reason=f"{unit} " + "; ".join(problems) if problems else "",
     )
-    if params["state"] == "started" and activity != "active" and _condition_failed(ctx, unit):
+    # A masked or missing unit was never evaluated, so its ConditionResult says nothing.
+    evaluated = enablement not in ("masked", "not-found")
+    if params["state"] == "started" and activity != "active" and evaluated and _condition_failed(ctx, unit):
         # systemd itself skips the unit here (chrony without CAP_SYS_TIME, auditd without an
         # audit subsystem in a container): starting it again would change nothing.
         finding.live_reason = f"{unit} does not start on this host: systemd skips it because its unit conditions fail"
