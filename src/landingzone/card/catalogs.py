@@ -1,0 +1,29 @@
+"""The control ids a waiver may name: those of every role's catalog in the checkout."""
+
+from pathlib import Path
+
+import yaml
+
+from landingzone.errors import LandingzoneError
+
+
+def catalog_files(root: Path) -> list[Path]:
+    return sorted(Path(root).glob("roles/*/controls/*.yml"))
+
+
+def known_control_ids(root) -> set[str]:
+    """Every control id in roles/*/controls/*.yml (each file a mapping {area: [control, ...]})."""
+    ids: set[str] = set()
+    for path in catalog_files(Path(root)):
+        try:
+            catalog = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise LandingzoneError(f"{path}: not valid YAML: {exc}") from None
+        if not isinstance(catalog, dict):
+            raise LandingzoneError(f"{path}: a catalog is a mapping of area name to a list of controls")
+        for area, controls in catalog.items():
+            for index, control in enumerate(controls or []):
+                if not isinstance(control, dict) or not isinstance(control.get("id"), str):
+                    raise LandingzoneError(f"{path}: {area}[{index}]: a control needs an id")
+                ids.add(control["id"])
+    return ids

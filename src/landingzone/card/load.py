@@ -1,0 +1,75 @@
+"""load_card: from a municipality.yml on disk to a checked card, or one error listing every problem."""
+
+from pathlib import Path
+
+import yaml
+
+from landingzone.card.errors import CardError
+from landingzone.card.fields import field_path
+from landingzone.card.validation import schema_problems, template_problems
+from landingzone.card.vault import decrypt_values
+from landingzone.card.yaml_loading import LineIndex, parse
+
+CARD_FILE = "municipality.yml"
+
+
+def load_card(
+    path,
+    *,
+    inventory_hosts: set[str],
+    known_control_ids: set[str],
+    vault_secret: bytes | None,
+    inventory_groups: set[str] = frozenset(),
+) -> dict:
+    """The card at ``path``, decrypted and checked.
+
+    ``inventory_hosts`` (and ``inventory_groups``, which waivers may name) come from the
+    municipality's inventory; ``known_control_ids`` from :func:`known_control_ids`. Raises
+    CardError naming the file and the field of every problem found.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CardError(path, [("(file)", f"cannot be read: {exc}")]) from exc
+    try:
+        raw = parse(text)
+    except yaml.YAMLError as exc:
+        raise CardError(path, [_yaml_problem(exc)]) from None
+    if not isinstance(raw, dict):
+        raise CardError(path, [("(top level)", "must be a mapping of the card's fields (is the file empty?)")])
+
+    card, vault_problems = decrypt_values(raw, vault_secret)
+    broken = [problem_path for problem_path, _ in vault_problems]
+    problems = list(vault_problems)
+    found = schema_problems(
+        card,
+        inventory_hosts=set(inventory_hosts),
+        inventory_groups=set(inventory_groups),
+        control_ids=known_control_ids,
+    )
+    # A value that could not be decrypted has been reported once; its follow-on errors would only confuse.
+    problems += [(where, message) for where, message in found if not any(where[: len(b)] == b for b in broken)]
+    problems += template_problems(card)
+    # The directory names the municipality for the CLI; a card copied from another one must not pass.
+    if path.name == CARD_FILE and isinstance(card.get("name"), str) and card["name"] != path.parent.name:
+        problems.append((("name",), f"{card['name']!r} differs from the inventory directory {path.parent.name!r}"))
+    if problems:
+        lines = LineIndex(text)
+        ordered = sorted(problems, key=lambda problem: lines.line(problem[0]) or 0)
+        raise CardError(
+            path, [(field_path(where), f"{message} (line {lines.line(where)})") for where, message in ordered]
+        )
+    return card
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> tuple[str, str]:
+    mark = getattr(exc, "problem_mark", None)
+    where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
+    problem = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None)
+    context_mark = getattr(exc, "context_mark", None)
+    if context and context_mark:
+        # The problem shows where the parser gave up; the context shows where the mistake began.
+        return where, f"YAML syntax error {context} that starts on line {context_mark.line + 1}: {problem}"
+    return where, f"YAML syntax error: {problem}"

@@ -1,0 +1,176 @@
+"""Checking a card against its JSON Schema, the inventory and the control catalogs.
+
+The schema (schema/municipality-v1.json) says everything JSON Schema can say. Four keywords
+of our own cover what depends on the world outside the card:
+
+- ``inventoryHost``: the value is a host of the municipality's inventory;
+- ``hostSelection``: ``all``, or hosts, groups or shell patterns that match an inventory host;
+- ``knownControlId``: the value is a control id of some role's catalog;
+- ``uniqueKeys``: no two entries of a list share the value of these keys (service names).
+
+Every problem becomes (path, message) in words an operator understands.
+"""
+
+import fnmatch
+import json
+from functools import cache
+from importlib import resources
+
+from jsonschema import Draft202012Validator, ValidationError, validators
+
+from landingzone.card.fields import walk
+from landingzone.jsonschema_formats import DESCRIPTIONS, FORMAT_CHECKER
+
+SCHEMA_VERSION = 1
+JSON_TYPE_WORDS = {
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "a mapping",
+    "null": "empty",
+}
+
+
+@cache
+def card_schema() -> dict:
+    text = resources.files("landingzone.card").joinpath(f"schema/municipality-v{SCHEMA_VERSION}.json").read_text()
+    return json.loads(text)
+
+
+def _type_word(value) -> str:
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int):
+        return "a whole number"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return "empty" if value is None else type(value).__name__
+
+
+def _validator_class(inventory_hosts: set[str], inventory_groups: set[str], control_ids: set[str]):
+    def inventory_host(validator, enabled, instance, schema):
+        if enabled and isinstance(instance, str) and instance not in inventory_hosts:
+            yield ValidationError(f"{instance!r} is not a host of the inventory")
+
+    def host_selection(validator, enabled, instance, schema):
+        names = [instance] if isinstance(instance, str) else instance
+        if not enabled or not isinstance(names, list):
+            return
+        for index, name in enumerate(names):
+            if not isinstance(name, str) or name == "all" or name in inventory_hosts or name in inventory_groups:
+                continue
+            if any(char in name for char in "*?[") and fnmatch.filter(sorted(inventory_hosts), name):
+                continue
+            path = [] if isinstance(instance, str) else [index]
+            yield ValidationError(
+                f"{name!r} is not 'all', a host or group of the inventory, or a pattern matching one of its hosts",
+                path=path,
+            )
+
+    def known_control_id(validator, enabled, instance, schema):
+        if enabled and isinstance(instance, str) and instance not in control_ids:
+            yield ValidationError(f"unknown control id {instance!r}")
+
+    def unique_keys(validator, keys, instance, schema):
+        if not isinstance(instance, list):
+            return
+        for key in keys:
+            first_seen = {}
+            for index, item in enumerate(instance):
+                if not isinstance(item, dict) or not isinstance(item.get(key), str | int):
+                    continue
+                value = item[key]
+                if value in first_seen:
+                    yield ValidationError(
+                        f"{value!r} is used already by entry {first_seen[value]}; it must be unique", path=[index, key]
+                    )
+                else:
+                    first_seen[value] = index
+
+    return validators.extend(
+        Draft202012Validator,
+        {
+            "inventoryHost": inventory_host,
+            "hostSelection": host_selection,
+            "knownControlId": known_control_id,
+            "uniqueKeys": unique_keys,
+        },
+    )
+
+
+def schema_problems(
+    card, *, inventory_hosts: set[str], inventory_groups: set[str], control_ids: set[str]
+) -> list[tuple[tuple, str]]:
+    """Every problem of the card as (path, message), without duplicates, in document order."""
+    validator_class = _validator_class(inventory_hosts, inventory_groups, control_ids)
+    validator = validator_class(card_schema(), format_checker=FORMAT_CHECKER)
+    problems: list[tuple[tuple, str]] = []
+    for error in validator.iter_errors(card):
+        for problem in _explain(error):
+            if problem not in problems:
+                problems.append(problem)
+    return problems
+
+
+def _explain(error: ValidationError):
+    """(path, message) pairs for one jsonschema error."""
+    path = tuple(error.absolute_path)
+    value = error.instance
+    kind = error.validator
+    rule = error.validator_value
+    hint = error.schema.get("description") if isinstance(error.schema, dict) else None
+    if kind == "required":
+        for field in rule:
+            if isinstance(value, dict) and field not in value:
+                yield (*path, field), "is required"
+    elif kind == "additionalProperties" and isinstance(value, dict):
+        known = set(error.schema.get("properties", {}))
+        for field in value:
+            if field not in known:
+                yield (*path, field), "is not a field of the card (misspelt, or in the wrong place?)"
+    elif kind == "type":
+        expected = rule if isinstance(rule, list) else [rule]
+        wanted = " or ".join(JSON_TYPE_WORDS.get(name, name) for name in expected)
+        yield path, f"must be {wanted}, not {_type_word(value)} ({value!r})"
+    elif kind == "enum":
+        yield path, f"must be one of {', '.join(map(str, rule))}; got {value!r}"
+    elif kind == "const":
+        yield path, f"must be {rule!r}; got {value!r}"
+    elif kind == "pattern":
+        yield path, f"{value!r} is not valid: {hint or 'it must match ' + rule}"
+    elif kind == "format":
+        reason = f" ({error.cause})" if error.cause else ""
+        yield path, f"{value!r} is not {DESCRIPTIONS.get(rule, rule)}{reason}"
+    elif kind in ("minimum", "maximum"):
+        bound = "at least" if kind == "minimum" else "at most"
+        yield path, f"must be {bound} {rule}; got {value!r}{' (' + hint + ')' if hint else ''}"
+    elif kind == "minItems":
+        yield path, f"needs at least {rule} {'entry' if rule == 1 else 'entries'}"
+    elif kind == "minLength":
+        yield path, "must not be empty"
+    elif kind == "uniqueItems":
+        repeated = [item for index, item in enumerate(value) if item in value[:index]]
+        yield path, f"lists {repeated[0]!r} more than once" if repeated else "has entries that repeat"
+    else:
+        yield path, error.message
+
+
+JINJA_MARKERS = ("{{", "{%", "{#")
+
+
+def template_problems(card) -> list[tuple[tuple, str]]:
+    """Card values become Ansible variables, and Ansible renders templates in variables: a value
+    with template markers would run as code on the controller. Card values are data only."""
+    problems = []
+    for path, value in walk(card):
+        if isinstance(value, str) and any(marker in value for marker in JINJA_MARKERS):
+            problems.append((path, "contains Jinja template markers ({{, {% or {#); card values are plain data"))
+    return problems

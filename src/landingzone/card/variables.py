@@ -1,0 +1,47 @@
+"""card_to_vars: the card as the variables the roles read.
+
+The runner passes these as extra vars, Ansible's highest precedence, so the card wins over
+anything in group_vars. That is what makes "a waiver takes effect only from the card" true:
+``linux_baseline_waivers`` is always set, to the card's waivers or to none.
+"""
+
+import copy
+
+
+def card_to_vars(card: dict) -> dict:
+    card = _plain(card)
+    backup = card["backup"]
+    return {
+        "landingzone_municipality": {
+            "name": card["name"],
+            "display_name": card.get("display_name", card["name"]),
+            "nis_code": card["nis_code"],
+            "cyfun_target_level": card["cyfun_target_level"],
+            "data_classification": card["data_classification"],
+            "contacts": card["contacts"],
+        },
+        "linux_baseline_level": card["cyfun_target_level"],
+        "linux_baseline_management_networks": card["management_networks"],
+        "linux_baseline_ntp_servers": card["ntp_servers"],
+        "linux_baseline_log_collector": {"host": card["log_collector"]["host"], "port": card["log_collector"]["port"]},
+        "linux_baseline_waivers": [
+            dict(waiver, hosts=[waiver["hosts"]] if isinstance(waiver["hosts"], str) else waiver["hosts"])
+            for waiver in card.get("waivers", [])
+        ],
+        "landingzone_services": card.get("services", []),
+        "landingzone_suppliers": card.get("suppliers", []),
+        "landingzone_backup_retention": backup["retention"],
+        "landingzone_backup_offsite": backup["offsite"],
+    }
+
+
+def _plain(value):
+    """A deep copy made of builtin types: decrypted values become ordinary strings, which
+    serialise as extra vars like any other, and the caller's card stays untouched."""
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, str):
+        return str(value)
+    return copy.copy(value)

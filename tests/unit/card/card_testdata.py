@@ -1,0 +1,27 @@
+"""Paths, the fixture inventory and a static reading of hosts.yml, shared by the card tests."""
+
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[3]
+CARDS = ROOT / "tests" / "fixtures" / "cards"
+# The inventory the fixture cards are written against.
+FIXTURE_HOSTS = {"gem-app1", "gem-app2", "gem-log1", "gem-vpn1"}
+FIXTURE_GROUPS = {"all", "app_servers", "vpn_gateways"}
+
+
+def inventory_names(hosts_yml: Path) -> tuple[set[str], set[str]]:
+    """Hosts and groups of a YAML inventory, without running ansible-inventory (seconds per call)."""
+    hosts, groups = set(), set()
+
+    def visit(name, group):
+        groups.add(name)
+        group = group or {}
+        hosts.update(group.get("hosts") or {})
+        for child, body in (group.get("children") or {}).items():
+            visit(child, body)
+
+    for name, group in (yaml.safe_load(hosts_yml.read_text()) or {}).items():
+        visit(name, group)
+    return hosts, groups
