@@ -1,19 +1,36 @@
 """`landingzone`: the operator's command line."""
 
 import argparse
+import functools
 import json
 import sys
 from pathlib import Path
 
 from landingzone import __version__
 from landingzone.errors import LandingzoneError
+from landingzone.fleet_inputs import fleet_municipalities, load_municipalities, select, with_hosts
+from landingzone.fleet_pki import PURPOSES, FleetCA
 from landingzone.lab import municipality_lab
 from landingzone.lab.images import ensure_images
 from landingzone.paths import collection_root
+from landingzone.runner import exit_codes
+from landingzone.runner.fleet import run_fleet
+from landingzone.runner.job import RUN_KINDS, FleetSettings, Outcome
+from landingzone.runner.libraries import fleet_index, new_municipality, write_evidence
+from landingzone.runner.metadata import run_metadata
+from landingzone.runner.progress import ProgressBoard
+from landingzone.runner.vault import password_file_for_jobs, read_password
+
+DEFAULT_PARALLEL = 2
+DEFAULT_KEEP_RUNS = 10
 
 
 def _fleet(args, root: Path) -> Path:
     return Path(args.fleet).resolve() if args.fleet else root / "inventories"
+
+
+def _print(args, data, text: str) -> None:
+    print(json.dumps(data, indent=2, sort_keys=True) if args.json else text)
 
 
 def cmd_lab(args) -> int:
@@ -40,16 +57,212 @@ def cmd_lab(args) -> int:
     return 0 if all(r["operator_ssh"] for r in rows) else 3
 
 
+def _selected(args, root: Path, password: str | None):
+    fleet = _fleet(args, root)
+    names = select(fleet, args.municipalities, args.all)
+    return fleet, load_municipalities(root, fleet, names, args.limit, password)
+
+
+def cmd_validate(args) -> int:
+    root = collection_root()
+    password = read_password(args.vault_password_file)
+    _, municipalities = _selected(args, root, password)
+    rows = [{"municipality": m.name, "nis_code": m.nis_code, "hosts": m.hosts} for m in municipalities]
+    text = "\n".join(f"{r['municipality']} ({r['nis_code']}): valid, {len(r['hosts'])} hosts" for r in rows)
+    _print(args, {"valid": True, "municipalities": rows}, text)
+    return exit_codes.COMPLIANT
+
+
+def _describe(outcome: Outcome) -> str:
+    reached = sum(1 for h in outcome.hosts.values() if h["reachable"])
+    statuses = ", ".join(f"{n} {s}" for s, n in sorted(outcome.statuses.items())) or "no control results"
+    line = f"  {outcome.municipality:<20} exit {outcome.exit_code}  hosts reached {reached}/{len(outcome.hosts)}"
+    line += f"  controls: {statuses}"
+    if outcome.message:
+        line += f"\n  {'':<20} {outcome.message}"
+    if outcome.evidence_dir:
+        line += f"\n  {'':<20} evidence {outcome.evidence_dir}"
+    return line
+
+
+def cmd_run(args) -> int:
+    """plan, apply and audit: the same fleet run with another playbook."""
+    root = collection_root()
+    kind = RUN_KINDS[args.command]
+    password = read_password(args.vault_password_file)
+    fleet, municipalities = _selected(args, root, password)
+    municipalities = with_hosts(municipalities, args.limit)
+    board = ProgressBoard()
+    with password_file_for_jobs(password) as password_file:
+        settings = FleetSettings(
+            root=root,
+            fleet=fleet,
+            limit=args.limit,
+            keep_runs=args.keep_runs,
+            vault_password=password,
+            vault_password_file=password_file,
+            metadata=run_metadata(root),
+        )
+        outcomes = run_fleet(municipalities, kind, settings, args.parallel, board.update)
+    index = fleet_index(settings.evidence_root)
+    code = exit_codes.highest(o.exit_code for o in outcomes)
+    unfinished = [o.municipality for o in outcomes if not o.finished]
+    summary = {
+        "command": kind.name,
+        "exit_code": code,
+        "municipalities": [o.as_dict() for o in outcomes],
+        "did_not_finish": unfinished,
+        "fleet_index": str(index),
+    }
+    lines = [f"{kind.name}: {len(outcomes) - len(unfinished)} of {len(outcomes)} municipalities finished"]
+    lines += [_describe(o) for o in outcomes]
+    if unfinished:
+        lines.append("did not finish: " + ", ".join(unfinished))
+    lines.append(f"fleet index: {index}")
+    _print(args, summary, "\n".join(lines))
+    return code
+
+
+def cmd_report(args) -> int:
+    """Re-render every stored run's reports, then the fleet index, from results.json alone."""
+    root = collection_root()
+    fleet = _fleet(args, root)
+    evidence_root = fleet / "evidence"
+    names = fleet_municipalities(fleet) if args.all else select(fleet, args.municipalities, False)
+    rendered = []
+    for name in names:
+        for results_file in sorted((evidence_root / name).glob("*/results.json")):
+            try:
+                document = json.loads(results_file.read_text(encoding="utf-8"))
+                run, results = document["run"], document["results"]
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                raise LandingzoneError(f"{results_file}: run/results: cannot be read back: {exc}") from None
+            # Stored results are already redacted: there is nothing left to hide.
+            write_evidence(results_file.parent, {**run, "secrets": []}, results)
+            rendered.append(str(results_file.parent))
+    index = fleet_index(evidence_root)
+    text = "\n".join([f"re-rendered {len(rendered)} runs", *rendered, f"fleet index: {index}"])
+    _print(args, {"rendered": rendered, "fleet_index": str(index)}, text)
+    return exit_codes.COMPLIANT
+
+
+def cmd_new_municipality(args) -> int:
+    root = collection_root()
+    path = new_municipality(_fleet(args, root), args.name, args.nis)
+    _print(args, {"municipality": args.name, "path": str(path)}, f"created {path}")
+    return exit_codes.COMPLIANT
+
+
+def _required_password(args) -> str:
+    password = read_password(args.vault_password_file)
+    if password is None:
+        raise LandingzoneError(
+            "pki: --vault-password-file: the fleet CA lives under the vault; give the vault password "
+            "(--vault-password-file, LANDINGZONE_VAULT_PASSWORD_FILE or LANDINGZONE_VAULT_PASSWORD)"
+        )
+    return password
+
+
+def cmd_pki(args) -> int:
+    root = collection_root()
+    ca = FleetCA(_fleet(args, root))
+    password = _required_password(args)
+    if args.action == "init":
+        cert = ca.init(args.common_name, password)
+        _print(args, {"ca_cert": str(cert), "ca_key": str(ca.key_path)}, f"fleet CA: {cert} (key {ca.key_path})")
+    else:
+        cert, key = ca.issue(args.name, args.purpose, args.san, password)
+        _print(args, {"cert": str(cert), "key": str(key)}, f"issued {cert} (key {key})")
+    return exit_codes.COMPLIANT
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return value
+
+
+def _add_selection(parser: argparse.ArgumentParser, runs: bool) -> None:
+    parser.add_argument("municipalities", nargs="*", metavar="MUNICIPALITY", help="municipalities of the fleet")
+    parser.add_argument("--all", action="store_true", help="every municipality of the fleet")
+    parser.add_argument("--limit", metavar="PATTERN", help="only these hosts (Ansible's --limit)")
+    if runs:
+        parser.add_argument(
+            "--parallel", type=_positive, default=DEFAULT_PARALLEL, metavar="N", help="municipalities at once"
+        )
+        parser.add_argument(
+            "--keep-runs",
+            type=_positive,
+            default=DEFAULT_KEEP_RUNS,
+            metavar="N",
+            help="runner artifact directories kept per municipality (evidence is always kept)",
+        )
+
+
+def _add_common(parser: argparse.ArgumentParser, default) -> None:
+    """Options taken before or after the command; after it, `default` is SUPPRESS so a
+    value given before the command is not overwritten."""
+    parser.add_argument(
+        "--fleet",
+        metavar="DIR",
+        default=default,
+        help="the fleet's inventories (default: inventories/ of the checkout)",
+    )
+    parser.add_argument("--json", action="store_true", default=default, help="print machine-readable JSON")
+    parser.add_argument(
+        "--vault-password-file",
+        metavar="FILE",
+        default=default,
+        help="the vault password (else LANDINGZONE_VAULT_PASSWORD_FILE or LANDINGZONE_VAULT_PASSWORD)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="landingzone", description=__doc__)
     parser.add_argument("--version", action="version", version=f"landingzone {__version__}")
-    parser.add_argument(
-        "--fleet", metavar="DIR", help="the fleet's inventories (default: inventories/ of the checkout)"
-    )
-    parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    _add_common(parser, None)
+    common = argparse.ArgumentParser(add_help=False)
+    _add_common(common, argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", required=True)
+    add = functools.partial(commands.add_parser, parents=[common])
 
-    lab = commands.add_parser("lab", help="a lab municipality on local containers")
+    validate = add("validate", help="check cards and inventories; no host is touched")
+    _add_selection(validate, runs=False)
+    validate.set_defaults(func=cmd_validate)
+    for name, help_text in (
+        ("plan", "show what an apply would change (check mode with diff)"),
+        ("apply", "apply the landing zone"),
+        ("audit", "evaluate compliance without changing anything; writes evidence"),
+    ):
+        run = add(name, help=help_text)
+        _add_selection(run, runs=True)
+        run.set_defaults(func=cmd_run)
+
+    report = add("report", help="re-render reports and the fleet index from stored results")
+    report.add_argument("municipalities", nargs="*", metavar="MUNICIPALITY")
+    report.add_argument("--all", action="store_true", help="every municipality of the fleet")
+    report.set_defaults(func=cmd_report)
+
+    new = add("new-municipality", help="scaffold a valid card and inventory")
+    new.add_argument("name")
+    new.add_argument("--nis", required=True, metavar="CODE", help="the municipality's five-digit NIS code")
+    new.set_defaults(func=cmd_new_municipality)
+
+    pki = add("pki", help="the fleet's CA, vault-encrypted in the fleet repository")
+    pki_actions = pki.add_subparsers(dest="action", required=True)
+    init = pki_actions.add_parser("init", help="create the fleet CA (once)")
+    init.add_argument("--common-name", default="landingzone fleet CA", metavar="CN")
+    issue = pki_actions.add_parser("issue", help="issue a certificate for backups, log forwarding or IPsec")
+    issue.add_argument("name", help="host or service name (the certificate's CN)")
+    issue.add_argument("--purpose", required=True, choices=PURPOSES)
+    issue.add_argument("--san", action="append", default=[], metavar="NAME", help="DNS name or IP (repeatable)")
+    pki.set_defaults(func=cmd_pki)
+
+    lab = add("lab", help="a lab municipality on local containers")
     lab.add_argument("action", choices=["up", "down", "status", "images"])
     lab.add_argument("municipality", nargs="?", default="demo")
     lab.set_defaults(func=cmd_lab)

@@ -1,0 +1,142 @@
+"""What a run did, read from ansible-runner's events as they stream.
+
+One observer per municipality run. Every event is redacted in place before
+ansible-runner writes it to the artifacts, its output goes to the run's log,
+and the observer keeps the state the progress line and the evidence need: which
+hosts were reached, which failed, and every control result of the engine.
+"""
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from landingzone.runner.libraries import redact
+
+ENGINE_ACTIONS = frozenset({"cyberveilig.landingzone.linux_controls"})
+PASSED_STATUSES = frozenset({"pass", "fixed"})
+FAILED_STATUSES = frozenset({"fail", "error"})
+HOST_RESULT_EVENTS = frozenset({"runner_on_ok", "runner_on_failed", "runner_on_skipped", "runner_on_unreachable"})
+
+
+@dataclass
+class HostState:
+    reachable: bool | None = None  # None: no event has named the host yet
+    failed: bool = False
+    message: str = ""
+    done: bool = False
+
+    def as_record(self) -> dict:
+        return {"reachable": bool(self.reachable), "failed": self.failed, "message": self.message}
+
+
+@dataclass
+class Progress:
+    municipality: str
+    hosts_done: int
+    hosts_total: int
+    controls_passed: int
+    controls_failed: int
+    finished: bool = False
+
+
+@dataclass
+class RunObserver:
+    municipality: str
+    hosts: list[str]
+    secrets: set[str]
+    log_path: Path | None = None
+    on_progress: Callable[[Progress], None] = lambda progress: None
+    host_states: dict[str, HostState] = field(init=False)
+    results: list[dict] = field(default_factory=list)
+    stats_seen: bool = False
+    finished: bool = False
+    errors: list[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        self.host_states = {name: HostState() for name in self.hosts}
+
+    def handle(self, event: dict) -> bool:
+        """ansible-runner's event_handler: scrub, record, report; True lets it write the event."""
+        clean = redact(event, self.secrets)
+        event.clear()
+        event.update(clean)
+        self._record(event)
+        self._log(event.get("stdout") or "")
+        self.on_progress(self.progress())
+        return True
+
+    def _log(self, text: str) -> None:
+        if text and self.log_path is not None:
+            with self.log_path.open("a", encoding="utf-8") as log:
+                log.write(text + "\n")
+
+    def _state(self, host: str) -> HostState:
+        return self.host_states.setdefault(host, HostState())
+
+    def _record(self, event: dict) -> None:
+        kind = event.get("event", "")
+        data = event.get("event_data") or {}
+        if kind == "playbook_on_stats":
+            self._record_stats(data)
+        elif kind == "error" or (kind == "verbose" and "ERROR!" in (event.get("stdout") or "")):
+            self.errors.append((event.get("stdout") or "").strip())
+        if kind not in HOST_RESULT_EVENTS or not data.get("host"):
+            return
+        state = self._state(data["host"])
+        result = data.get("res") or {}
+        if kind == "runner_on_unreachable":
+            state.reachable, state.done = False, True
+            state.message = str(result.get("msg") or "unreachable").strip()
+            return
+        if state.reachable is None:
+            state.reachable = True
+        if ENGINE_ACTIONS & {data.get("task_action"), data.get("resolved_action")}:
+            created = event.get("created")
+            for record in result.get("results") or []:
+                self.results.append({"host": data["host"], "time": created, **record})
+            state.done = True
+        if kind == "runner_on_failed" and not data.get("ignore_errors"):
+            state.failed, state.done = True, True
+            state.message = f"{data.get('task', 'a task')}: {str(result.get('msg') or 'failed').strip()}"
+
+    def _record_stats(self, data: dict) -> None:
+        self.stats_seen = True
+        for host in data.get("processed") or {}:
+            self._state(host).done = True
+        for host in data.get("dark") or {}:
+            state = self._state(host)
+            state.reachable = False
+            state.message = state.message or "unreachable"
+        for host in data.get("failures") or {}:
+            state = self._state(host)
+            state.failed = True
+            state.message = state.message or "failed"
+
+    def finish(self, why_not_reached: str) -> None:
+        """After the run: every host the run never got to is recorded as not reached."""
+        for state in self.host_states.values():
+            if state.reachable is None or not state.done:
+                if state.reachable is None:
+                    state.reachable = False
+                    state.message = state.message or f"not reached: {why_not_reached}"
+                state.done = True
+        self.finished = True
+        self.on_progress(self.progress())
+
+    def status_counts(self) -> Counter:
+        return Counter(record.get("status", "unknown") for record in self.results)
+
+    def progress(self) -> Progress:
+        counts = self.status_counts()
+        return Progress(
+            self.municipality,
+            sum(state.done for state in self.host_states.values()),
+            len(self.host_states),
+            sum(counts[s] for s in PASSED_STATUSES),
+            sum(counts[s] for s in FAILED_STATUSES),
+            self.finished,
+        )
+
+    def host_records(self) -> dict[str, dict]:
+        return {name: state.as_record() for name, state in self.host_states.items()}

@@ -1,0 +1,206 @@
+"""One municipality run: a fresh private_data_dir, ansible-runner, evidence.
+
+Everything a run writes lives in its own directory named by its ident and is
+never shared with another run: the runner's artifacts, the fact cache, the vars
+file and the redacted log. Evidence goes to the fleet's evidence tree.
+"""
+
+import datetime
+import os
+import shlex
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ansible_runner.config.runner import RunnerConfig
+from ansible_runner.runner import Runner
+
+from landingzone.runner import exit_codes
+from landingzone.runner.environment import clean_environment
+from landingzone.runner.events import Progress, RunObserver
+from landingzone.runner.ident import new_ident
+from landingzone.runner.libraries import write_evidence
+from landingzone.runner.rotation import rotate_runs
+from landingzone.runner.vars_file import write_vars_file
+from landingzone.runner.vault import PASSWORD_FILE_ENV, vault_id_argument
+
+
+@dataclass(frozen=True)
+class RunKind:
+    """What the operator asked for, and the playbook that does it."""
+
+    name: str
+    playbook: str
+    check: bool = False
+    diff: bool = False
+    # Whether a control left in fail or error makes the run non-compliant (exit 1).
+    judges_compliance: bool = True
+
+
+RUN_KINDS = {
+    "audit": RunKind("audit", "audit.yml"),
+    "plan": RunKind("plan", "site.yml", check=True, diff=True, judges_compliance=False),
+    "apply": RunKind("apply", "site.yml", diff=True),
+}
+
+
+@dataclass
+class Municipality:
+    """A municipality whose inputs were all validated: ready to run."""
+
+    name: str
+    nis_code: str
+    inventory_dir: Path
+    hosts: list[str]
+    role_vars: dict = field(default_factory=dict)
+    secrets: set[str] = field(default_factory=set)
+
+
+@dataclass
+class FleetSettings:
+    root: Path
+    fleet: Path
+    limit: str | None = None
+    keep_runs: int = 10
+    vault_password: str | None = None
+    vault_password_file: Path | None = None
+    metadata: dict = field(default_factory=dict)
+
+    @property
+    def runs_root(self) -> Path:
+        return self.fleet / ".landingzone" / "runs"
+
+    @property
+    def locks_dir(self) -> Path:
+        return self.fleet / ".landingzone" / "locks"
+
+    @property
+    def evidence_root(self) -> Path:
+        return self.fleet / "evidence"
+
+
+@dataclass
+class Outcome:
+    municipality: str
+    exit_code: int
+    finished: bool
+    message: str = ""
+    ident: str = ""
+    hosts: dict = field(default_factory=dict)
+    statuses: dict = field(default_factory=dict)
+    evidence_dir: str = ""
+    run_dir: str = ""
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+
+
+def job_environment(settings: FleetSettings) -> dict[str, str]:
+    """The variables this wrapper sets for ansible-playbook (see environment.py for the rest)."""
+    venv_bin = str(Path(sys.executable).parent)
+    env = {
+        "PATH": os.pathsep.join([venv_bin, os.environ.get("PATH", os.defpath)]),
+        "ANSIBLE_CONFIG": str(settings.root / "ansible.cfg"),
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_DEPRECATION_WARNINGS": "False",
+        "CONTAINERS_CONF": str(settings.root / "lab" / "containers.conf"),
+    }
+    if settings.vault_password_file is not None:
+        env[PASSWORD_FILE_ENV] = str(settings.vault_password_file)
+    return env
+
+
+def _command_line(kind: RunKind, vars_file: Path, settings: FleetSettings) -> str:
+    args = ["-e", f"@{vars_file}"]
+    if settings.vault_password_file is not None:
+        args += ["--vault-id", vault_id_argument()]
+    if kind.check:
+        args.append("--check")
+    if kind.diff:
+        args.append("--diff")
+    return shlex.join(args)
+
+
+def _exit_code(kind: RunKind, observer: RunObserver) -> int:
+    codes = [exit_codes.COMPLIANT]
+    if any(not s.reachable or s.failed for s in observer.host_states.values()):
+        codes.append(exit_codes.NOT_FINISHED)
+    if kind.judges_compliance and any(r.get("status") in exit_codes.NON_COMPLIANT_STATUSES for r in observer.results):
+        codes.append(exit_codes.NON_COMPLIANT)
+    return exit_codes.highest(codes)
+
+
+def run_municipality(
+    municipality: Municipality, kind: RunKind, settings: FleetSettings, on_progress=lambda p: None
+) -> Outcome:
+    ident = new_ident(municipality.nis_code)
+    run_dir = settings.runs_root / municipality.name / ident
+    run_dir.mkdir(parents=True, mode=0o700)
+    started = _now()
+    vars_file = write_vars_file(
+        run_dir / "vars" / "landingzone.yml", municipality.role_vars, municipality.secrets, settings.vault_password
+    )
+    secrets = set(municipality.secrets)
+    if settings.vault_password:
+        secrets.add(settings.vault_password)
+    observer = RunObserver(
+        municipality.name, municipality.hosts, secrets, log_path=run_dir / "landingzone.log", on_progress=on_progress
+    )
+    on_progress(observer.progress())
+    config = RunnerConfig(
+        private_data_dir=str(run_dir),
+        playbook=str(settings.root / "playbooks" / kind.playbook),
+        # The hosts file rather than the directory, which also holds the card.
+        inventory=str(municipality.inventory_dir / "hosts.yml"),
+        project_dir=str(settings.root),
+        limit=settings.limit,
+        ident=ident,
+        cmdline=_command_line(kind, vars_file, settings),
+        suppress_output_file=True,  # its raw stdout would bypass redaction; the log is written from events
+        quiet=True,
+    )
+    config.prepare()
+    config.env = clean_environment(config.env, os.environ, job_environment(settings))
+    status, rc = Runner(config=config, event_handler=observer.handle).run()
+    why = "; ".join(observer.errors[-3:]) or f"the playbook ended ({status}, rc {rc}) before reaching it"
+    observer.finish(why)
+
+    run = {
+        "municipality": {"name": municipality.name, "nis_code": municipality.nis_code},
+        "ident": ident,
+        "kind": kind.name,
+        "started": started,
+        "finished": _now(),
+        **settings.metadata,
+        "hosts": observer.host_records(),
+        "secrets": sorted(secrets),
+    }
+    evidence_dir = settings.evidence_root / municipality.name / ident
+    write_evidence(evidence_dir, run, observer.results)
+    rotate_runs(settings.runs_root / municipality.name, settings.keep_runs, settings.evidence_root)
+    code = _exit_code(kind, observer)
+    not_reached = sorted(h for h, s in observer.host_states.items() if not s.reachable)
+    failed = sorted(h for h, s in observer.host_states.items() if s.reachable and s.failed)
+    problems = []
+    if not_reached:
+        problems.append("not reached: " + ", ".join(not_reached))
+    if failed:
+        problems.append("failed: " + ", ".join(failed))
+    return Outcome(
+        municipality=municipality.name,
+        exit_code=code,
+        finished=not not_reached and not failed,
+        message="; ".join(problems),
+        ident=ident,
+        hosts=observer.host_records(),
+        statuses=dict(observer.status_counts()),
+        evidence_dir=str(evidence_dir),
+        run_dir=str(run_dir),
+    )
+
+
+__all__ = ["RUN_KINDS", "FleetSettings", "Municipality", "Outcome", "Progress", "RunKind", "run_municipality"]

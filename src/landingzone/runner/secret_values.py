@@ -1,0 +1,109 @@
+"""The secret values of a municipality, so they can be redacted everywhere.
+
+Secrets are whatever the vault protects in its inventory and card (inline
+`!vault` values and whole vault-encrypted files) plus the plain values of
+variables that a role declares `no_log` in its argument_specs. Reading them also
+proves, before any job starts, that every vault value opens with the password.
+"""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import yaml
+
+from landingzone.errors import LandingzoneError
+from landingzone.runner.vault import decrypt
+
+VAULT_HEADER = "$ANSIBLE_VAULT;"
+# Shorter values would turn redaction into noise ("yes", "22"); real secrets are longer.
+MIN_SECRET_LENGTH = 6
+INVENTORY_SUFFIXES = {".yml", ".yaml", ".json", ""}
+
+
+class VaultText(str):
+    """A `!vault` value as written in YAML: its ciphertext."""
+
+
+class _InventoryLoader(yaml.SafeLoader):
+    pass
+
+
+_InventoryLoader.add_constructor("!vault", lambda loader, node: VaultText(loader.construct_scalar(node)))
+_InventoryLoader.add_constructor("!unsafe", lambda loader, node: str(loader.construct_scalar(node)))
+
+
+def load_yaml(path: Path, password: str | None) -> object:
+    """A YAML file as data; a whole-file vault is decrypted first."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LandingzoneError(f"{path}: cannot be read: {exc}") from None
+    if text.startswith(VAULT_HEADER):
+        text = decrypt(password, text, f"{path}")
+    try:
+        return yaml.load(text, Loader=_InventoryLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        raise LandingzoneError(f"{path}: is not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+
+
+def _leaves(data: object, field: str = "") -> Iterator[tuple[str, object]]:
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from _leaves(value, f"{field}.{key}" if field else str(key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _leaves(value, f"{field}[{index}]")
+    else:
+        yield field, data
+
+
+def secrets_of_file(path: Path, password: str | None, secret_names: set[str]) -> set[str]:
+    whole_file_vault = path.read_bytes().startswith(VAULT_HEADER.encode())
+    found = set()
+    for field, value in _leaves(load_yaml(path, password)):
+        if isinstance(value, VaultText):
+            found.add(decrypt(password, value, f"{path}: {field}"))
+        elif (
+            isinstance(value, str)
+            and (whole_file_vault or field.rsplit(".", 1)[-1] in secret_names)
+            and "{{" not in value  # a template points at a secret found elsewhere
+        ):
+            found.add(value)
+    return {value for value in found if len(value) >= MIN_SECRET_LENGTH}
+
+
+def inventory_files(municipality_dir: Path) -> list[Path]:
+    return sorted(
+        path
+        for path in municipality_dir.rglob("*")
+        if path.is_file()
+        and path.suffix in INVENTORY_SUFFIXES
+        and not any(part.startswith(".") for part in path.relative_to(municipality_dir).parts)
+    )
+
+
+def municipality_secrets(municipality_dir: Path, password: str | None, secret_names: set[str]) -> set[str]:
+    found = set()
+    for path in inventory_files(municipality_dir):
+        found |= secrets_of_file(path, password, secret_names)
+    return found
+
+
+def _no_log_options(options: dict) -> Iterator[str]:
+    for name, spec in (options or {}).items():
+        if isinstance(spec, dict):
+            if spec.get("no_log"):
+                yield name
+            yield from _no_log_options(spec.get("options") or {})
+
+
+def secret_variable_names(root: Path) -> set[str]:
+    """Every role variable declared no_log in the collection's argument_specs."""
+    names = set()
+    for specs_file in sorted(root.glob("roles/*/meta/argument_specs.yml")):
+        specs = yaml.safe_load(specs_file.read_text(encoding="utf-8")) or {}
+        for entry in (specs.get("argument_specs") or {}).values():
+            names.update(_no_log_options(entry.get("options") or {}))
+    return names
