@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from landingzone import __version__
+from landingzone.card import new_municipality
 from landingzone.errors import LandingzoneError
 from landingzone.fleet_inputs import fleet_municipalities, load_municipalities, select, with_hosts
 from landingzone.fleet_pki import PURPOSES, FleetCA
@@ -14,9 +15,9 @@ from landingzone.lab import municipality_lab
 from landingzone.lab.images import ensure_images
 from landingzone.paths import collection_root
 from landingzone.runner import exit_codes
+from landingzone.runner.evidence_writer import fleet_index, write_evidence
 from landingzone.runner.fleet import run_fleet
 from landingzone.runner.job import RUN_KINDS, FleetSettings, Outcome
-from landingzone.runner.libraries import fleet_index, new_municipality, write_evidence
 from landingzone.runner.metadata import run_metadata
 from landingzone.runner.progress import ProgressBoard
 from landingzone.runner.vault import password_file_for_jobs, read_password

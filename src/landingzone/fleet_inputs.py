@@ -14,10 +14,10 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from landingzone.card import CARD_FILE, card_to_vars, known_control_ids, load_card, secret_values
 from landingzone.errors import LandingzoneError
 from landingzone.inventory import municipality_dir
 from landingzone.runner.job import Municipality
-from landingzone.runner.libraries import CARD_FILE, card_to_vars, known_control_ids, load_card, secret_values
 from landingzone.runner.secret_values import municipality_secrets, secret_variable_names
 
 MUNICIPALITY_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -107,6 +107,7 @@ def _load_one(root, fleet, name, limit, password, secret_names, control_ids) -> 
         hosts=limited_hosts(hosts_file, limit) if limit and all_hosts else all_hosts,
         role_vars=card_to_vars(card),
         secrets=secrets | set(secret_values(card)),
+        display_name=str(card.get("display_name") or name),
     )
 
 

@@ -18,8 +18,8 @@ from ansible_runner.runner import Runner
 from landingzone.runner import exit_codes
 from landingzone.runner.environment import clean_environment
 from landingzone.runner.events import Progress, RunObserver
+from landingzone.runner.evidence_writer import write_evidence
 from landingzone.runner.ident import new_ident
-from landingzone.runner.libraries import write_evidence
 from landingzone.runner.rotation import rotate_runs
 from landingzone.runner.vars_file import write_vars_file
 from landingzone.runner.vault import PASSWORD_FILE_ENV, vault_id_argument
@@ -54,6 +54,7 @@ class Municipality:
     hosts: list[str]
     role_vars: dict = field(default_factory=dict)
     secrets: set[str] = field(default_factory=set)
+    display_name: str = ""
 
 
 @dataclass
@@ -170,7 +171,11 @@ def run_municipality(
     observer.finish(why)
 
     run = {
-        "municipality": {"name": municipality.name, "nis_code": municipality.nis_code},
+        "municipality": {
+            "name": municipality.name,
+            "nis_code": municipality.nis_code,
+            "display_name": municipality.display_name or municipality.name,
+        },
         "ident": ident,
         "kind": kind.name,
         "started": started,

@@ -1,0 +1,92 @@
+"""Reading ansible-runner events: control results, host states, redaction before writing."""
+
+from landingzone.runner.events import RunObserver
+
+SECRET = "$6$salt$not-a-real-hash-but-secret"
+
+
+def _event(kind, host=None, **data):
+    event_data = dict(data)
+    if host:
+        event_data["host"] = host
+    return {"event": kind, "event_data": event_data, "stdout": data.pop("stdout", ""), "created": "2026-03-02T08:00:00"}
+
+
+def _engine_result(host, *statuses):
+    return _event(
+        "runner_on_ok",
+        host,
+        task_action="cyberveilig.landingzone.linux_controls",
+        res={"results": [{"id": f"LZ-T-{i:03}", "status": s} for i, s in enumerate(statuses)]},
+    )
+
+
+def test_engine_results_are_collected_per_host_and_counted():
+    seen = []
+    observer = RunObserver("gent", ["a", "b"], set(), on_progress=seen.append)
+    observer.handle(_engine_result("a", "pass", "fail", "fixed", "waived"))
+    assert [r["host"] for r in observer.results] == ["a"] * 4
+    assert observer.results[1] == {"host": "a", "time": "2026-03-02T08:00:00", "id": "LZ-T-001", "status": "fail"}
+    progress = seen[-1]
+    assert (progress.hosts_done, progress.hosts_total) == (1, 2)
+    assert (progress.controls_passed, progress.controls_failed) == (2, 1)
+
+
+def test_the_resolved_action_also_identifies_the_engine():
+    observer = RunObserver("gent", ["a"], set())
+    event = _engine_result("a", "pass")
+    event["event_data"]["task_action"] = "linux_controls"
+    event["event_data"]["resolved_action"] = "cyberveilig.landingzone.linux_controls"
+    observer.handle(event)
+    assert len(observer.results) == 1
+
+
+def test_other_tasks_results_are_not_taken_for_controls():
+    observer = RunObserver("gent", ["a"], set())
+    observer.handle(_event("runner_on_ok", "a", task_action="ansible.builtin.debug", res={"results": [{"id": "x"}]}))
+    assert observer.results == []
+    assert observer.host_states["a"].reachable is True
+
+
+def test_unreachable_and_failed_hosts_are_recorded_with_their_message():
+    observer = RunObserver("gent", ["a", "b"], set())
+    observer.handle(_event("runner_on_unreachable", "a", res={"msg": "ssh: connect to host a port 22: No route"}))
+    observer.handle(_event("runner_on_failed", "b", task="Check", res={"msg": "boom"}))
+    observer.handle(_event("playbook_on_stats", dark={"a": 1}, failures={"b": 1}, processed={"a": 1, "b": 1}))
+    records = observer.host_records()
+    assert records["a"] == {"reachable": False, "failed": False, "message": "ssh: connect to host a port 22: No route"}
+    assert records["b"] == {"reachable": True, "failed": True, "message": "Check: boom"}
+
+
+def test_an_ignored_failure_does_not_fail_the_host():
+    observer = RunObserver("gent", ["a"], set())
+    observer.handle(_event("runner_on_failed", "a", ignore_errors=True, res={"msg": "expected"}))
+    assert observer.host_states["a"].failed is False
+
+
+def test_hosts_the_run_never_reached_are_listed_as_not_reached():
+    observer = RunObserver("gent", ["a", "b"], set())
+    observer.handle(_engine_result("a", "pass"))
+    observer.finish("the playbook stopped early")
+    assert observer.host_records()["b"] == {
+        "reachable": False,
+        "failed": False,
+        "message": "not reached: the playbook stopped early",
+    }
+    assert observer.progress().finished and observer.progress().hosts_done == 2
+
+
+def test_secrets_are_scrubbed_from_the_event_before_it_is_written_and_logged(tmp_path):
+    observer = RunObserver("gent", ["a"], {SECRET}, log_path=tmp_path / "log")
+    event = _event(
+        "runner_on_ok",
+        "a",
+        task_action="ansible.builtin.debug",
+        res={"msg": f"hash is {SECRET}"},
+        stdout=f"ok: [a] => hash is {SECRET}",
+    )
+    assert observer.handle(event) is True  # ansible-runner writes what the handler leaves in the event
+    assert SECRET not in repr(event)
+    assert "hash is" in event["event_data"]["res"]["msg"]
+    log = (tmp_path / "log").read_text()
+    assert "ok: [a]" in log and SECRET not in log
