@@ -1,0 +1,97 @@
+"""results.json: the run and its results as one document, checked against results-v1.json."""
+
+import datetime
+import json
+from functools import cache
+from importlib import resources
+
+from jsonschema import Draft202012Validator
+
+from landingzone.errors import LandingzoneError
+from landingzone.evidence.summary import summarise
+from landingzone.jsonschema_formats import FORMAT_CHECKER
+
+SCHEMA_VERSION = 1
+RUN_FIELDS = (
+    "ident",
+    "kind",
+    "started",
+    "finished",
+    "operator",
+    "project_commit",
+    "collection_version",
+    "ansible_core_version",
+    "catalog_hashes",
+)
+OPTIONAL_RESULT_FIELDS = ("diff", "type", "risk")
+
+
+@cache
+def results_schema() -> dict:
+    text = resources.files("landingzone.evidence").joinpath(f"schema/results-v{SCHEMA_VERSION}.json").read_text()
+    return json.loads(text)
+
+
+def _text_time(value):
+    if isinstance(value, datetime.datetime):
+        return value.isoformat()
+    return value
+
+
+def result_record(result: dict, default_timestamp) -> dict:
+    """One result as the schema has it. Engine records name the control ``id``; both are read."""
+    record = {
+        "host": result["host"],
+        "control": result.get("control") or result.get("id"),
+        "title": result.get("title", ""),
+        "level": result.get("level"),
+        "cyfun": list(result.get("cyfun") or []),
+        "cis": list(result.get("cis") or []),
+        "status": result["status"],
+        "changed": bool(result.get("changed", False)),
+        "reason": result.get("reason") or "",
+        "evidence": result.get("evidence") if result.get("evidence") is not None else {},
+        "waiver": result.get("waiver") or None,
+        "reboot_required": bool(result.get("reboot_required", False)),
+        "timestamp": _text_time(result.get("timestamp") or default_timestamp),
+    }
+    record.update({field: result[field] for field in OPTIONAL_RESULT_FIELDS if field in result})
+    return record
+
+
+def build_document(run: dict, results: list[dict]) -> dict:
+    """The results.json document. Only named fields of ``run`` are copied: its ``secrets`` never are."""
+    run_section = {field: _text_time(run.get(field)) for field in RUN_FIELDS}
+    hosts = {
+        name: {
+            "reachable": bool(state.get("reachable", True)),
+            "failed": bool(state.get("failed", False)),
+            "message": state.get("message") or "",
+        }
+        for name, state in (run.get("hosts") or {}).items()
+    }
+    records = [result_record(result, run_section["finished"]) for result in results]
+    for record in records:
+        hosts.setdefault(record["host"], {"reachable": True, "failed": False, "message": ""})
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "municipality": dict(run.get("municipality") or {}),
+        "run": run_section,
+        "hosts": hosts,
+        "results": records,
+        "summary": summarise(records, hosts),
+        "backup": dict(run.get("backup") or {}),
+        "drill": dict(run.get("drill") or {}),
+        "vpn": dict(run.get("vpn") or {}),
+    }
+
+
+def check_document(document: dict) -> None:
+    """Raise LandingzoneError listing where the document breaks its schema."""
+    validator = Draft202012Validator(results_schema(), format_checker=FORMAT_CHECKER)
+    problems = [
+        f"{'/'.join(map(str, error.absolute_path)) or '(top level)'}: {error.message}"
+        for error in validator.iter_errors(document)
+    ]
+    if problems:
+        raise LandingzoneError("evidence does not match results-v1.json:\n" + "\n".join(problems[:20]))
