@@ -4,6 +4,15 @@ from landingzone.evidence.catalog_hashes import catalog_hashes
 from landingzone.evidence.drift import Drift, compute_drift
 from landingzone.evidence.fleet import fleet_index
 from landingzone.evidence.redaction import REDACTED, redact
-from landingzone.evidence.write import write_evidence
+from landingzone.evidence.write import render_evidence, write_evidence
 
-__all__ = ["REDACTED", "Drift", "catalog_hashes", "compute_drift", "fleet_index", "redact", "write_evidence"]
+__all__ = [
+    "REDACTED",
+    "Drift",
+    "catalog_hashes",
+    "compute_drift",
+    "fleet_index",
+    "redact",
+    "render_evidence",
+    "write_evidence",
+]

@@ -33,7 +33,16 @@ def results_schema() -> dict:
 
 
 def _text_time(value):
+    """ISO 8601 with an offset. Times without one are taken as UTC: ansible-runner stamps its
+    events (``created``) in UTC without saying so. Anything unreadable is left for the schema check."""
+    if isinstance(value, str):
+        try:
+            value = datetime.datetime.fromisoformat(value)
+        except ValueError:
+            return value
     if isinstance(value, datetime.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=datetime.UTC)
         return value.isoformat()
     return value
 
@@ -53,7 +62,8 @@ def result_record(result: dict, default_timestamp) -> dict:
         "evidence": result.get("evidence") if result.get("evidence") is not None else {},
         "waiver": result.get("waiver") or None,
         "reboot_required": bool(result.get("reboot_required", False)),
-        "timestamp": _text_time(result.get("timestamp") or default_timestamp),
+        # The runner's records carry the event time as `time`.
+        "timestamp": _text_time(result.get("timestamp") or result.get("time") or default_timestamp),
     }
     record.update({field: result[field] for field in OPTIONAL_RESULT_FIELDS if field in result})
     return record

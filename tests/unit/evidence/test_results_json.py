@@ -2,6 +2,7 @@
 
 import datetime
 import json
+import subprocess
 from collections import Counter
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from jsonschema import Draft202012Validator
 
 import landingzone
 from landingzone.errors import LandingzoneError
-from landingzone.evidence import write_evidence
+from landingzone.evidence import render_evidence, write_evidence
 from landingzone.jsonschema_formats import FORMAT_CHECKER
 
 SCHEMA = Path(landingzone.__file__).parent / "evidence" / "schema" / "results-v1.json"
@@ -85,3 +86,25 @@ def test_evidence_is_never_overwritten(written, sample):
     with pytest.raises(LandingzoneError, match="exists already"):
         write_evidence(run_dir, sample.run(), sample.results()[:1])
     assert written["files"]["results"].read_bytes() == before
+
+
+def test_runner_event_times_without_offset_are_taken_as_utc(tmp_path, sample):
+    results = sample.results()
+    for record in results:
+        del record["timestamp"]
+        record["time"] = "2026-11-28T10:04:59.123456"  # ansible-runner's `created`
+    files = write_evidence(tmp_path / "run", sample.run(), results)
+    document = json.loads(files["results"].read_text())
+    assert {r["timestamp"] for r in document["results"]} == {"2026-11-28T10:04:59.123456+00:00"}
+
+
+def test_reports_are_rendered_again_from_results_json_alone(written):
+    run_dir = written["files"]["results"].parent
+    stored = written["files"]["results"].read_bytes()
+    written["files"]["report"].unlink()
+    (run_dir / "junit.xml").write_text("stale")
+    files = render_evidence(run_dir)
+    assert files["report"].read_text().startswith("<!DOCTYPE html>")
+    assert files["junit"].read_text().startswith("<?xml")
+    assert files["results"].read_bytes() == stored
+    assert subprocess.run(["sha256sum", "-c", "--quiet", "manifest.sha256"], cwd=run_dir, check=False).returncode == 0
