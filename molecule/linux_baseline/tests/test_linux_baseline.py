@@ -1,0 +1,246 @@
+"""The Linux baseline on a converged host: one control of every type, drift found and
+repaired control by control, and the operator still gets in over SSH and can sudo."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+SCENARIO = Path(__file__).resolve().parents[1]
+PROJECT = SCENARIO.parents[1]
+EPHEMERAL = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
+INVENTORY = os.environ.get("MOLECULE_INVENTORY_FILE", str(EPHEMERAL / "inventory"))
+SETTINGS = yaml.safe_load((SCENARIO / "vars" / "baseline.yml").read_text())
+ALL_TYPES = {
+    "sysctl", "config_key", "sshd_option", "sudo_default", "file_permission", "file_content", "package",
+    "service", "kernel_module", "audit_rule", "pam_profile", "account_policy", "local_account",
+    "mount_option", "nftables_ruleset", "aide_database",
+}  # fmt: skip
+# One hand-made drift per control type that can drift in a container, and the one
+# control each must show up as. Nothing else may change.
+DRIFTS = {
+    "LZ-SSH-015": "sed -i 's/^X11Forwarding no$/X11Forwarding yes/' /etc/ssh/sshd_config.d/00-landingzone.conf",
+    "LZ-ACC-001": "sed -i 's/^PASS_MAX_DAYS.*/PASS_MAX_DAYS 99999/' /etc/login.defs",
+    "LZ-PERM-010": "chmod 0644 /etc/crontab",
+    "LZ-BANNER-002": "echo 'Debian GNU/Linux' > /etc/issue.net",
+    "LZ-MOD-009": "sed -i '/ dccp /d; /^blacklist dccp$/d' /etc/modprobe.d/60-landingzone.conf",
+    "LZ-SUDO-002": "sed -i '/use_pty/d' /etc/sudoers.d/00-landingzone",
+    "LZ-SVC-004": "systemctl unmask --quiet debug-shell.service",
+    "LZ-AUDIT-008": "sed -i '\\#^-w /etc/sudoers -p wa -k scope$#d' /etc/audit/rules.d/60-landingzone.rules",
+}
+
+
+def name_of(host):
+    return host.backend.get_hostname()
+
+
+def run_baseline(host, tmp_path, *extra):
+    """Run converge.yml (the role) on this host only; return its per-control results by id."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    env = dict(
+        os.environ,
+        ANSIBLE_COLLECTIONS_PATH=str(PROJECT / "collections"),
+        ANSIBLE_ROLES_PATH=str(PROJECT / "roles"),
+        ANSIBLE_CONFIG=str(EPHEMERAL / "ansible.cfg"),
+        ANSIBLE_FORCE_COLOR="0",
+    )
+    command = [
+        str(Path(sys.executable).parent / "ansible-playbook"),
+        "-i", INVENTORY, "--limit", name_of(host), "-e", f"baseline_results_dir={tmp_path}", *extra,
+        str(SCENARIO / "converge.yml"),
+    ]  # fmt: skip
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    results = json.loads((tmp_path / f"{name_of(host)}.json").read_text())
+    return {result["id"]: result for result in results}
+
+
+def changed_ids(results):
+    return {control_id for control_id, result in results.items() if result["changed"]}
+
+
+@pytest.fixture(scope="module")
+def audit(host, tmp_path_factory):
+    return run_baseline(host, tmp_path_factory.mktemp("audit"), "-e", "linux_baseline_mode=audit")
+
+
+def test_an_audit_after_converge_finds_nothing_to_fix(audit):
+    bad = {cid: (r["status"], r["reason"]) for cid, r in audit.items() if r["status"] in ("fail", "error")}
+    assert not bad
+    assert not changed_ids(audit)
+
+
+def test_every_control_type_ran_and_ended_well(audit):
+    assert {result["type"] for result in audit.values()} == ALL_TYPES
+    for control_type in ALL_TYPES:
+        statuses = {r["status"] for r in audit.values() if r["type"] == control_type}
+        assert statuses <= {"pass", "not_applicable", "waived"}, control_type
+
+
+def test_what_a_container_cannot_do_is_reported_not_applicable_with_a_reason(audit):
+    # A live kernel value the host already has passes; one it lacks cannot be set from here.
+    live_parts = [r for r in audit.values() if r["type"] == "sysctl" and r["status"] == "not_applicable"]
+    assert live_parts
+    assert all("/proc/sys" in r["reason"] or "this kernel has no" in r["reason"] for r in live_parts)
+    assert audit["LZ-AUDIT-001"]["status"] == "not_applicable"
+    assert audit["LZ-MNT-001"]["status"] == "not_applicable"
+
+
+def test_waivers_are_reported_with_the_waiver(audit):
+    assert audit["LZ-INT-003"]["status"] == "waived"
+    assert audit["LZ-INT-003"]["waiver"]["approver"] == "lab"
+
+
+def test_switched_off_controls_are_not_run(audit):
+    assert not set(SETTINGS["linux_baseline_disabled_controls"]) & set(audit)
+
+
+# One control of every type, looked at on the host itself.
+
+
+def test_sshd_option_ssh_runs_keys_only_with_the_operator_group(host):
+    effective = host.check_output("sshd -T")
+    for line in (
+        "passwordauthentication no", "permitrootlogin no", "x11forwarding no", "maxauthtries 4",
+        "allowgroups lz-operators", "loglevel VERBOSE", "authenticationmethods publickey",
+        "ciphers chacha20-poly1305@openssh.com,aes256-gcm@openssh.com", "disableforwarding yes",
+    ):  # fmt: skip
+        assert line in effective
+
+
+def test_sysctl_file_holds_the_kernel_settings(host):
+    content = host.file("/etc/sysctl.d/60-landingzone.conf").content_string
+    assert "kernel.kptr_restrict = 2" in content
+    assert "net.ipv4.ip_forward = 0" in content
+
+
+def test_config_key_login_defs_and_pwquality(host):
+    login_defs = host.check_output("grep -E '^(PASS_MAX_DAYS|ENCRYPT_METHOD|UMASK)\\b' /etc/login.defs")
+    assert "YESCRYPT" in login_defs and "027" in login_defs and "365" in login_defs
+    assert "minlen = 14" in host.file("/etc/security/pwquality.conf").content_string
+    assert "Storage=persistent" in host.file("/etc/systemd/journald.conf.d/60-landingzone.conf").content_string
+
+
+def test_sudo_default_lines_pass_visudo(host):
+    content = host.file("/etc/sudoers.d/00-landingzone").content_string
+    assert "Defaults use_pty" in content and "logfile" in content
+    assert host.run("visudo -c").rc == 0
+
+
+def test_file_permission_shadow_and_crontab(host):
+    assert host.file("/etc/shadow").mode & 0o137 == 0
+    assert host.file("/etc/crontab").mode == 0o600
+
+
+def test_file_content_banner_and_time_servers(host):
+    assert host.file("/etc/issue.net").content_string.startswith("Toegang enkel")
+    chrony = host.file("/etc/chrony/chrony.conf").content_string
+    assert "server 0.be.pool.ntp.org iburst" in chrony
+    assert "pool " not in chrony
+
+
+def test_file_content_log_forwarding_is_valid_and_its_key_private(host):
+    forward = host.file("/etc/rsyslog.d/60-landingzone-forward.conf").content_string
+    assert 'target="log-collector.lab.invalid"' in forward
+    assert host.run("rsyslogd -N1").rc == 0
+    assert host.file("/etc/ssl/private/landingzone-log-client.key").mode == 0o600
+
+
+def test_package_unwanted_absent_wanted_present(host):
+    assert not host.package("telnet").is_installed
+    assert not host.package("rsh-client").is_installed
+    for wanted in ("chrony", "auditd", "nftables", "unattended-upgrades", "aide-common"):
+        assert host.package(wanted).is_installed, wanted
+
+
+def test_service_masked_and_running(host):
+    assert host.run("systemctl is-enabled debug-shell.service").stdout.strip() == "masked"
+    assert host.service("ssh").is_running
+    assert host.service("rsyslog").is_running
+
+
+def test_kernel_module_install_line_and_blacklist(host):
+    content = host.file("/etc/modprobe.d/60-landingzone.conf").content_string
+    assert "install dccp /bin/false" in content and "blacklist dccp" in content
+
+
+def test_audit_rule_written(host):
+    assert "-w /etc/shadow -p wa -k identity" in host.file("/etc/audit/rules.d/60-landingzone.rules").content_string
+
+
+def test_pam_profile_lockout_skips_the_exempt_accounts(host):
+    common_auth = host.file("/etc/pam.d/common-auth").content_string
+    assert "pam_faillock.so preauth" in common_auth
+    assert "pam_succeed_if.so quiet user in breakglass:operator" in common_auth
+    assert "pam_pwhistory.so" in host.file("/etc/pam.d/common-password").content_string
+
+
+def test_account_policy_only_root_has_uid_0(host):
+    assert host.check_output("awk -F: '$3 == 0 {print $1}' /etc/passwd") == "root"
+
+
+def test_local_account_break_glass_has_the_vault_password_and_sudo(host):
+    assert "sudo" in host.user("breakglass").groups
+    shadow_hash = host.check_output("getent shadow breakglass | cut -d: -f2")
+    assert shadow_hash == SETTINGS["linux_baseline_breakglass_password_hash"]
+
+
+def test_mount_option_tmp_and_shm_in_fstab(host):
+    fstab = host.file("/etc/fstab").content_string
+    assert "tmpfs /tmp tmpfs defaults,nodev,nosuid,noexec 0 0" in fstab
+    assert "/dev/shm tmpfs defaults,nodev,nosuid,noexec" in fstab
+
+
+def test_nftables_ruleset_loaded_default_deny_ssh_from_management(host):
+    ruleset = host.check_output("nft list table inet landingzone_filter")
+    assert "policy drop" in ruleset
+    assert "ip saddr 10.88.0.0/16 tcp dport 22 accept" in ruleset
+
+
+def test_aide_database_checked_daily(host):
+    assert "aide --config /etc/aide/aide.conf --check" in host.file("/etc/cron.d/landingzone-aide").content_string
+
+
+# The operator, over real SSH through the host firewall, after the baseline.
+
+
+def test_operator_logs_in_with_its_key_and_can_sudo(host):
+    address = host.check_output("hostname -I").split()[0]
+    done = subprocess.run(
+        [
+            "ssh", "-i", str(EPHEMERAL / "operator_ed25519"), "-o", "BatchMode=yes", "-o", "ConnectTimeout=10",
+            "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
+            f"operator@{address}", "id -nG && sudo -n id -u",
+        ],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    groups, root_uid = done.stdout.split("\n")[:2]
+    assert "lz-operators" in groups.split()
+    assert root_uid == "0"
+
+
+# Drift: check mode names exactly the drifted controls, an apply fixes exactly those.
+
+
+def test_drift_is_reported_and_repaired_control_by_control(host, tmp_path):
+    for command in DRIFTS.values():
+        host.check_output(command)
+
+    predicted = run_baseline(host, tmp_path / "check", "--check")
+    assert changed_ids(predicted) == set(DRIFTS)
+    assert {predicted[cid]["status"] for cid in DRIFTS} <= {"fail", "not_applicable"}
+
+    applied = run_baseline(host, tmp_path / "apply")
+    assert changed_ids(applied) == set(DRIFTS)
+    assert {applied[cid]["status"] for cid in DRIFTS} <= {"fixed", "not_applicable"}
+
+    settled = run_baseline(host, tmp_path / "audit", "-e", "linux_baseline_mode=audit")
+    assert not changed_ids(settled)
+    assert "x11forwarding no" in host.check_output("sshd -T")
