@@ -20,6 +20,7 @@ from landingzone.runner.fleet import run_fleet
 from landingzone.runner.job import RUN_KINDS, FleetSettings, Outcome
 from landingzone.runner.metadata import run_metadata
 from landingzone.runner.progress import ProgressBoard
+from landingzone.runner.vars_file import render_vars
 from landingzone.runner.vault import password_file_for_jobs, read_password
 
 DEFAULT_PARALLEL = 2
@@ -147,6 +148,16 @@ def cmd_report(args) -> int:
     return exit_codes.COMPLIANT
 
 
+def cmd_card_vars(args) -> int:
+    """The role variables a run passes from the card, for schedulers that run the
+    playbooks themselves (AWX); vault values stay vault-encrypted."""
+    root = collection_root()
+    password = read_password(args.vault_password_file)
+    (municipality,) = load_municipalities(root, _fleet(args, root), [args.municipality], None, password)
+    print(render_vars(municipality.role_vars, municipality.secrets, password), end="")
+    return exit_codes.COMPLIANT
+
+
 def cmd_new_municipality(args) -> int:
     root = collection_root()
     path = new_municipality(_fleet(args, root), args.name, args.nis)
@@ -247,6 +258,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("municipalities", nargs="*", metavar="MUNICIPALITY")
     report.add_argument("--all", action="store_true", help="every municipality of the fleet")
     report.set_defaults(func=cmd_report)
+
+    card_vars = add("card-vars", help="print the role variables a run takes from a municipality's card")
+    card_vars.add_argument("municipality")
+    card_vars.set_defaults(func=cmd_card_vars)
 
     new = add("new-municipality", help="scaffold a valid card and inventory")
     new.add_argument("name")

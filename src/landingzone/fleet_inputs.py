@@ -55,7 +55,10 @@ def _ansible(tool: str, *args: str) -> subprocess.CompletedProcess:
         "ANSIBLE_NOCOLOR": "1",
     }
     command = [str(Path(sys.executable).with_name(tool)), *args]
-    return subprocess.run(command, capture_output=True, text=True, env=env, check=False, timeout=120)
+    # Ansible refuses a non-blocking stdin (a parent run in the background): give it none.
+    return subprocess.run(
+        command, stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env, check=False, timeout=120
+    )
 
 
 def _problem(result: subprocess.CompletedProcess) -> str:

@@ -35,9 +35,12 @@ def _seal(data: object, secrets: set[str], password: str | None) -> object:
     return data
 
 
+def render_vars(variables: dict, secrets: set[str], password: str | None) -> str:
+    return "---\n" + yaml.dump(_seal(variables, secrets, password), Dumper=_VarsDumper, sort_keys=True)
+
+
 def write_vars_file(path: Path, variables: dict, secrets: set[str], password: str | None) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    sealed = _seal(variables, secrets, password)
-    path.write_text("---\n" + yaml.dump(sealed, Dumper=_VarsDumper, sort_keys=True), encoding="utf-8")
+    path.write_text(render_vars(variables, secrets, password), encoding="utf-8")
     path.chmod(0o600)
     return path
