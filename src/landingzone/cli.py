@@ -9,13 +9,13 @@ from pathlib import Path
 from landingzone import __version__
 from landingzone.card import new_municipality
 from landingzone.errors import LandingzoneError
+from landingzone.evidence import fleet_index, render_evidence
 from landingzone.fleet_inputs import fleet_municipalities, load_municipalities, select, with_hosts
 from landingzone.fleet_pki import PURPOSES, FleetCA
 from landingzone.lab import municipality_lab
 from landingzone.lab.images import ensure_images
 from landingzone.paths import collection_root
 from landingzone.runner import exit_codes
-from landingzone.runner.evidence_writer import fleet_index, write_evidence
 from landingzone.runner.fleet import run_fleet
 from landingzone.runner.job import RUN_KINDS, FleetSettings, Outcome
 from landingzone.runner.metadata import run_metadata
@@ -134,13 +134,7 @@ def cmd_report(args) -> int:
     rendered = []
     for name in names:
         for results_file in sorted((evidence_root / name).glob("*/results.json")):
-            try:
-                document = json.loads(results_file.read_text(encoding="utf-8"))
-                run, results = document["run"], document["results"]
-            except (OSError, ValueError, KeyError, TypeError) as exc:
-                raise LandingzoneError(f"{results_file}: run/results: cannot be read back: {exc}") from None
-            # Stored results are already redacted: there is nothing left to hide.
-            write_evidence(results_file.parent, {**run, "secrets": []}, results)
+            render_evidence(results_file.parent)
             rendered.append(str(results_file.parent))
     index = fleet_index(evidence_root)
     text = "\n".join([f"re-rendered {len(rendered)} runs", *rendered, f"fleet index: {index}"])

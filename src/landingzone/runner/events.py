@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from landingzone.runner.evidence_writer import redact
+from landingzone.evidence import redact
 
 ENGINE_ACTIONS = frozenset({"cyberveilig.landingzone.linux_controls"})
 PASSED_STATUSES = frozenset({"pass", "fixed"})

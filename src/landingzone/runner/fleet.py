@@ -8,8 +8,8 @@ municipality's outcome (did not finish, exit 3); the others carry on.
 
 from concurrent.futures import ThreadPoolExecutor
 
+from landingzone.evidence import redact
 from landingzone.runner import exit_codes
-from landingzone.runner.evidence_writer import redact
 from landingzone.runner.job import FleetSettings, Municipality, Outcome, RunKind, run_municipality
 from landingzone.runner.lock import MunicipalityLock
 

@@ -15,10 +15,10 @@ from pathlib import Path
 from ansible_runner.config.runner import RunnerConfig
 from ansible_runner.runner import Runner
 
+from landingzone.evidence import write_evidence
 from landingzone.runner import exit_codes
 from landingzone.runner.environment import clean_environment
 from landingzone.runner.events import Progress, RunObserver
-from landingzone.runner.evidence_writer import write_evidence
 from landingzone.runner.ident import new_ident
 from landingzone.runner.rotation import rotate_runs
 from landingzone.runner.vars_file import write_vars_file

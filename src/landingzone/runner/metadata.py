@@ -1,13 +1,14 @@
 """Facts about the code that ran, recorded with every run's evidence."""
 
 import getpass
-import hashlib
 import os
 import subprocess
 from pathlib import Path
 
 import yaml
 from ansible.release import __version__ as ansible_core_version
+
+from landingzone.evidence import catalog_hashes
 
 
 def project_commit(root: Path) -> str:
@@ -24,13 +25,6 @@ def project_commit(root: Path) -> str:
 
 def collection_version(root: Path) -> str:
     return str(yaml.safe_load((root / "galaxy.yml").read_text(encoding="utf-8")).get("version", "unknown"))
-
-
-def catalog_hashes(root: Path) -> dict[str, str]:
-    return {
-        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(root.glob("roles/*/controls/*.yml"))
-    }
 
 
 def operator_name() -> str:
