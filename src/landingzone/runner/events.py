@@ -25,6 +25,13 @@ class HostState:
     failed: bool = False
     message: str = ""
     done: bool = False
+    # No play of a run that finished normally was meant for the host (site.yml's plays are
+    # per group): not reached, but nothing went wrong either.
+    untargeted: bool = False
+
+    @property
+    def went_wrong(self) -> bool:
+        return self.failed or (not self.reachable and not self.untargeted)
 
     def as_record(self) -> dict:
         return {"reachable": bool(self.reachable), "failed": self.failed, "message": self.message}
@@ -116,11 +123,14 @@ class RunObserver:
     def finish(self, why_not_reached: str) -> None:
         """After the run: every host the run never got to is recorded as not reached."""
         for state in self.host_states.values():
-            if state.reachable is None or not state.done:
-                if state.reachable is None:
-                    state.reachable = False
+            if state.reachable is None:
+                state.reachable = False
+                if self.stats_seen:
+                    state.untargeted = True
+                    state.message = "not reached: no play of this run is meant for this host"
+                else:
                     state.message = state.message or f"not reached: {why_not_reached}"
-                state.done = True
+            state.done = True
         self.finished = True
         self.on_progress(self.progress())
 

@@ -128,7 +128,7 @@ def _command_line(kind: RunKind, vars_file: Path, settings: FleetSettings) -> st
 
 def _exit_code(kind: RunKind, observer: RunObserver) -> int:
     codes = [exit_codes.COMPLIANT]
-    if any(not s.reachable or s.failed for s in observer.host_states.values()):
+    if any(state.went_wrong for state in observer.host_states.values()):
         codes.append(exit_codes.NOT_FINISHED)
     if kind.judges_compliance and any(r.get("status") in exit_codes.NON_COMPLIANT_STATUSES for r in observer.results):
         codes.append(exit_codes.NON_COMPLIANT)
@@ -188,7 +188,7 @@ def run_municipality(
     write_evidence(evidence_dir, run, observer.results)
     rotate_runs(settings.runs_root / municipality.name, settings.keep_runs, settings.evidence_root)
     code = _exit_code(kind, observer)
-    not_reached = sorted(h for h, s in observer.host_states.items() if not s.reachable)
+    not_reached = sorted(h for h, s in observer.host_states.items() if not s.reachable and not s.untargeted)
     failed = sorted(h for h, s in observer.host_states.items() if s.reachable and s.failed)
     problems = []
     if not_reached:

@@ -90,3 +90,21 @@ def test_secrets_are_scrubbed_from_the_event_before_it_is_written_and_logged(tmp
     assert "hash is" in event["event_data"]["res"]["msg"]
     log = (tmp_path / "log").read_text()
     assert "ok: [a]" in log and SECRET not in log
+
+
+def test_a_host_no_play_is_meant_for_is_not_reached_but_nothing_went_wrong():
+    observer = RunObserver("gent", ["collector", "app"], set())
+    observer.handle(_event("runner_on_ok", "collector", task_action="ansible.builtin.debug", res={}))
+    observer.handle(_event("playbook_on_stats", processed={"collector": 1}))
+    observer.finish("unused")
+    app = observer.host_states["app"]
+    assert (app.reachable, app.failed, app.went_wrong) == (False, False, False)
+    assert app.message == "not reached: no play of this run is meant for this host"
+    assert observer.host_states["collector"].went_wrong is False
+
+
+def test_without_a_play_recap_every_silent_host_went_wrong():
+    observer = RunObserver("gent", ["app"], set())
+    observer.finish("ERROR! the playbook could not be parsed")
+    assert observer.host_states["app"].went_wrong
+    assert observer.host_states["app"].message == "not reached: ERROR! the playbook could not be parsed"
