@@ -92,9 +92,17 @@ def test_what_a_container_cannot_do_is_reported_not_applicable_with_a_reason(aud
     assert audit["LZ-MNT-001"]["status"] == "not_applicable"
 
 
-def test_waivers_are_reported_with_the_waiver(audit):
-    assert audit["LZ-INT-003"]["status"] == "waived"
-    assert audit["LZ-INT-003"]["waiver"]["approver"] == "lab"
+def test_waivers_are_reported_with_the_waiver_and_leave_the_file_alone(host, audit):
+    assert audit["LZ-BANNER-003"]["status"] == "waived"
+    assert audit["LZ-BANNER-003"]["waiver"]["approver"] == "lab"
+    assert host.file("/etc/motd").content_string == "Maintenance window: Tuesdays 06:00-08:00 (supplier notice)\n"
+
+
+def test_auditd_does_not_apply_in_a_container_and_aide_is_initialised(host, audit):
+    assert audit["LZ-AUDIT-062"]["status"] == "not_applicable"
+    assert "container" in audit["LZ-AUDIT-062"]["reason"]
+    assert audit["LZ-INT-003"]["status"] == "pass"
+    assert host.file("/var/lib/aide/aide.db").mode == 0o600
 
 
 def test_switched_off_controls_are_not_run(audit):
