@@ -178,8 +178,7 @@ class FakeSystem:
     def _aide(self, args, env, stdin):
         if "--init" not in args:
             return CommandResult(1, "", "aide: only --init is faked")
-        out = next(a.split("file:", 1)[1] for a in args if a.startswith("--after=database_out=file:"))
-        self.write(out, "database")
+        self.write("/var/lib/aide/aide.db.new", "database")  # database_out of Debian's aide.conf
         return OK
 
     def _systemd_detect_virt(self, args, env, stdin):

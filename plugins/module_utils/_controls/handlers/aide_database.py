@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import fileops
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.finding import Finding
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.transaction import PHASE_LATE, Action
@@ -19,6 +21,18 @@ def check(params, ctx):
     )
 
 
+def _initialise(database):
+    def call(ctx):
+        # Debian's aide.conf writes the new database next to the old one (database_out);
+        # it becomes the reference only once complete.
+        result = ctx.run(["aide", "--config", "/etc/aide/aide.conf", "--init"])
+        if result.ok:
+            os.replace(ctx.path(database + ".new"), ctx.path(database))
+        return result
+
+    return call
+
+
 def fix(params, ctx, finding):
     # Last of all: the baseline must describe the system after every other change.
     # aide itself rather than Debian's aideinit wrapper: aideinit drops capabilities
@@ -28,12 +42,6 @@ def fix(params, ctx, finding):
             key=("aide", "--init"),
             description="aide --init",
             phase=PHASE_LATE,
-            argv=[
-                "aide",
-                "--config",
-                "/etc/aide/aide.conf",
-                f"--after=database_out=file:{params['database']}",
-                "--init",
-            ],
+            call=_initialise(params["database"]),
         )
     )
