@@ -32,6 +32,7 @@ class ActionModule(ActionBase):
             "exempt_accounts",
             "backup_dir",
             "waivers",
+            "known_controls",
         )
     )
 
@@ -40,9 +41,11 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         args = dict(self._task.args)
         waivers = args.pop("waivers", None) or []
+        known_ids = args.pop("known_controls", None) or []
         hostname = task_vars.get("inventory_hostname", "")
+        groups = task_vars.get("group_names") or []
         try:
-            module_args, warnings = prepare(args, waivers, hostname)
+            module_args, warnings = prepare(args, waivers, hostname, groups=groups, known_ids=known_ids)
         except (ControlError, WaiverError) as exc:
             result.update(failed=True, changed=False, msg=str(exc))
             return result
@@ -52,12 +55,12 @@ class ActionModule(ActionBase):
         return result
 
 
-def prepare(args, waivers, hostname, today=None):
+def prepare(args, waivers, hostname, groups=(), known_ids=(), today=None):
     """The module's arguments: validated controls with waivers applied and secrets set aside."""
     if args.get("mode", "audit") == "rollback":
         return args, []
     controls = validate_controls(args.get("controls") or [])
-    controls, warnings = annotate(controls, waivers, hostname, today=today)
+    controls, warnings = annotate(controls, waivers, hostname, groups=groups, known_ids=known_ids, today=today)
     public, secret = split_secrets(controls)
     module_args = dict(args, controls=public)
     if secret:

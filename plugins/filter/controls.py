@@ -13,8 +13,6 @@ ansible-doc expects for a file that holds several filters.
 
 from __future__ import annotations
 
-import datetime
-import fnmatch
 import ipaddress
 import re
 from collections.abc import Mapping, Sequence
@@ -32,7 +30,6 @@ ROLE_ONLY_FIELDS = ("configured_when",)
 ID_PATTERN = re.compile(r"^LZ-[A-Z0-9]+-\d{3}$")
 CYFUN_PATTERN = re.compile(r"^(ID|PR|DE|RS|RC)\.[A-Z]{2}-\d+(\.\d+)?$")
 CIS_PATTERN = re.compile(r"^\d+(\.\d+)*$")
-WAIVER_FIELDS = ("control", "hosts", "justification", "approver", "expires", "compensating_measure")
 ADJUSTMENT_FIELDS = ("role", "forwarding", "inbound", "sysctls")
 # The sysctls a host that routes packets must have on; the baseline keeps them off otherwise.
 FORWARDING_SYSCTLS = ("net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding")
@@ -261,50 +258,10 @@ def select_controls(catalog, level, disabled=None, host_kind=None, adjustments=N
     return selected
 
 
-def select_waivers(waivers, catalog, host, groups=None, selected=None):
-    """Check every waiver against the catalog and return those for this host and its selected controls.
-
-    ``hosts`` may name hosts, shell-style host patterns, inventory groups or ``all``. A
-    waiver that matches through a group is returned with ``hosts: [host]``, because the
-    engine matches host names only. Waivers of controls this host does not run are left
-    out. Expired waivers are returned too: the engine reports them next to the control,
-    so an expiry is visible rather than silently dropped.
-    """
-    if waivers in (None, ""):
-        return []
-    if not _is_list(waivers):
-        raise AnsibleFilterError("linux_baseline_waivers: must be a list")
-    known = {control["id"] for control in flatten_catalog(catalog)}
-    running = known if selected is None else {control["id"] for control in selected}
-    groups = set(groups or [])
-    applicable = []
-    for index, waiver in enumerate(waivers):
-        if not isinstance(waiver, Mapping):
-            raise AnsibleFilterError(f"linux_baseline_waivers[{index}]: must be a mapping")
-        control_id = waiver.get("control", f"linux_baseline_waivers[{index}]")
-        for field in WAIVER_FIELDS:
-            value = waiver.get(field)
-            if value in (None, "") or (_is_list(value) and not value):
-                _fail(control_id, f"waiver.{field}", "is required")
-        if control_id not in known:
-            _fail(control_id, "waiver.control", "no such control in the catalog")
-        hosts = [waiver["hosts"]] if isinstance(waiver["hosts"], str) else waiver["hosts"]
-        if not _is_list(hosts) or not all(isinstance(name, str) and name for name in hosts):
-            _fail(control_id, "waiver.hosts", "must be a list of host names, patterns or group names")
-        _parse_date(control_id, waiver["expires"])
-        matches = any(name == "all" or name in groups or fnmatch.fnmatchcase(host, name) for name in hosts)
-        if matches and control_id in running:
-            applicable.append(dict(_plain(waiver), hosts=[host]))
-    return applicable
-
-
-def _parse_date(control_id, value):
-    if isinstance(value, datetime.date):
-        return value
-    try:
-        return datetime.date.fromisoformat(str(value))
-    except ValueError:
-        _fail(control_id, "waiver.expires", f"must be a date YYYY-MM-DD, got {value!r}")
+def catalog_ids(catalog):
+    """Every control id of the catalog, for the engine to tell a waiver of a switched-off
+    control from a waiver of a control that does not exist."""
+    return [control["id"] for control in flatten_catalog(catalog)]
 
 
 def control_status_summary(results):
@@ -330,6 +287,6 @@ class FilterModule:
     def filters(self):
         return {
             "select_controls": select_controls,
-            "select_waivers": select_waivers,
+            "catalog_ids": catalog_ids,
             "control_status_summary": control_status_summary,
         }

@@ -71,13 +71,22 @@ options:
   waivers:
     description:
       - Waivers from the municipality card, handled by the action plugin on the controller. Each has C(control),
-        C(hosts) (inventory names, fnmatch patterns or V(all)), C(justification), C(approver), C(expires)
-        (YYYY-MM-DD) and C(compensating_measure), all required.
-      - A waiver for an unknown control id is an error. One that matches this host is active up to and including
-        its expiry date (the control is checked but not fixed, status C(waived)), and expired after it (the control
-        is enforced again and the waiver is shown in its result). Active waivers ending within 30 days add a warning.
+        C(hosts) (inventory host names, fnmatch patterns, inventory group names or V(all)), C(justification),
+        C(approver), C(expires) (YYYY-MM-DD) and C(compensating_measure), all required.
+      - A waiver for a control id that is not in O(known_controls) (or in O(controls)) is an error; one for a
+        known control this host does not run has nothing to waive here.
+      - One that matches this host is active up to and including its expiry date (the control is checked but not
+        fixed, status C(waived)), and expired after it (the control is enforced again and the waiver is shown in
+        its result). Active waivers ending within 30 days add a warning.
     type: list
     elements: dict
+    default: []
+  known_controls:
+    description:
+      - Every control id of the catalog, including those not selected for this host, so that a waiver for a
+        switched-off control is not mistaken for a waiver of an unknown one. Handled by the action plugin.
+    type: list
+    elements: str
     default: []
   secret_params:
     description:
@@ -202,6 +211,7 @@ ARGUMENT_SPEC = {
     "backup_dir": {"type": "path", "default": "/var/backups/landingzone"},
     # Consumed by the action plugin on the controller; accepted here so direct calls validate too.
     "waivers": {"type": "list", "elements": "dict", "default": []},
+    "known_controls": {"type": "list", "elements": "str", "default": []},
     "secret_params": {"type": "dict", "default": {}, "no_log": True},
 }
 

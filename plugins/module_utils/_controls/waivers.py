@@ -59,8 +59,11 @@ def normalise(waivers, known_ids):
     return clean
 
 
-def applies_to_host(waiver, hostname):
-    return any(pattern == "all" or fnmatch.fnmatchcase(hostname, pattern) for pattern in waiver["hosts"])
+def applies_to_host(waiver, hostname, groups=()):
+    """A waiver names hosts, shell-style host patterns, inventory groups or `all`."""
+    return any(
+        pattern == "all" or pattern in groups or fnmatch.fnmatchcase(hostname, pattern) for pattern in waiver["hosts"]
+    )
 
 
 def _pick(candidates, today):
@@ -70,13 +73,19 @@ def _pick(candidates, today):
     return max(pool, key=lambda w: w["expires"]), bool(active)
 
 
-def annotate(controls, waivers, hostname, today=None):
-    """Add `waiver` and `waiver_state` to the controls a waiver matches; return (controls, warnings)."""
+def annotate(controls, waivers, hostname, groups=(), known_ids=None, today=None):
+    """Add `waiver` and `waiver_state` to the controls a waiver matches; return (controls, warnings).
+
+    `known_ids` is every control id of the catalog: a waiver for a control this host does
+    not run (switched off, above its level) is valid and simply has nothing to waive here,
+    while a waiver for an id no catalog has is an error. Without it, the controls given are
+    all that is known.
+    """
     today = today or datetime.date.today()
-    clean = normalise(waivers, {c["id"] for c in controls})
+    clean = normalise(waivers, set(known_ids or ()) | {c["id"] for c in controls})
     annotated, warnings = [], []
     for control in controls:
-        candidates = [w for w in clean if w["control"] == control["id"] and applies_to_host(w, hostname)]
+        candidates = [w for w in clean if w["control"] == control["id"] and applies_to_host(w, hostname, groups)]
         if not candidates:
             annotated.append(control)
             continue

@@ -170,3 +170,31 @@ def test_action_plugin_prepare_annotates_and_moves_secrets_out():
 def test_action_plugin_prepare_leaves_rollback_alone():
     args, warnings = prepare({"mode": "rollback", "rollback_run": "r1"}, [], "h")
     assert args == {"mode": "rollback", "rollback_run": "r1"} and warnings == []
+
+
+@pytest.mark.parametrize("hosts", [["all"], ["gem-app*"], ["app_servers"], "gem-app-01"])
+def test_a_waiver_names_a_host_a_pattern_a_group_or_all(hosts):
+    controls, _ = annotate(catalog(), [waiver(hosts=hosts)], "gem-app-01", groups=["app_servers"], today=TODAY)
+    assert controls[0]["waiver_state"] == "active"
+
+
+def test_a_waiver_for_a_group_the_host_is_not_in_does_not_match():
+    controls, _ = annotate(catalog(), [waiver(hosts=["backup_servers"])], "gem-app-01", groups=["app_servers"])
+    assert "waiver" not in controls[0]
+
+
+def test_a_waiver_of_a_switched_off_control_is_valid_and_waives_nothing_here():
+    known = ["LZ-ACC-001", "LZ-KM-001", "LZ-SSH-009"]
+    controls, warnings = annotate(catalog(), [waiver(control_id="LZ-SSH-009")], "h", known_ids=known, today=TODAY)
+    assert not any("waiver" in c for c in controls)
+    assert warnings == []
+
+
+def test_the_action_plugin_passes_groups_and_known_ids_on():
+    args = {"controls": catalog(), "mode": "apply"}
+    module_args, _ = prepare(
+        args, [waiver(hosts=["app_servers"])], "gem-app-01", groups=["app_servers"], known_ids=[], today=TODAY
+    )
+    assert module_args["controls"][0]["waiver_state"] == "active"
+    with pytest.raises(WaiverError, match="unknown control id 'LZ-NOPE-001'"):
+        prepare(args, [waiver(control_id="LZ-NOPE-001")], "h", known_ids=["LZ-ACC-001"], today=TODAY)

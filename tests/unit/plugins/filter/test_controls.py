@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import datetime
-
 import pytest
 from ansible.errors import AnsibleFilterError
 from ansible_collections.cyberveilig.landingzone.plugins.filter.controls import (
     FilterModule,
+    catalog_ids,
     control_status_summary,
     select_controls,
-    select_waivers,
 )
 
 
@@ -62,7 +60,7 @@ def ids(controls):
 
 
 def test_the_filters_are_registered():
-    assert set(FilterModule().filters()) == {"select_controls", "select_waivers", "control_status_summary"}
+    assert set(FilterModule().filters()) == {"select_controls", "catalog_ids", "control_status_summary"}
 
 
 @pytest.mark.parametrize(
@@ -224,57 +222,11 @@ def test_the_result_is_plain_data(catalog):
         assert type(control["params"]) is dict
 
 
-def waiver(**overrides):
-    record = {
-        "control": "LZ-SSH-001",
-        "hosts": ["app1"],
-        "justification": "legacy client",
-        "approver": "CISO",
-        "expires": "2099-12-31",
-        "compensating_measure": "jump host only",
-    }
-    record.update(overrides)
-    return record
-
-
-def test_a_waiver_for_this_host_is_kept(catalog):
-    assert select_waivers([waiver()], catalog, "app1") == [waiver()]
-
-
-def test_a_waiver_for_another_host_is_dropped(catalog):
-    assert select_waivers([waiver()], catalog, "app2") == []
-
-
-@pytest.mark.parametrize("hosts", [["all"], ["app*"], ["app_servers"], "app1"])
-def test_a_waiver_matches_by_all_pattern_group_or_name(catalog, hosts):
-    kept = select_waivers([waiver(hosts=hosts)], catalog, "app1", ["app_servers"])
-    assert len(kept) == 1
-    assert kept[0]["hosts"] == ["app1"]
-
-
-def test_a_waiver_of_a_control_the_host_does_not_run_is_dropped(catalog):
-    selected = select_controls(catalog, "basic", disabled=["LZ-SSH-001"])
-    assert select_waivers([waiver()], catalog, "app1", selected=selected) == []
-
-
-def test_an_expired_waiver_is_still_passed_on_so_the_engine_reports_it(catalog):
-    assert len(select_waivers([waiver(expires=datetime.date(2000, 1, 1))], catalog, "app1")) == 1
-
-
-@pytest.mark.parametrize("field", ["justification", "approver", "expires", "compensating_measure", "hosts"])
-def test_a_waiver_without_a_required_field_is_an_error(catalog, field):
-    with pytest.raises(AnsibleFilterError, match=f"LZ-SSH-001: waiver.{field}: is required"):
-        select_waivers([waiver(**{field: ""})], catalog, "app1")
-
-
-def test_a_waiver_for_an_unknown_control_is_an_error(catalog):
-    with pytest.raises(AnsibleFilterError, match="LZ-XYZ-001: waiver.control"):
-        select_waivers([waiver(control="LZ-XYZ-001")], catalog, "app1")
-
-
-def test_a_waiver_with_a_bad_date_is_an_error(catalog):
-    with pytest.raises(AnsibleFilterError, match="waiver.expires"):
-        select_waivers([waiver(expires="next year")], catalog, "app1")
+def test_catalog_ids_lists_every_control_selected_or_not(catalog):
+    ids = catalog_ids(catalog)
+    assert "LZ-SSH-001" in ids
+    assert len(ids) == len(set(ids))
+    assert set(ids) >= {c["id"] for c in select_controls(catalog, "basic")}
 
 
 def test_the_summary_counts_per_status_and_names_what_did_not_pass():
