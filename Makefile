@@ -6,6 +6,8 @@ export PATH := $(BIN):$(PATH)
 export CONTAINERS_CONF := $(CURDIR)/lab/containers.conf
 export ANSIBLE_DEPRECATION_WARNINGS := False
 MUNICIPALITY ?= demo
+# The lab municipality's vault password: a lab-only secret, committed on purpose.
+LAB_VAULT_PASSWORD ?= lab/demo-vault-password
 
 .PHONY: setup images demo lab-down lint unit molecule vm-smoke test test-vm build clean
 
@@ -17,19 +19,19 @@ setup:
 images: setup
 	@landingzone lab images
 
-## demo: everything, then the lab municipality up, site.yml applied, a summary
+## demo: everything, then the lab municipality up, site.yml applied, an audit with its evidence
 demo: images
 	@landingzone lab up $(MUNICIPALITY)
-	@ansible-playbook -i inventories/$(MUNICIPALITY) playbooks/site.yml
-	@landingzone lab status $(MUNICIPALITY)
+	@landingzone --vault-password-file $(LAB_VAULT_PASSWORD) apply $(MUNICIPALITY)
+	@landingzone --vault-password-file $(LAB_VAULT_PASSWORD) audit $(MUNICIPALITY)
 
 ## lab-down: remove the lab municipality's containers, network and keys
 lab-down: setup
 	@landingzone lab down $(MUNICIPALITY)
 
 lint: setup
-	ruff check src tests tools plugins molecule
-	ruff format --check src tests tools plugins molecule
+	ruff check src tests tools plugins molecule benchmarks
+	ruff format --check src tests tools plugins molecule benchmarks
 	yamllint --strict .
 	ansible-lint --offline
 
