@@ -16,6 +16,7 @@ from collections import Counter
 from pathlib import Path
 
 import yaml
+from generated_files import sync
 
 LEVELS = ("basic", "important", "essential")
 
@@ -85,22 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("roles", nargs="+", type=Path, help="role directories with a controls/ catalog")
     parser.add_argument("--check", action="store_true", help="only report pages that are out of date")
     args = parser.parse_args(argv)
-    stale = []
-    for role in args.roles:
-        path = target(role)
-        content = render(role, load_catalog(role))
-        if path.exists() and path.read_text(encoding="utf-8") == content:
-            continue
-        stale.append(path)
-        if not args.check:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(content, encoding="utf-8")
-    for path in stale:
-        print(f"{'out of date' if args.check else 'rewrote'}: {path}")
-    if args.check and stale:
-        print("run: python tools/catalog_docs.py " + " ".join(str(role) for role in args.roles), file=sys.stderr)
-        return 1
-    return 0
+    files = {target(role): render(role, load_catalog(role)) for role in args.roles}
+    return sync(files, args.check, "python tools/catalog_docs.py " + " ".join(str(role) for role in args.roles))
 
 
 if __name__ == "__main__":

@@ -14,6 +14,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+from generated_files import sync
+
 ROOT = Path(__file__).resolve().parents[1]
 EE_FILE = ROOT / "execution-environment.yml"
 REQUIREMENTS = ROOT / "execution-environment" / "requirements.txt"
@@ -93,20 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="fail when the files are out of date")
     args = parser.parse_args(argv)
-    stale = []
-    for path, text in render().items():
-        current = path.read_text(encoding="utf-8") if path.exists() else None
-        if current == text:
-            continue
-        if args.check:
-            stale.append(str(path.relative_to(ROOT)))
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-    if stale:
-        print(f"out of date, run tools/execution_environment.py: {', '.join(stale)}", file=sys.stderr)
-        return 1
-    return 0
+    return sync(render(), args.check, "python tools/execution_environment.py")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ import textwrap
 from pathlib import Path
 
 import yaml
+from generated_files import sync
 
 BEGIN = "<!-- BEGIN GENERATED VARIABLES (tools/role_docs.py) -->"
 END = "<!-- END GENERATED VARIABLES -->"
@@ -133,22 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("roles", nargs="+", type=Path, help="role directories, e.g. roles/linux_baseline")
     parser.add_argument("--check", action="store_true", help="only report files that are out of date")
     args = parser.parse_args(argv)
-    stale = []
-    for role in args.roles:
-        for path, content in targets(role).items():
-            old = path.read_text(encoding="utf-8") if path.exists() else None
-            if old == content:
-                continue
-            stale.append(path)
-            if not args.check:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(content, encoding="utf-8")
-    for path in stale:
-        print(f"{'out of date' if args.check else 'rewrote'}: {path}")
-    if args.check and stale:
-        print("run: python tools/role_docs.py " + " ".join(str(role) for role in args.roles), file=sys.stderr)
-        return 1
-    return 0
+    files = {path: text for role in args.roles for path, text in targets(role).items()}
+    return sync(files, args.check, "python tools/role_docs.py " + " ".join(str(role) for role in args.roles))
 
 
 if __name__ == "__main__":

@@ -66,6 +66,20 @@ class Action:
     skipped: str = ""
 
 
+def restart_after(tx, service, path):
+    """Restart `service` once after `path` was committed (and only if it was): the
+    follow-up of every control that edits a service's configuration file."""
+    tx.add_action(
+        Action(
+            key=("restart", service),
+            description=f"restart {service}",
+            phase=PHASE_RELOAD,
+            argv=["systemctl", "restart", service],
+            requires=[path],
+        )
+    )
+
+
 def _as_text(data):
     return "" if data is None else data.decode("utf-8", "replace")
 

@@ -21,8 +21,12 @@ def run(tool, *args):
     )
 
 
-def test_linux_baseline_defaults_and_readme_are_generated_from_argument_specs():
-    result = run("role_docs.py", "--check", "roles/linux_baseline")
+ROLES = sorted(str(p.parent.parent.relative_to(REPO)) for p in (REPO / "roles").glob("*/meta/argument_specs.yml"))
+
+
+def test_every_roles_defaults_and_readme_are_generated_from_argument_specs():
+    assert "roles/linux_baseline" in ROLES and "roles/log_collector" in ROLES
+    result = run("role_docs.py", "--check", *ROLES)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -7,7 +7,7 @@ import stat
 
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import textedit
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.finding import Finding
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.transaction import PHASE_RELOAD, Action
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.transaction import restart_after
 
 
 def _splitter(separator):
@@ -90,12 +90,4 @@ def fix(params, ctx, finding):
         out.append(new_line)
     ctx.tx.stage_text(path, "\n".join(out) + "\n", mode=params["mode"])
     if params["service"]:
-        ctx.tx.add_action(
-            Action(
-                key=("restart", params["service"]),
-                description=f"restart {params['service']}",
-                phase=PHASE_RELOAD,
-                argv=["systemctl", "restart", params["service"]],
-                requires=[path],
-            )
-        )
+        restart_after(ctx.tx, params["service"], path)

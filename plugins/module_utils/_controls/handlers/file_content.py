@@ -7,7 +7,7 @@ import stat
 
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import fileops
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.finding import Finding
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.transaction import PHASE_RELOAD, Action
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.transaction import restart_after
 
 
 def _current_meta(ctx, path):
@@ -52,12 +52,4 @@ def fix(params, ctx, finding):
     path = params["path"]
     ctx.tx.stage_text(path, params["content"], mode=params["mode"], owner=params["owner"], group=params["group"])
     if params["service"]:
-        ctx.tx.add_action(
-            Action(
-                key=("restart", params["service"]),
-                description=f"restart {params['service']}",
-                phase=PHASE_RELOAD,
-                argv=["systemctl", "restart", params["service"]],
-                requires=[path],
-            )
-        )
+        restart_after(ctx.tx, params["service"], path)
