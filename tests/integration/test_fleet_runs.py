@@ -3,36 +3,15 @@ is down. The other two complete, the exit code is 3, the evidence says what happ
 the vault's secret is nowhere on disk or in the output."""
 
 import json
-import os
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from lab_cli import ROOT, landingzone, podman
 
-ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "fleet"
-BIN = Path(sys.executable).parent
 MUNICIPALITIES = ("lab-north", "lab-east", "lab-west")
 DOWN_HOST = "west-ghost1"
-ENV = {
-    **os.environ,
-    "CONTAINERS_CONF": str(ROOT / "lab" / "containers.conf"),
-    "PATH": f"{BIN}:{os.environ['PATH']}",
-}
-
-
-def _landingzone(fleet: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [BIN / "landingzone", "--fleet", str(fleet), *args],
-        cwd=ROOT,
-        env=ENV,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-    )
 
 
 def _vault_secret() -> str:
@@ -48,15 +27,15 @@ def _vault_secret() -> str:
 def labs():
     try:
         with ThreadPoolExecutor(max_workers=3) as pool:
-            ups = list(pool.map(lambda m: _landingzone(FIXTURES, "lab", "up", m), MUNICIPALITIES))
+            ups = list(pool.map(lambda m: landingzone(FIXTURES, "lab", "up", m), MUNICIPALITIES))
         for up in ups:
             assert up.returncode == 0, up.stdout + up.stderr
         # The host is in the inventory, but its server is gone.
-        subprocess.run(["podman", "rm", "--force", "--time", "0", DOWN_HOST], env=ENV, check=True, capture_output=True)
+        podman("rm", "--force", "--time", "0", DOWN_HOST)
         yield
     finally:
         for municipality in MUNICIPALITIES:
-            _landingzone(FIXTURES, "lab", "down", municipality)
+            landingzone(FIXTURES, "lab", "down", municipality)
 
 
 @pytest.fixture
@@ -69,7 +48,7 @@ def fleet(tmp_path):
 
 @pytest.mark.lab
 def test_three_municipalities_in_parallel_one_host_down(labs, fleet):
-    result = _landingzone(
+    result = landingzone(
         fleet,
         "--json",
         "audit",

@@ -1,0 +1,33 @@
+"""How integration tests run the operator's CLI and podman: from the checkout's
+virtualenv, with the lab's containers.conf."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+ENV = {
+    **os.environ,
+    "CONTAINERS_CONF": str(ROOT / "lab" / "containers.conf"),
+    "PATH": f"{BIN}:{os.environ['PATH']}",
+    "ANSIBLE_DEPRECATION_WARNINGS": "False",
+}
+
+
+def landingzone(fleet: Path, *args: str) -> subprocess.CompletedProcess:
+    """`landingzone --fleet FLEET ARGS…`, bounded in time."""
+    return subprocess.run(
+        [BIN / "landingzone", "--fleet", str(fleet), *args],
+        cwd=ROOT,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+
+
+def podman(*args: str) -> str:
+    return subprocess.run(["podman", *args], env=ENV, capture_output=True, text=True, check=True).stdout
