@@ -21,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 FLEET = ROOT / "benchmarks" / "fleet"
 INVENTORY = FLEET / "bench"
+SETTINGS = FLEET / "settings.yml"
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT / "src"))
 
@@ -45,7 +46,7 @@ def play(playbook: str, *extra: str) -> dict:
     with tempfile.NamedTemporaryFile(suffix=".json") as counts:
         started = time.monotonic()
         result = subprocess.run(
-            [BIN / "ansible-playbook", "-i", INVENTORY, ROOT / playbook, *extra],
+            [BIN / "ansible-playbook", "-i", INVENTORY / "hosts.yml", "-e", f"@{SETTINGS}", ROOT / playbook, *extra],
             cwd=ROOT,
             env=_env(Path(counts.name)),
             capture_output=True,

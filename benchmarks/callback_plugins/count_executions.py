@@ -14,7 +14,7 @@ DOCUMENTATION = """
 name: count_executions
 type: aggregate
 short_description: count module executions per host
-description: Writes {host: count} to the file named by LZ_COUNT_FILE at the end of the play.
+description: Writes a JSON object of host name to count into the file named by LZ_COUNT_FILE.
 """
 
 CONTROLLER_ONLY = {
