@@ -30,10 +30,8 @@ ln -sf /dev/null /etc/systemd/system/getty@tty1.service
 # Nothing in the lab waits for "online"; this unit only adds boot time.
 ln -sf /dev/null /etc/systemd/system/systemd-networkd-wait-online.service
 
-# The apt-daily timers would take the dpkg lock in the middle of a test.
-for unit in apt-daily.timer apt-daily-upgrade.timer apt-daily.service apt-daily-upgrade.service; do
-    ln -sf /dev/null "/etc/systemd/system/$unit"
-done
+# Unlike the container images, the apt-daily timers stay as Debian ships them:
+# the baseline enables them (LZ-UPD-005/006), and the VM runs the whole baseline.
 
 # Every VM gets its own machine id at first boot. The SSH host keys made by
 # debootstrap are kept: generating them under software emulation costs boot

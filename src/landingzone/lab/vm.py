@@ -110,7 +110,16 @@ def ensure_vm_image(root: Path, suite: str = "bookworm", log=print) -> VmImage:
             log(f"vm disk {image.directory.name}: building ...")
             build_vm_image(recipe, suite, image)
             log(f"vm disk {image.directory.name}: built")
+            _remove_older_disks(image, suite)
     return image
+
+
+def _remove_older_disks(current: VmImage, suite: str) -> None:
+    """Disks of earlier recipes take a gigabyte each and are never used again
+    (a running VM keeps its open base file until it stops)."""
+    for directory in current.directory.parent.glob(f"{suite}-*"):
+        if directory.is_dir() and directory != current.directory:
+            shutil.rmtree(directory, ignore_errors=True)
 
 
 def _check_build_tools() -> None:
