@@ -5,6 +5,7 @@ wrote), so it proves that the controls took effect after a reboot rather than
 that the configuration exists.
 """
 
+import re
 import shlex
 
 from lab_vm import LabVm
@@ -78,33 +79,50 @@ def assert_mount_options_live(vm: LabVm, controls: list[dict]) -> None:
     assert not problems, "mount options are not in effect:\n" + "\n".join(problems)
 
 
+# auditctl prints an unset login uid as -1, whichever way the rule spelt it.
+UNSET_UID = {"unset": "-1", "4294967295": "-1"}
+COMPARISON = re.compile(r"^(\w+)(!=|>=|<=|=|>|<|&=|&)(.*)$")
+
+
+def _field(text: str, *, symmetric: bool = False) -> str:
+    """One -F or -C condition in a canonical spelling."""
+    match = COMPARISON.match(text)
+    if not match:
+        return text
+    left, operator, right = match.groups()
+    right = UNSET_UID.get(right, right).rstrip("/")
+    if symmetric and operator in ("=", "!="):
+        left, right = sorted((left, right))
+    return f"{left}{operator}{right}"
+
+
 def audit_rule_signature(rule: str) -> tuple:
     """What makes an audit rule itself, in a form shared by the rule as written
-    and as `auditctl -l` prints it back (which reorders and renames fields:
-    `-k key` becomes `-F key=key`, `unset` becomes -1, no -S means all)."""
+    and as `auditctl -l` prints it back, which reorders syscalls and fields,
+    writes `-k key` as `-F key=key`, `unset` as -1, a missing -S as `-S all`,
+    swaps the sides of -C comparisons and drops a directory's trailing slash."""
     words = shlex.split(rule)
-    watch, action, arch, key, path = None, None, None, None, None
+    watch, permissions, action, key = None, None, None, None
     syscalls: set[str] = set()
+    fields: set[str] = set()
     for flag, value in zip(words, words[1:], strict=False):
         if flag == "-w":
             watch = value.rstrip("/")
+        elif flag == "-p":
+            permissions = "".join(sorted(value))
         elif flag == "-a":
             action = ",".join(sorted(value.split(",")))
         elif flag == "-k":
             key = value
         elif flag == "-S":
             syscalls.update(value.split(","))
-        elif flag == "-F":
-            name, _, field_value = value.partition("=")
-            if name == "key":
-                key = field_value
-            elif name == "arch":
-                arch = field_value
-            elif name in ("path", "dir"):
-                path = field_value.rstrip("/")
+        elif flag == "-F" and value.startswith("key="):
+            key = value.removeprefix("key=")
+        elif flag in ("-F", "-C"):
+            fields.add(_field(value, symmetric=flag == "-C"))
     if watch:
-        return ("watch", watch, key)
-    return ("syscall", action, arch, frozenset(syscalls - {"all"}), path, key)
+        return ("watch", watch, permissions, key)
+    return ("syscall", action, frozenset(syscalls - {"all"}), frozenset(fields), key)
 
 
 def assert_audit_rules_loaded_and_locked(vm: LabVm, controls: list[dict]) -> None:
