@@ -46,7 +46,7 @@ vm-smoke: setup
 
 ## test: everything CI checks
 test: lint images
-	pytest -m "not vm or vm_smoke" tests
+	pytest --durations=15 -m "not vm or vm_smoke" tests
 
 ## test-vm: the full proof of the kernel-level controls on a real kernel (qemu)
 test-vm: setup
