@@ -8,9 +8,11 @@ Only one lab VM runs on a machine at a time: software emulation is slow and
 the cores are shared.
 """
 
+import ctypes
 import fcntl
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -26,6 +28,14 @@ MACHINE_LOCK = Path("/run/lock/landingzone-vm.lock")
 ACCEL = "tcg"
 KERNEL_COMMAND_LINE = "root=/dev/vda rw console=ttyS0"
 OPERATOR = "operator"
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _die_with_parent() -> None:
+    """Runs in the child before qemu starts: if the Python process that started
+    it is killed outright (no cleanup runs), the kernel kills qemu too."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def free_loopback_port() -> int:
@@ -129,6 +139,7 @@ class VirtualMachine:
                     stdout=subprocess.DEVNULL,
                     stderr=errors,
                     start_new_session=True,
+                    preexec_fn=_die_with_parent,
                 )
             try:
                 self.process.wait(timeout=1)
