@@ -15,10 +15,13 @@ from pathlib import Path
 import yaml
 
 from landingzone.errors import LandingzoneError
+from landingzone.lab import debootstrap
+from landingzone.lab.debootstrap import bootstrap
 from landingzone.lab.podman import Podman
 
 IMAGE_REPOSITORY = "localhost/landingzone-lab"
 RECIPE_LABEL = "org.cyberveilig.landingzone.recipe"
+BUILD_HINT = "Check that this machine reaches its Debian mirror, then run `make images` again."
 SOURCES_FILES = ("/etc/apt/sources.list.d/debian.sources", "/etc/apt/sources.list")
 
 
@@ -41,7 +44,12 @@ class Recipe:
 
     def digest(self, suite: str) -> str:
         sha = hashlib.sha256(suite.encode())
-        for part in (self.directory / "recipe.yml", self.directory / "customize.sh", Path(__file__)):
+        for part in (
+            self.directory / "recipe.yml",
+            self.directory / "customize.sh",
+            Path(__file__),
+            Path(debootstrap.__file__),
+        ):
             sha.update(part.read_bytes())
         return sha.hexdigest()[:16]
 
@@ -90,20 +98,6 @@ def ensure_images(root: Path, suites: list[str] | None = None, log=print) -> Non
         log(f"image {image_name(suite)}: built")
 
 
-def _run_logged(command: list[str], log_file, what: str, **kwargs) -> None:
-    log_file.write(f"$ {' '.join(command)}\n".encode())
-    log_file.flush()
-    result = subprocess.run(command, stdout=log_file, stderr=subprocess.STDOUT, check=False, **kwargs)
-    if result.returncode != 0:
-        log_file.flush()
-        tail = Path(log_file.name).read_text(errors="replace").splitlines()[-15:]
-        raise LandingzoneError(
-            f"image build failed while {what} (exit {result.returncode}); full log: {log_file.name}\n"
-            + "\n".join("    " + line for line in tail)
-            + "\nCheck that this machine reaches its Debian mirror, then run `make images` again."
-        )
-
-
 def build_image(podman: Podman, recipe: Recipe, suite: str) -> None:
     if shutil.which("debootstrap") is None:
         raise LandingzoneError("debootstrap is not installed: run `make setup` (Debian package debootstrap)")
@@ -112,23 +106,17 @@ def build_image(podman: Podman, recipe: Recipe, suite: str) -> None:
     log_path = workdir.with_suffix(".log")
     try:
         with open(log_path, "wb") as log_file:
-            _run_logged(
-                [
-                    "debootstrap",
-                    f"--variant={recipe.variant}",
-                    f"--include={','.join(recipe.packages)}",
-                    suite,
-                    str(rootfs),
-                    debian_mirror(),
-                ],
+            bootstrap(
+                recipe.directory,
+                recipe.variant,
+                recipe.packages,
+                suite,
+                debian_mirror(),
+                rootfs,
                 log_file,
-                f"bootstrapping Debian {suite}",
+                "image build",
+                BUILD_HINT,
             )
-            shutil.copy(recipe.directory / "customize.sh", rootfs / "customize.sh")
-            _run_logged(
-                ["chroot", str(rootfs), "/bin/sh", "/customize.sh"], log_file, "running customize.sh in the new root"
-            )
-            (rootfs / "customize.sh").unlink()
             tar = subprocess.Popen(["tar", "-C", str(rootfs), "--numeric-owner", "-c", "."], stdout=subprocess.PIPE)
             try:
                 podman.run(

@@ -12,7 +12,6 @@ import fcntl
 import hashlib
 import os
 import shutil
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,9 +19,12 @@ from pathlib import Path
 import yaml
 
 from landingzone.errors import LandingzoneError
+from landingzone.lab import debootstrap
+from landingzone.lab.debootstrap import bootstrap, run_logged
 from landingzone.lab.images import debian_mirror
 
 DEFAULT_CACHE = Path("/var/cache/landingzone/vm")
+BUILD_HINT = "Check that this machine reaches its Debian mirror and has disk space, then run the VM tests again."
 BUILD_TOOLS = {
     "debootstrap": "debootstrap",
     "mkfs.ext4": "e2fsprogs",
@@ -58,7 +60,12 @@ class VmRecipe:
 
     def digest(self, suite: str) -> str:
         sha = hashlib.sha256(suite.encode())
-        for part in (self.directory / "recipe.yml", self.directory / "customize.sh", Path(__file__)):
+        for part in (
+            self.directory / "recipe.yml",
+            self.directory / "customize.sh",
+            Path(__file__),
+            Path(debootstrap.__file__),
+        ):
             sha.update(part.read_bytes())
         return sha.hexdigest()[:16]
 
@@ -131,20 +138,6 @@ def _check_build_tools() -> None:
         )
 
 
-def _run_logged(command: list[str], log_file, what: str) -> None:
-    log_file.write(f"$ {' '.join(command)}\n".encode())
-    log_file.flush()
-    result = subprocess.run(command, stdout=log_file, stderr=subprocess.STDOUT, check=False)
-    if result.returncode != 0:
-        log_file.flush()
-        tail = Path(log_file.name).read_text(errors="replace").splitlines()[-15:]
-        raise LandingzoneError(
-            f"VM disk build failed while {what} (exit {result.returncode}); full log: {log_file.name}\n"
-            + "\n".join("    " + line for line in tail)
-            + "\nCheck that this machine reaches its Debian mirror and has disk space, then run the VM tests again."
-        )
-
-
 def _only(rootfs: Path, pattern: str) -> Path:
     found = sorted((rootfs / "boot").glob(pattern))
     if len(found) != 1:
@@ -165,35 +158,33 @@ def build_vm_image(recipe: VmRecipe, suite: str, image: VmImage) -> None:
     log_path = image.directory.parent / f"{image.directory.name}.log"
     try:
         with open(log_path, "wb") as log_file:
-            _run_logged(
-                [
-                    "debootstrap",
-                    f"--variant={recipe.variant}",
-                    f"--include={','.join(recipe.packages)}",
-                    suite,
-                    str(rootfs),
-                    debian_mirror(),
-                ],
+            bootstrap(
+                recipe.directory,
+                recipe.variant,
+                recipe.packages,
+                suite,
+                debian_mirror(),
+                rootfs,
                 log_file,
-                f"bootstrapping Debian {suite}",
+                "VM disk build",
+                BUILD_HINT,
             )
-            shutil.copy(recipe.directory / "customize.sh", rootfs / "customize.sh")
-            _run_logged(
-                ["chroot", str(rootfs), "/bin/sh", "/customize.sh"], log_file, "running customize.sh in the new root"
-            )
-            (rootfs / "customize.sh").unlink()
             shutil.copy(_only(rootfs, "vmlinuz-*"), result / "vmlinuz")
             shutil.copy(_only(rootfs, "initrd.img-*"), result / "initrd.img")
             raw = workdir / "disk.raw"
-            _run_logged(
+            run_logged(
                 ["mkfs.ext4", "-q", "-L", "root", "-d", str(rootfs), str(raw), recipe.disk_size],
                 log_file,
                 "making the root filesystem from the new root",
+                "VM disk build",
+                BUILD_HINT,
             )
-            _run_logged(
+            run_logged(
                 ["qemu-img", "convert", "-f", "raw", "-O", "qcow2", str(raw), str(result / "base.qcow2")],
                 log_file,
                 "converting the disk to qcow2",
+                "VM disk build",
+                BUILD_HINT,
             )
         # Test runs only ever read the base, through overlays.
         for path in result.iterdir():
