@@ -49,6 +49,7 @@ def play(playbook: str, *extra: str) -> dict:
             [BIN / "ansible-playbook", "-i", INVENTORY / "hosts.yml", "-e", f"@{SETTINGS}", ROOT / playbook, *extra],
             cwd=ROOT,
             env=_env(Path(counts.name)),
+            stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
             check=False,

@@ -18,7 +18,8 @@ def municipality_dir(fleet: Path, municipality: str) -> Path:
 def host_vars(inventory: Path) -> dict[str, dict]:
     """Every host of the inventory with its resolved variables."""
     command = [str(Path(sys.executable).with_name("ansible-inventory")), "-i", str(inventory), "--list"]
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    # Ansible refuses a non-blocking stdin, which an ssh started beside it may leave behind.
+    result = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise LandingzoneError(f"{inventory}: ansible-inventory could not read it:\n{result.stderr.strip()}")
     data = json.loads(result.stdout)

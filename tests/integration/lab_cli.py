@@ -22,6 +22,8 @@ def landingzone(fleet: Path, *args: str) -> subprocess.CompletedProcess:
         [BIN / "landingzone", "--fleet", str(fleet), *args],
         cwd=ROOT,
         env=ENV,
+        # Ansible refuses a non-blocking stdin (ssh leaves ours so): never share it.
+        stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
         check=False,

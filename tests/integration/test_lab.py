@@ -25,6 +25,7 @@ def _ansible_ping(connection: str) -> subprocess.CompletedProcess:
         ],
         cwd=ROOT,
         env=ENV,
+        stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
         check=False,

@@ -29,6 +29,7 @@ def test_scenario(scenario, tmp_path):
             ["molecule", "test", "-s", scenario],
             cwd=ROOT,
             env=env,
+            stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,
             timeout=SCENARIO_TIMEOUT,

@@ -168,7 +168,14 @@ class LabVm:
         with open(report_path, "wb") as out, open(errors_path, "wb") as err:
             try:
                 result = subprocess.run(
-                    command, cwd=ROOT, env=self.ansible_env(), stdout=out, stderr=err, timeout=timeout, check=False
+                    command,
+                    cwd=ROOT,
+                    env=self.ansible_env(),
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=err,
+                    timeout=timeout,
+                    check=False,
                 )
             except subprocess.TimeoutExpired:
                 raise PlaybookFailed(
@@ -203,6 +210,7 @@ class LabVm:
         for socket_path in self.control_dir.glob("*"):
             subprocess.run(
                 ["ssh", "-o", f"ControlPath={socket_path}", "-O", "exit", HOST],
+                stdin=subprocess.DEVNULL,
                 capture_output=True,
                 timeout=10,
                 check=False,

@@ -146,6 +146,9 @@ def ssh_login_works(key: Path, address: str) -> bool:
     """Whether the operator logs in over real SSH with its key and may sudo."""
     result = subprocess.run(
         ["ssh", *SSH_OPTIONS, "-i", str(key), f"operator@{address}", "sudo", "-n", "true"],
+        # ssh makes the stdin it inherits non-blocking, and Ansible refuses to run on
+        # a non-blocking stdin: children of this CLI never share ours.
+        stdin=subprocess.DEVNULL,
         capture_output=True,
         check=False,
         timeout=30,

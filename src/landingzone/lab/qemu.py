@@ -188,7 +188,12 @@ class VirtualMachine:
         self._check_running()
         try:
             result = subprocess.run(
-                self.ssh_command(command), capture_output=True, text=True, timeout=timeout, check=False
+                self.ssh_command(command),
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
             )
         except subprocess.TimeoutExpired:
             raise LandingzoneError(f"ssh to the lab VM: {command!r} did not finish in {timeout:.0f} s") from None
@@ -206,7 +211,11 @@ class VirtualMachine:
             self._check_running()
             try:
                 attempt = subprocess.run(
-                    self.ssh_command("true", connect_timeout=10), capture_output=True, timeout=30, check=False
+                    self.ssh_command("true", connect_timeout=10),
+                    stdin=subprocess.DEVNULL,
+                    capture_output=True,
+                    timeout=30,
+                    check=False,
                 )
                 if attempt.returncode == 0:
                     return time.monotonic() - started
