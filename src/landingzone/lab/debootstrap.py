@@ -1,10 +1,20 @@
 """Building a Debian root with debootstrap and a recipe's customize.sh, with a log
 that a failure quotes: shared by the container images and the VM disk."""
 
+import hashlib
 import subprocess
 from pathlib import Path
 
 from landingzone.errors import LandingzoneError
+
+
+def recipe_digest(directory: Path, suite: str, builder: Path) -> str:
+    """The hash a built root is cached under: the recipe (recipe.yml, customize.sh),
+    the code that builds it (`builder` and this module) and the suite."""
+    sha = hashlib.sha256(suite.encode())
+    for part in (directory / "recipe.yml", directory / "customize.sh", builder, Path(__file__)):
+        sha.update(part.read_bytes())
+    return sha.hexdigest()[:16]
 
 
 def run_logged(command: list[str], log_file, what: str, label: str, hint: str) -> None:

@@ -4,7 +4,6 @@ An image carries the hash of its recipe as a label; it is rebuilt only when the
 recipe (recipe.yml, customize.sh, this file) changes.
 """
 
-import hashlib
 import os
 import shutil
 import subprocess
@@ -15,8 +14,7 @@ from pathlib import Path
 import yaml
 
 from landingzone.errors import LandingzoneError
-from landingzone.lab import debootstrap
-from landingzone.lab.debootstrap import bootstrap
+from landingzone.lab.debootstrap import bootstrap, recipe_digest
 from landingzone.lab.podman import Podman
 
 IMAGE_REPOSITORY = "localhost/landingzone-lab"
@@ -43,15 +41,7 @@ class Recipe:
         return cls(directory, tuple(data["suites"]), data["variant"], tuple(data["packages"]))
 
     def digest(self, suite: str) -> str:
-        sha = hashlib.sha256(suite.encode())
-        for part in (
-            self.directory / "recipe.yml",
-            self.directory / "customize.sh",
-            Path(__file__),
-            Path(debootstrap.__file__),
-        ):
-            sha.update(part.read_bytes())
-        return sha.hexdigest()[:16]
+        return recipe_digest(self.directory, suite, Path(__file__))
 
 
 def debian_mirror() -> str:

@@ -9,7 +9,6 @@ No step mounts anything: the filesystem is made from a directory with
 """
 
 import fcntl
-import hashlib
 import os
 import shutil
 import tempfile
@@ -19,8 +18,7 @@ from pathlib import Path
 import yaml
 
 from landingzone.errors import LandingzoneError
-from landingzone.lab import debootstrap
-from landingzone.lab.debootstrap import bootstrap, run_logged
+from landingzone.lab.debootstrap import bootstrap, recipe_digest, run_logged
 from landingzone.lab.images import debian_mirror
 
 DEFAULT_CACHE = Path("/var/cache/landingzone/vm")
@@ -59,15 +57,7 @@ class VmRecipe:
         )
 
     def digest(self, suite: str) -> str:
-        sha = hashlib.sha256(suite.encode())
-        for part in (
-            self.directory / "recipe.yml",
-            self.directory / "customize.sh",
-            Path(__file__),
-            Path(debootstrap.__file__),
-        ):
-            sha.update(part.read_bytes())
-        return sha.hexdigest()[:16]
+        return recipe_digest(self.directory, suite, Path(__file__))
 
 
 @dataclass(frozen=True)
