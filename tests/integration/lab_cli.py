@@ -16,10 +16,10 @@ ENV = {
 }
 
 
-def landingzone(fleet: Path, *args: str) -> subprocess.CompletedProcess:
-    """`landingzone --fleet FLEET ARGS…`, bounded in time."""
+def run(command: list, timeout: float = 600) -> subprocess.CompletedProcess:
+    """A tool of the checkout's virtualenv, from the checkout, bounded in time."""
     return subprocess.run(
-        [BIN / "landingzone", "--fleet", str(fleet), *args],
+        command,
         cwd=ROOT,
         env=ENV,
         # Ansible refuses a non-blocking stdin (ssh leaves ours so): never share it.
@@ -27,8 +27,13 @@ def landingzone(fleet: Path, *args: str) -> subprocess.CompletedProcess:
         capture_output=True,
         text=True,
         check=False,
-        timeout=600,
+        timeout=timeout,
     )
+
+
+def landingzone(fleet: Path, *args: str) -> subprocess.CompletedProcess:
+    """`landingzone --fleet FLEET ARGS…`."""
+    return run([BIN / "landingzone", "--fleet", str(fleet), *args])
 
 
 def podman(*args: str) -> str:

@@ -6,29 +6,24 @@ import json
 import subprocess
 
 import pytest
-from lab_cli import BIN, ENV, ROOT, landingzone, podman
+from lab_cli import BIN, ROOT, landingzone, podman, run
 
 FLEET = ROOT / "tests" / "fixtures" / "fleet"
 
 
 def _ansible_ping(connection: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
+    inventory = str(FLEET / "labtest" / "hosts.yml")
+    return run(
         [
             BIN / "ansible",
             "all",
             "-i",
-            str(FLEET / "labtest" / "hosts.yml"),
+            inventory,
             "-m",
             "ansible.builtin.ping",
             "-e",
             f"ansible_connection={connection}",
         ],
-        cwd=ROOT,
-        env=ENV,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        check=False,
         timeout=120,
     )
 
