@@ -46,6 +46,7 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .status-waived { background: #f9a825; color: #1b1b1b; } .status-not_applicable { background: #757575; }
 .expired { color: #c62828; font-weight: 700; } .soon { color: #b26a00; font-weight: 700; }
 .drift-worse { color: #c62828; font-weight: 700; } .drift-better { color: #2e7d32; font-weight: 700; }
+tr.breach td { background: #fdecea; }
 details { margin: .4rem 0 1rem; } summary { cursor: pointer; color: #333; }
 code { font-size: .85rem; } .id { white-space: nowrap; } .small { font-size: .8rem; color: #555; }
 """

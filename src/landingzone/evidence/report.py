@@ -2,13 +2,14 @@
 
 Order of the page: hosts that were not reached (they have no results, so they must not hide),
 compliance per CyFun level, the failing controls, the waivers with their expiry and approver,
-then every host's controls.
+the backups, restore drills and VPN gateways where the run has them, then every host's controls.
 """
 
 import datetime
 
 from landingzone.evidence.charts import status_bars
 from landingzone.evidence.html_page import esc, page, status_badge
+from landingzone.evidence.sections import render_sections
 from landingzone.evidence.summary import LEVELS, NONCOMPLIANT, STATUSES, percent, reading_order
 
 WAIVER_WARN_DAYS = 30
@@ -27,6 +28,7 @@ def render_report(document: dict) -> str:
         _summary(document),
         _failures(document),
         _waivers(document),
+        render_sections(document),
         _hosts(document),
         _footer(run),
     ]

@@ -17,6 +17,9 @@ ENGINE_ACTIONS = frozenset({"cyberveilig.landingzone.linux_controls"})
 PASSED_STATUSES = frozenset({"pass", "fixed"})
 FAILED_STATUSES = frozenset({"fail", "error"})
 HOST_RESULT_EVENTS = frozenset({"runner_on_ok", "runner_on_failed", "runner_on_skipped", "runner_on_unreachable"})
+# The parts of results.json beside the control results. A task adds to one by returning
+# {"landingzone_evidence": {"section": <one of these>, "record": {...}}}.
+EVIDENCE_SECTIONS = ("backup", "drill", "vpn")
 
 
 @dataclass
@@ -59,6 +62,8 @@ class RunObserver:
     stats_seen: bool = False
     finished: bool = False
     errors: list[str] = field(default_factory=list)
+    # section -> host -> the records tasks returned for it, in the order they came
+    sections: dict[str, dict[str, list[dict]]] = field(default_factory=lambda: {s: {} for s in EVIDENCE_SECTIONS})
 
     def __post_init__(self):
         self.host_states = {name: HostState() for name in self.hosts}
@@ -103,9 +108,20 @@ class RunObserver:
             for record in result.get("results") or []:
                 self.results.append({"host": data["host"], "time": created, **record})
             state.done = True
+        self._record_sections(data["host"], result)
         if kind == "runner_on_failed" and not data.get("ignore_errors"):
             state.failed, state.done = True, True
             state.message = f"{data.get('task', 'a task')}: {str(result.get('msg') or 'failed').strip()}"
+
+    def _record_sections(self, host: str, result: dict) -> None:
+        """Evidence records a task returned, itself or per loop item; anything malformed is
+        ignored here and shows as a missing record, never as a broken results.json."""
+        for item in [result, *(r for r in result.get("results") or [] if isinstance(r, dict))]:
+            evidence = item.get("landingzone_evidence")
+            if not isinstance(evidence, dict) or not isinstance(evidence.get("record"), dict):
+                continue
+            if evidence.get("section") in self.sections:
+                self.sections[evidence["section"]].setdefault(host, []).append(evidence["record"])
 
     def _record_stats(self, data: dict) -> None:
         self.stats_seen = True

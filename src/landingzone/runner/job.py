@@ -182,6 +182,7 @@ def run_municipality(
         "finished": _now(),
         **settings.metadata,
         "hosts": observer.host_records(),
+        **observer.sections,
         "secrets": sorted(secrets),
     }
     evidence_dir = settings.evidence_root / municipality.name / ident

@@ -34,3 +34,20 @@ def test_failures_section_comes_before_the_hosts_and_lists_only_failures(written
     expected = sum(1 for r in written["results"] if r["status"] in ("fail", "error"))
     assert len(statuses) == expected and set(statuses) == {"fail", "error"}
     assert statuses == sorted(statuses, key=lambda s: s != "error")  # errors, then fails
+
+
+def test_backup_and_vpn_records_are_shown_with_breaches_marked(tmp_path, sample):
+    run = sample.run()
+    run["backup"] = {
+        "app1": [{"repository": "rest:https://backup1/app1", "age_minutes": 30, "rpo_met": True}],
+        "app2": [{"repository": "rest:https://backup1/app2", "age_minutes": 2000, "rpo_met": False}],
+    }
+    run["vpn"] = {"vpn1": [{"peer": "supplier-a", "<b>": "<i>x</i>", "allowed": [{"host": "app1", "port": 22}]}]}
+    files = write_evidence(tmp_path / "run", run, sample.results())
+    html = files["report"].read_text()
+    assert html.index('id="waivers"') < html.index('id="backup"') < html.index('id="vpn"') < html.index('id="hosts"')
+    backup = html[html.index('id="backup"') : html.index('id="vpn"')]
+    assert "Backups (1 need attention)" in backup and 'class="breach"' in backup
+    assert backup.count("<tr") == 4  # per host: a header row and its one repository
+    assert "drill" not in html[html.index('id="backup"') : html.index('id="hosts"')]  # no empty section
+    assert "<i>x</i>" not in html and "&lt;i&gt;x&lt;/i&gt;" in html

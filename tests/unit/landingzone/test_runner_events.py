@@ -108,3 +108,24 @@ def test_without_a_play_recap_every_silent_host_went_wrong():
     observer.finish("ERROR! the playbook could not be parsed")
     assert observer.host_states["app"].went_wrong
     assert observer.host_states["app"].message == "not reached: ERROR! the playbook could not be parsed"
+
+
+def test_evidence_records_of_other_tasks_land_in_their_section_per_host():
+    observer = RunObserver("gent", ["a", "b"], set())
+    backup = {"section": "backup", "record": {"repository": "a", "rpo_met": True}}
+    observer.handle(
+        _event("runner_on_ok", "a", task_action="x.restic_snapshot_status", res={"landingzone_evidence": backup})
+    )
+    looped = {"results": [{"landingzone_evidence": {"section": "vpn", "record": {"peer": n}}} for n in ("p1", "p2")]}
+    observer.handle(_event("runner_on_failed", "b", task_action="x.vpn_status", res=looped))
+    assert observer.sections["backup"] == {"a": [{"repository": "a", "rpo_met": True}]}
+    assert observer.sections["vpn"] == {"b": [{"peer": "p1"}, {"peer": "p2"}]}
+    assert observer.sections["drill"] == {}
+    assert observer.results == []
+
+
+def test_malformed_or_unknown_evidence_sections_are_ignored():
+    observer = RunObserver("gent", ["a"], set())
+    for evidence in ({"section": "elsewhere", "record": {}}, {"section": "backup", "record": "text"}, "text"):
+        observer.handle(_event("runner_on_ok", "a", task_action="x", res={"landingzone_evidence": evidence}))
+    assert observer.sections == {"backup": {}, "drill": {}, "vpn": {}}

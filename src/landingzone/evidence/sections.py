@@ -1,0 +1,56 @@
+"""The report's sections for backups, restore drills and VPN gateways.
+
+Their records come from the roles' own status modules (``landingzone_evidence``), so their
+fields differ by role. Each section is one table per host with a column per field; a record
+that says something is wrong (a ``*_met`` or ``ok`` field that is false, a ``status`` of
+fail or error) is marked, and counted in the section's heading, so a breach cannot hide.
+"""
+
+import json
+
+from landingzone.evidence.html_page import esc
+
+SECTION_TITLES = {"backup": "Backups", "drill": "Restore drills", "vpn": "VPN gateways"}
+BAD_STATUSES = frozenset({"fail", "failed", "error"})
+
+
+def record_is_bad(record: dict) -> bool:
+    flags = [value for key, value in record.items() if key == "ok" or key.endswith("_met")]
+    return any(value is False for value in flags) or str(record.get("status", "")).lower() in BAD_STATUSES
+
+
+def _cell(value) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else '<span class="expired">no</span>'
+    if isinstance(value, dict | list):
+        return f"<code>{esc(json.dumps(value, sort_keys=True))}</code>"
+    return esc("" if value is None else value)
+
+
+def _table(records: list[dict]) -> str:
+    columns: list[str] = []
+    for record in records:
+        columns += [key for key in record if key not in columns]
+    head = "".join(f"<th>{esc(column)}</th>" for column in columns)
+    rows = "".join(
+        f'<tr class="{"breach" if record_is_bad(record) else ""}">'
+        + "".join(f"<td>{_cell(record.get(column))}</td>" for column in columns)
+        + "</tr>"
+        for record in records
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+
+def render_sections(document: dict) -> str:
+    parts = []
+    for section, title in SECTION_TITLES.items():
+        per_host = document.get(section) or {}
+        if not per_host:
+            continue
+        bad = sum(record_is_bad(record) for records in per_host.values() for record in records)
+        heading = f"{title} ({bad} need attention)" if bad else title
+        parts.append(f'<section id="{section}"{" class=alert" if bad else ""}><h2>{esc(heading)}</h2>')
+        for host in sorted(per_host):
+            parts.append(f"<h3>{esc(host)}</h3>{_table(per_host[host])}")
+        parts.append("</section>")
+    return "".join(parts)
