@@ -1,0 +1,58 @@
+#!/usr/bin/python
+# Copyright: cyberveilig.landingzone maintainers
+# License: EUPL-1.2
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: evidence_record
+short_description: Add a record to the backup, drill or VPN part of a run's evidence
+description:
+  - Returns O(record) as C(landingzone_evidence), which the C(landingzone) CLI collects into the run's
+    C(results.json) under O(section), for the host the task ran for, and shows in C(report.html).
+  - Runs on the controller only (an action plugin); nothing is sent to the host.
+  - For results a play computes itself, such as the time a restore drill took. Status modules of the
+    collection return their own records.
+version_added: 0.1.0
+author:
+  - cyberveilig.landingzone maintainers
+options:
+  section:
+    description: The part of the evidence the record belongs to.
+    type: str
+    required: true
+    choices: [backup, drill, vpn]
+  record:
+    description:
+      - The record, a mapping of field to JSON value. A field C(ok) or one ending in C(_met) that is V(false),
+        or a C(status) of V(fail) or V(error), marks the record as needing attention in the report.
+      - Never put a secret in it; evidence is meant to be read.
+    type: dict
+    required: true
+attributes:
+  check_mode:
+    support: full
+    description: Records the same in check mode; it changes nothing anywhere.
+  diff_mode:
+    support: none
+"""
+
+EXAMPLES = r"""
+- name: Record how long the restore drill took
+  cyberveilig.landingzone.evidence_record:
+    section: drill
+    record:
+      service: bevolkingsregister
+      rto_minutes: 240
+      achieved_seconds: 95
+      rto_met: true
+"""
+
+RETURN = r"""
+landingzone_evidence:
+  description: The section and the record, as the CLI reads them.
+  returned: success
+  type: dict
+  sample: {"section": "drill", "record": {"service": "bevolkingsregister", "rto_met": true}}
+"""
