@@ -6,12 +6,15 @@ of our own cover what depends on the world outside the card:
 - ``inventoryHost``: the value is a host of the municipality's inventory;
 - ``hostSelection``: ``all``, or hosts, groups or shell patterns that match an inventory host;
 - ``knownControlId``: the value is a control id of some role's catalog;
-- ``uniqueKeys``: no two entries of a list share the value of these keys (service names).
+- ``uniqueKeys``: no two entries of a list share the value of these keys (service names);
+- ``disjointNetworks``: the networks at these dotted paths of a list's entries never overlap
+  (two VPN suppliers sharing tunnel addresses would share each other's firewall rules).
 
 Every problem becomes (path, message) in words an operator understands.
 """
 
 import fnmatch
+import ipaddress
 import json
 from functools import cache
 from importlib import resources
@@ -102,8 +105,41 @@ def _validator_class(inventory_hosts: set[str], inventory_groups: set[str], cont
             "hostSelection": host_selection,
             "knownControlId": known_control_id,
             "uniqueKeys": unique_keys,
+            "disjointNetworks": disjoint_networks,
         },
     )
+
+
+def _dotted(item, dotted: str):
+    for part in dotted.split("."):
+        if not isinstance(item, dict):
+            return None
+        item = item.get(part)
+    return item
+
+
+def disjoint_networks(validator, paths, instance, schema):
+    """Networks that are not valid CIDRs are left to their own ``format`` check."""
+    if not isinstance(instance, list):
+        return
+    seen = []
+    for index, item in enumerate(instance):
+        for dotted in paths:
+            value = _dotted(item, dotted)
+            try:
+                network = ipaddress.ip_network(value, strict=False) if isinstance(value, str) else None
+            except ValueError:
+                network = None
+            if network is None:
+                continue
+            for other_index, other_path, other in seen:
+                if other.version == network.version and other.overlaps(network):
+                    owner = "the same entry" if other_index == index else f"entry {other_index}"
+                    yield ValidationError(
+                        f"{value} overlaps {other} ({other_path} of {owner}); networks here must not overlap",
+                        path=[index, *dotted.split(".")],
+                    )
+            seen.append((index, dotted, network))
 
 
 def schema_problems(
@@ -131,6 +167,12 @@ def _explain(error: ValidationError):
         for field in rule:
             if isinstance(value, dict) and field not in value:
                 yield (*path, field), "is required"
+    elif kind == "dependentRequired" and isinstance(value, dict):
+        for trigger, fields in rule.items():
+            if trigger in value:
+                for field in fields:
+                    if field not in value:
+                        yield (*path, field), f"is required with {trigger}"
     elif kind == "additionalProperties" and isinstance(value, dict):
         known = set(error.schema.get("properties", {}))
         for field in value:
