@@ -16,6 +16,7 @@ from ansible_runner.config.runner import RunnerConfig
 from ansible_runner.runner import Runner
 
 from landingzone.evidence import write_evidence
+from landingzone.evidence.sections import record_is_bad
 from landingzone.runner import exit_codes
 from landingzone.runner.environment import clean_environment
 from landingzone.runner.events import Progress, RunObserver
@@ -41,6 +42,7 @@ RUN_KINDS = {
     "audit": RunKind("audit", "audit.yml"),
     "plan": RunKind("plan", "site.yml", check=True, diff=True, judges_compliance=False),
     "apply": RunKind("apply", "site.yml", diff=True),
+    "drill": RunKind("drill", "restore_drill.yml"),
 }
 
 
@@ -91,6 +93,8 @@ class Outcome:
     statuses: dict = field(default_factory=dict)
     evidence_dir: str = ""
     run_dir: str = ""
+    # The backup, drill and VPN records of the run, per section and host.
+    sections: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -131,6 +135,10 @@ def _exit_code(kind: RunKind, observer: RunObserver) -> int:
     if any(state.went_wrong for state in observer.host_states.values()):
         codes.append(exit_codes.NOT_FINISHED)
     if kind.judges_compliance and any(r.get("status") in exit_codes.NON_COMPLIANT_STATUSES for r in observer.results):
+        codes.append(exit_codes.NON_COMPLIANT)
+    # A missed RPO or RTO, a failed restore verification: as non-compliant as a failing control.
+    records = [record for per_host in observer.sections.values() for rs in per_host.values() for record in rs]
+    if kind.judges_compliance and any(record_is_bad(record) for record in records):
         codes.append(exit_codes.NON_COMPLIANT)
     return exit_codes.highest(codes)
 
@@ -206,6 +214,7 @@ def run_municipality(
         statuses=dict(observer.status_counts()),
         evidence_dir=str(evidence_dir),
         run_dir=str(run_dir),
+        sections={name: per_host for name, per_host in observer.sections.items() if per_host},
     )
 
 

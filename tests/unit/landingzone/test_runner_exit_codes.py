@@ -39,3 +39,12 @@ def test_a_plan_reports_what_would_change_without_calling_it_non_compliant():
 def test_an_unreachable_or_failed_host_outranks_non_compliance():
     assert _exit_code(RUN_KINDS["audit"], _observer(["fail"], unreachable=["b"])) == 3
     assert _exit_code(RUN_KINDS["plan"], _observer([], failed=["a"])) == 3
+
+
+def test_a_missed_rpo_or_rto_record_makes_the_run_non_compliant():
+    observer = _observer(["pass"])
+    observer.sections["backup"]["a"] = [{"repository": "a", "rpo_met": True}]
+    assert _exit_code(RUN_KINDS["audit"], observer) == 0
+    observer.sections["drill"]["a"] = [{"service": "register", "rto_met": False}]
+    assert _exit_code(RUN_KINDS["drill"], observer) == 1
+    assert _exit_code(RUN_KINDS["plan"], observer) == 0
