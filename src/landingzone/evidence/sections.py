@@ -2,8 +2,8 @@
 
 Their records come from the roles' own status modules (``landingzone_evidence``), so their
 fields differ by role. Each section is one table per host with a column per field; a record
-that says something is wrong (a ``*_met`` or ``ok`` field that is false, a ``status`` of
-fail or error) is marked, and counted in the section's heading, so a breach cannot hide.
+that says something is wrong (an ``ok``, ``verified`` or ``*_met`` field that is false, a
+``status`` of fail or error) is marked, and counted in the section's heading, so a breach cannot hide.
 """
 
 import json
@@ -12,10 +12,11 @@ from landingzone.evidence.html_page import esc
 
 SECTION_TITLES = {"backup": "Backups", "drill": "Restore drills", "vpn": "VPN gateways"}
 BAD_STATUSES = frozenset({"fail", "failed", "error"})
+VERDICT_FIELDS = frozenset({"ok", "verified"})
 
 
 def record_is_bad(record: dict) -> bool:
-    flags = [value for key, value in record.items() if key == "ok" or key.endswith("_met")]
+    flags = [value for key, value in record.items() if key in VERDICT_FIELDS or key.endswith("_met")]
     return any(value is False for value in flags) or str(record.get("status", "")).lower() in BAD_STATUSES
 
 
