@@ -7,6 +7,14 @@ for unit in apt-daily.timer apt-daily-upgrade.timer apt-daily.service apt-daily-
     ln -sf /dev/null "/etc/systemd/system/$unit"
 done
 
+# Services installed only so that roles need not download them stay off until a
+# role that owns them starts them: a lab host listens only where its roles say.
+for unit in strongswan.service strongswan-starter.service ulogd2.service postgresql.service nginx.service; do
+    if [ -e "/lib/systemd/system/$unit" ] || [ -e "/usr/lib/systemd/system/$unit" ]; then
+        systemctl disable "$unit" >/dev/null 2>&1 || true
+    fi
+done
+
 # Every container gets its own SSH host keys at first boot instead of sharing
 # the image's (the key is made before sshd checks its configuration).
 rm -f /etc/ssh/ssh_host_*
