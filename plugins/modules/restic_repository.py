@@ -1,0 +1,179 @@
+#!/usr/bin/python
+# Copyright: cyberveilig.landingzone maintainers
+# License: EUPL-1.2
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: restic_repository
+short_description: Make sure a restic repository exists, and optionally check it
+description:
+  - Initialises a restic repository when there is none at O(repository), and leaves an existing one alone.
+  - A wrong password or an unreachable server is a failure, never a reason to initialise a new repository.
+  - With O(check=true), runs C(restic check), optionally reading a subset of the data (O(read_data_subset)).
+  - With O(init_from_repository), a new repository gets the chunker parameters of that one, so that
+    C(restic copy) between the two deduplicates (the backup server's offsite copy).
+  - The repository location, its password and O(environment) (S3 keys) reach restic through its environment
+    only and never appear in results; a REST location is returned without its credentials.
+version_added: 0.1.0
+author:
+  - cyberveilig.landingzone maintainers
+options:
+  repository:
+    description:
+      - The repository, as restic writes it (a local path, C(rest:https://user:password@host:port/user/),
+        C(s3:https://endpoint/bucket/prefix)). Treated as a secret because a REST URL carries credentials.
+    type: str
+    required: true
+  password:
+    description: The repository password (from the vault).
+    type: str
+    required: true
+  cacert:
+    description: A PEM file of the CA to trust for a TLS server, instead of the system's (certificate pinning).
+    type: path
+  environment:
+    description: Extra environment for restic, for example C(AWS_ACCESS_KEY_ID) and C(AWS_SECRET_ACCESS_KEY).
+    type: dict
+    default: {}
+  cache_dir:
+    description: restic's cache directory. Without it restic runs with C(--no-cache).
+    type: path
+  run_as:
+    description:
+      - Run restic as this local account, so that the files of a local repository belong to it
+        (the backup server's REST service account).
+    type: str
+  timeout:
+    description: Seconds restic may take for each call.
+    type: int
+    default: 3600
+  state:
+    description: V(present) initialises the repository when it is absent.
+    type: str
+    choices: [present]
+    default: present
+  check:
+    description: Run C(restic check) on the repository (after initialising it, if that was needed).
+    type: bool
+    default: false
+  read_data_subset:
+    description:
+      - With O(check=true), also read and verify this part of the pack files, as restic's
+        C(--read-data-subset) takes it (V(1/10), V(5%), V(100M)).
+    type: str
+  init_from_repository:
+    description: When initialising, copy the chunker parameters of this repository (a location, a secret).
+    type: str
+  init_from_password:
+    description: The password of O(init_from_repository); defaults to O(password).
+    type: str
+attributes:
+  check_mode:
+    description: Reports whether a repository would be initialised; runs C(restic check) only outside check mode.
+    support: full
+  diff_mode:
+    description: Nothing to show as a diff; a repository is created or not.
+    support: none
+  platform:
+    description: Any host with restic installed.
+    platforms: posix
+    support: full
+notes:
+  - C(restic check) takes a lock and removes it when done. An append-only REST server lets a client remove locks,
+    so this works from a backup client.
+"""
+
+EXAMPLES = r"""
+- name: The host's repository on the backup server, pinned to the municipality's CA
+  cyberveilig.landingzone.restic_repository:
+    repository: "rest:https://app1:{{ rest_password }}@backup1.example:8443/app1/"
+    password: "{{ repository_password }}"
+    cacert: /etc/landingzone-backup/ca.crt
+    check: true
+    read_data_subset: 1/20
+
+- name: A local repository on the backup server, owned by the REST service account
+  cyberveilig.landingzone.restic_repository:
+    repository: /srv/restic/app1
+    password: "{{ repository_password }}"
+    run_as: restic-rest
+"""
+
+RETURN = r"""
+location:
+  description: The repository location without credentials.
+  returned: always
+  type: str
+  sample: rest:https://backup1.example:8443/app1/
+initialised:
+  description: Whether this run initialised the repository (in check mode, would initialise).
+  returned: always
+  type: bool
+check:
+  description: The outcome of C(restic check), when O(check=true) and not in check mode.
+  returned: when check ran
+  type: dict
+  contains:
+    ok:
+      description: Whether the check found no errors.
+      type: bool
+    read_data_subset:
+      description: The subset of data that was read, or null.
+      type: str
+    output:
+      description: The last lines of restic's report.
+      type: str
+error:
+  description: Why it failed, sorted into C(kind) (wrong_password, unauthorized, unreachable, tls, disk_full, locked,
+    absent, missing, timeout, error) and C(message) (restic's words without secrets).
+  returned: on failure
+  type: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._restic import (
+    CONNECTION_ARGUMENT_SPEC,
+    Restic,
+    ResticError,
+    redact_location,
+)
+
+ARGUMENT_SPEC = dict(
+    CONNECTION_ARGUMENT_SPEC,
+    state={"type": "str", "choices": ["present"], "default": "present"},
+    check={"type": "bool", "default": False},
+    read_data_subset={"type": "str"},
+    init_from_repository={"type": "str", "no_log": True},
+    init_from_password={"type": "str", "no_log": True},
+)
+
+
+def main():
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    params = module.params
+    restic = Restic.from_params(params)
+    module.no_log_values.update(secret for secret in restic.secrets() if secret)
+    result = {"changed": False, "initialised": False, "location": restic.location}
+    try:
+        if not restic.exists():
+            result.update(changed=True, initialised=True)
+            if not module.check_mode:
+                restic.init(params["init_from_repository"], params["init_from_password"])
+        if params["check"] and not module.check_mode:
+            output = restic.check(params["read_data_subset"])
+            result["check"] = {
+                "ok": True,
+                "read_data_subset": params["read_data_subset"],
+                "output": "\n".join(output.strip().splitlines()[-5:]),
+            }
+    except ResticError as exc:
+        where = redact_location(params["repository"])
+        module.fail_json(msg=f"restic repository {where}: {exc.message}", error=exc.as_dict(), **result)
+    result["failed"] = False
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,248 @@
+#!/usr/bin/python
+# Copyright: cyberveilig.landingzone maintainers
+# License: EUPL-1.2
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: restic_snapshot_status
+short_description: Report the latest restic snapshot of a host and whether it meets the RPO
+description:
+  - Lists the snapshots of one host in a restic repository and reports the latest one (id, time, restore size,
+    file count), its age and whether that age is within the recovery point objective O(rpo_minutes).
+  - A repository that cannot be read (server down, wrong password, no repository) is reported, with the kind of
+    failure, as an RPO that is not met; the task fails only with O(fail_when_rpo_missed=true).
+  - With O(fact_file), the host's local backup fact (written by the backup agent after every run) is read and its
+    last run is reported next to the repository's view.
+  - Returns a C(landingzone_evidence) record in section C(backup), which the operator CLI collects into the
+    municipality's evidence.
+version_added: 0.1.0
+author:
+  - cyberveilig.landingzone maintainers
+options:
+  repository:
+    description: The repository location as restic writes it; secret, since a REST URL carries credentials.
+    type: str
+    required: true
+  password:
+    description: The repository password (from the vault).
+    type: str
+    required: true
+  cacert:
+    description: A PEM file of the CA to trust for a TLS server.
+    type: path
+  environment:
+    description: Extra environment for restic (S3 keys).
+    type: dict
+    default: {}
+  cache_dir:
+    description: restic's cache directory. Without it restic runs with C(--no-cache).
+    type: path
+  run_as:
+    description: Run restic as this local account.
+    type: str
+  timeout:
+    description: Seconds restic may take for each call.
+    type: int
+    default: 3600
+  host:
+    description: Only snapshots of this host name (restic's C(--host)). Empty means every host in the repository.
+    type: str
+  tags:
+    description: Only snapshots with these tags.
+    type: list
+    elements: str
+    default: []
+  rpo_minutes:
+    description: The recovery point objective, in minutes; the latest snapshot must be younger.
+    type: int
+    required: true
+  fact_file:
+    description: The local backup fact of the host (JSON), reported as C(last_run) when it exists.
+    type: path
+  fail_when_rpo_missed:
+    description: Fail the task when the RPO is not met (otherwise it is reported only).
+    type: bool
+    default: false
+attributes:
+  check_mode:
+    description: Only reads; runs the same in check mode.
+    support: full
+  diff_mode:
+    description: Nothing is changed.
+    support: none
+  platform:
+    description: Any host with restic installed.
+    platforms: posix
+    support: full
+"""
+
+EXAMPLES = r"""
+- name: Is the latest backup of this host recent enough?
+  cyberveilig.landingzone.restic_snapshot_status:
+    repository: "{{ backup_agent_repository }}"
+    password: "{{ backup_agent_repository_password }}"
+    cacert: /etc/landingzone-backup/ca.crt
+    host: "{{ inventory_hostname }}"
+    rpo_minutes: 60
+    fact_file: /etc/ansible/facts.d/backup.fact
+  register: backup_status
+  no_log: false
+"""
+
+RETURN = r"""
+snapshot_count:
+  description: How many snapshots match.
+  returned: when the repository could be read
+  type: int
+latest:
+  description: The latest matching snapshot, or null when there is none.
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: The snapshot id.
+      type: str
+    time:
+      description: When it was taken (ISO 8601, UTC).
+      type: str
+    hostname:
+      description: The host it was taken on.
+      type: str
+    paths:
+      description: The paths it holds.
+      type: list
+    size_bytes:
+      description: The restore size of the snapshot.
+      type: int
+    file_count:
+      description: Files and directories in the snapshot.
+      type: int
+age_minutes:
+  description: Minutes since the latest snapshot, or null when there is none.
+  returned: always
+  type: float
+rpo_minutes:
+  description: The objective it was judged against.
+  returned: always
+  type: int
+rpo_met:
+  description: Whether a snapshot younger than the RPO exists.
+  returned: always
+  type: bool
+error:
+  description: Why the repository could not be read (C(kind), C(message)), or null.
+  returned: always
+  type: dict
+last_run:
+  description: The last run recorded in the host's local fact (status, time, error), when O(fact_file) exists.
+  returned: when O(fact_file) exists
+  type: dict
+landingzone_evidence:
+  description: The record for the municipality's evidence, section C(backup). No secrets.
+  returned: always
+  type: dict
+"""
+
+import datetime
+import json
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._restic import (
+    CONNECTION_ARGUMENT_SPEC,
+    Restic,
+    ResticError,
+    parse_time,
+)
+
+ARGUMENT_SPEC = dict(
+    CONNECTION_ARGUMENT_SPEC,
+    host={"type": "str"},
+    tags={"type": "list", "elements": "str", "default": []},
+    rpo_minutes={"type": "int", "required": True},
+    fact_file={"type": "path"},
+    fail_when_rpo_missed={"type": "bool", "default": False},
+)
+
+
+def read_fact(path):
+    """The agent's local fact, or an explanation of why it could not be read."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        return {"status": "unreadable", "error": f"{path}: {exc}"}
+
+
+def latest_snapshot(restic, host, tags):
+    snapshots = restic.snapshots(host=host or None, tags=tags)
+    if not snapshots:
+        return 0, None
+    newest = snapshots[-1]
+    latest = {
+        "id": newest["id"],
+        "time": parse_time(newest["time"]).astimezone(datetime.UTC).isoformat(),
+        "hostname": newest.get("hostname"),
+        "paths": newest.get("paths", []),
+    }
+    latest.update(restic.restore_size(newest["id"]))
+    return len(snapshots), latest
+
+
+def main():
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    params = module.params
+    restic = Restic.from_params(params)
+    module.no_log_values.update(secret for secret in restic.secrets() if secret)
+    now = datetime.datetime.now(datetime.UTC)
+    result = {
+        "changed": False,
+        "latest": None,
+        "age_minutes": None,
+        "rpo_minutes": params["rpo_minutes"],
+        "rpo_met": False,
+        "error": None,
+    }
+    try:
+        result["snapshot_count"], result["latest"] = latest_snapshot(restic, params["host"], params["tags"])
+    except ResticError as exc:
+        result["error"] = exc.as_dict()
+    if result["latest"]:
+        age = now - datetime.datetime.fromisoformat(result["latest"]["time"])
+        result["age_minutes"] = round(age.total_seconds() / 60, 1)
+        result["rpo_met"] = result["age_minutes"] <= params["rpo_minutes"]
+    fact = read_fact(params["fact_file"]) if params["fact_file"] else None
+    if fact is not None:
+        result["last_run"] = fact.get("last_run", fact)
+    record = {
+        "host": params["host"],
+        "repository": restic.location,
+        "checked_at": now.isoformat(),
+        "rpo_minutes": params["rpo_minutes"],
+        "rpo_met": result["rpo_met"],
+        "age_minutes": result["age_minutes"],
+        "snapshot_count": result.get("snapshot_count"),
+        "latest": result["latest"],
+        "error": result["error"],
+        "last_run": result.get("last_run"),
+    }
+    result["landingzone_evidence"] = {"section": "backup", "record": record}
+    if result["error"]:
+        reason = f"the repository could not be read ({result['error']['kind']}): {result['error']['message']}"
+    elif not result["latest"]:
+        reason = "there is no snapshot"
+    elif not result["rpo_met"]:
+        reason = f"the latest snapshot is {result['age_minutes']} minutes old"
+    else:
+        reason = f"the latest snapshot is {result['age_minutes']} minutes old"
+    verdict = "met" if result["rpo_met"] else "NOT met"
+    result["msg"] = f"RPO of {params['rpo_minutes']} minutes {verdict}: {reason}"
+    result["failed"] = bool(params["fail_when_rpo_missed"] and not result["rpo_met"])
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
