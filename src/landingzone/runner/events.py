@@ -13,7 +13,7 @@ from pathlib import Path
 
 from landingzone.evidence import redact
 
-ENGINE_ACTIONS = frozenset({"cyberveilig.landingzone.linux_controls"})
+ENGINE_ACTIONS = frozenset({"cyberveilig.landingzone.linux_controls", "cyberveilig.landingzone.windows_controls"})
 PASSED_STATUSES = frozenset({"pass", "fixed"})
 FAILED_STATUSES = frozenset({"fail", "error"})
 HOST_RESULT_EVENTS = frozenset({"runner_on_ok", "runner_on_failed", "runner_on_skipped", "runner_on_unreachable"})

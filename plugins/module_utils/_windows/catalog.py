@@ -1,0 +1,139 @@
+"""The Windows catalog, as the engine receives it from the role: checked control by control,
+selected for one host, with the management path always in.
+
+A catalog is a mapping {area: [control, ...]} (roles/windows_baseline/controls/<area>.yml,
+loaded with include_vars). Every mistake is a CatalogError naming the control and the field,
+raised on the controller before anything reaches the host.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.schema import (
+    LEVELS,
+    ControlError,
+)
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows import management
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.schema import validate_control
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.types import TYPES
+
+ID_PATTERN = re.compile(r"^LZW-[A-Z0-9]+-\d{3}$")
+CYFUN_PATTERN = re.compile(r"^(ID|PR|DE|RS|RC)\.[A-Z]{2}-\d+(\.\d+)?$")
+CIS_PATTERN = re.compile(r"^\d+(\.\d+)*$")
+REQUIRED = ("id", "title", "rationale", "level", "cyfun", "cis", "applies_to", "risk", "type", "params")
+OPTIONAL = ("ms_baseline", "configured_when", "breaks_transport", "management_path")
+# Passed to the engine; configured_when is the role's business and stops here.
+ENGINE_FIELDS = ("id", "title", "level", "cyfun", "cis", "ms_baseline", "applies_to", "risk", "type", "params")
+
+
+class CatalogError(ControlError):
+    pass
+
+
+def plain(value):
+    """Builtin dicts, lists and scalars, whatever containers Ansible handed over."""
+    if isinstance(value, Mapping):
+        return {str(key): plain(item) for key, item in value.items()}
+    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
+        return [plain(item) for item in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    return str(value)
+
+
+def truthy(value):
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "yes", "on", "1")
+    return bool(value)
+
+
+def _fail(control_id, field, problem):
+    raise CatalogError(f"control {control_id}: {field}: {problem}")
+
+
+def _check_refs(control):
+    control_id = control["id"]
+    for field, pattern in (("cyfun", CYFUN_PATTERN), ("cis", CIS_PATTERN)):
+        values = control[field]
+        if not isinstance(values, list) or not all(isinstance(v, str) and pattern.match(v) for v in values):
+            _fail(control_id, field, f"must be a list of {field} ids, got {values!r}")
+    if not control["cyfun"]:
+        _fail(control_id, "cyfun", "needs at least one CyberFundamentals reference")
+    ms_baseline = control.get("ms_baseline", [])
+    if not isinstance(ms_baseline, list) or not all(isinstance(v, str) and v.strip() for v in ms_baseline):
+        _fail(control_id, "ms_baseline", "must be a list of Microsoft security baseline references")
+    if not control["cis"] and not ms_baseline:
+        _fail(control_id, "cis", "a control needs a CIS section number or a Microsoft security baseline reference")
+
+
+def flatten(catalog):
+    """Every control of the catalog in order, each checked (fields, refs, type and params)."""
+    catalog = plain(catalog)
+    if not isinstance(catalog, dict) or not catalog:
+        raise CatalogError("catalog: must be a non-empty mapping of area name to a list of controls")
+    controls, seen = [], {}
+    for area, entries in catalog.items():
+        if not isinstance(entries, list):
+            raise CatalogError(f"catalog area {area}: must be a list of controls")
+        for position, control in enumerate(entries):
+            if not isinstance(control, dict) or not ID_PATTERN.match(str(control.get("id", ""))):
+                raise CatalogError(
+                    f"catalog area {area}: entry {position}: id: must look like LZW-<AREA>-<NNN>, "
+                    f"got {control.get('id') if isinstance(control, dict) else control!r}"
+                )
+            control_id = control["id"]
+            unknown = sorted(set(control) - set(REQUIRED) - set(OPTIONAL))
+            if unknown:
+                _fail(control_id, unknown[0], f"unknown field; a control has {', '.join(REQUIRED + OPTIONAL)}")
+            for field in REQUIRED:
+                if field not in control:
+                    _fail(control_id, field, "is required")
+            if not isinstance(control["rationale"], str) or not control["rationale"].strip():
+                _fail(control_id, "rationale", "must be a non-empty string")
+            _check_refs(control)
+            part = control.get("management_path")
+            if part is not None and part not in management.PARTS:
+                _fail(control_id, "management_path", f"must be one of {', '.join(management.PARTS)}, got {part!r}")
+            if control_id in seen:
+                _fail(control_id, "id", f"is used in area {seen[control_id]} and in area {area}")
+            seen[control_id] = area
+            if part is None:
+                control = validate_control(control, TYPES)  # management params come later, from the engine
+            controls.append(control)
+    return controls
+
+
+def select(controls, level, disabled):
+    """The controls of this level and below, minus those switched off or not configured.
+
+    The management path is not selected here: the engine always adds it (management.py).
+    """
+    if level not in LEVELS:
+        raise CatalogError(f"level: must be one of {', '.join(LEVELS)}, got {level!r}")
+    wanted = LEVELS[: LEVELS.index(level) + 1]
+    disabled = set(disabled)
+    selected = []
+    for control in controls:
+        if control.get("management_path"):
+            continue
+        if control["level"] not in wanted or control["id"] in disabled:
+            continue
+        if "configured_when" in control and not truthy(control["configured_when"]):
+            continue
+        selected.append(control)
+    return selected
+
+
+def engine_record(control):
+    """What the engine keeps of a control: its reporting fields and normalised params."""
+    record = {field: control[field] for field in ENGINE_FIELDS if field in control}
+    record["breaks_transport"] = list(control.get("breaks_transport") or [])
+    if control.get("management_path"):
+        record["management_path"] = control["management_path"]
+    return record

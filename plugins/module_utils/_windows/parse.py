@@ -1,0 +1,203 @@
+"""The host's answer, turned into the engine result schema (module_utils/_controls/results.py).
+
+The script prints one line per control, 'LZW-RESULT <json>'. Anything else in the output is
+noise and ignored; a line that does not parse is reported against its control when its id
+can still be read; a control without a line (the script stopped, the output was cut) is an
+error that says so. Statuses follow the Linux engine: waivers, expiry and the wording of a
+waived result are the same code (engine._waiver_reason, engine._waiver_state).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import results
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.engine import (
+    _waiver_reason,
+    _waiver_state,
+)
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.finding import Finding
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.types import TYPES
+
+MARKER = "LZW-RESULT "
+ID_IN_LINE = re.compile(r'"id"\s*:\s*"(LZW-[A-Z0-9]+-\d{3})"')
+
+
+def _lines(module_result):
+    """Every line the script printed, from its output objects and from host output."""
+    for item in module_result.get("output") or []:
+        if isinstance(item, str):
+            yield from item.splitlines()
+    yield from str(module_result.get("host_out") or "").splitlines()
+
+
+def host_records(module_result):
+    """{control id: record} from the result lines, and a list of problems with the output."""
+    records, problems = {}, []
+    for line in _lines(module_result):
+        start = line.find(MARKER)
+        if start < 0:
+            continue
+        payload = line[start + len(MARKER) :].strip()
+        try:
+            record = json.loads(payload)
+            if not isinstance(record, dict) or not isinstance(record.get("id"), str):
+                raise ValueError("not a result object")
+        except ValueError as exc:
+            match = ID_IN_LINE.search(payload)
+            if match and match.group(1) not in records:
+                records[match.group(1)] = {
+                    "id": match.group(1),
+                    "state": "error",
+                    "reason": f"unreadable result: {exc}",
+                }
+            problems.append(f"unreadable result line ({exc}): {payload[:120]}")
+            continue
+        if record["id"] in records:
+            problems.append(f"second result for {record['id']} ignored")
+            continue
+        records[record["id"]] = record
+    return records, problems
+
+
+def why_stopped(module_result):
+    """What the module said when the script did not get to every control."""
+    errors = [
+        str(
+            error.get("exception", {}).get("message")
+            if isinstance(error.get("exception"), dict)
+            else error.get("output")
+        )
+        for error in module_result.get("error") or []
+        if isinstance(error, dict)
+    ]
+    message = module_result.get("msg") or "; ".join(e for e in errors if e and e != "None")
+    return str(message or "the script ended before it")
+
+
+def _expected(control):
+    return TYPES[control["type"]].expected(control["params"])
+
+
+class Outcome:
+    """Turns one host record into one result record, knowing how the control was rendered."""
+
+    def __init__(self, control, host, fixing, held_back, applying):
+        self.control, self.host, self.fixing, self.applying = control, host, fixing, applying
+        self.held_back = held_back  # why a fixable control was rendered audit only (transport)
+        waiver = control.get("waiver")
+        self.waiver_state = _waiver_state(control)
+        self.waiver_info = dict(waiver, state=self.waiver_state) if waiver else None
+
+    def _record(self, status, finding=None, changed=False, reason="", source=None, reboot=False):
+        record = results.record(
+            self.control,
+            status,
+            changed=changed,
+            reason=reason,
+            found=finding.found if finding else None,
+            expected=_expected(self.control),
+            reboot_required=reboot and status != "waived",
+            waiver=self.waiver_info,
+        )
+        if source:
+            record["evidence"]["source"] = source
+        if self.control.get("ms_baseline"):
+            record["ms_baseline"] = list(self.control["ms_baseline"])
+        return record
+
+    def result(self):
+        host = self.host
+        if host.get("state") == "error":
+            return self._record("error", reason=str(host.get("reason") or "the check failed"))
+        finding = Finding(
+            compliant=host.get("state") == "compliant",
+            found=host.get("found"),
+            expected=_expected(self.control),
+            reason=str(host.get("reason") or ""),
+            fixable=bool(host.get("fixable", True)) and not TYPES[self.control["type"]].AUDIT_ONLY,
+            reboot_required=bool(host.get("reboot")),
+        )
+        source = host.get("source") or None
+        if host.get("state") == "not_applicable":
+            return self._record("not_applicable", finding, reason=str(host.get("not_applicable") or ""), source=source)
+        if self.waiver_state == "active":
+            return self._record(
+                "waived", finding, reason=_waiver_reason(self.control["waiver"], finding), source=source
+            )
+        expired = (
+            f" (waiver expired on {self.control['waiver'].get('expires')})" if self.waiver_state == "expired" else ""
+        )
+        if host.get("fix_error"):
+            return self._record("error", finding, reason=f"the fix failed: {host['fix_error']}{expired}", source=source)
+        if host.get("fixed"):
+            return self._after_fix(finding, source, expired)
+        if finding.compliant:
+            return self._record("pass", finding, source=source, reboot=finding.reboot_required)
+        reason = finding.reason + expired
+        if not finding.fixable:
+            handler = TYPES[self.control["type"]]
+            if handler.AUDIT_ONLY:
+                reason = f"{reason}; {handler.WHY_AUDIT_ONLY}" if finding.reason else handler.WHY_AUDIT_ONLY
+            return self._record("fail", finding, reason=reason, source=source, reboot=finding.reboot_required)
+        if self.held_back:
+            return self._record("fail", finding, reason=f"{reason}; not fixed because {self.held_back}", source=source)
+        # Audit and check mode: apply would fix it, so the record says it would change.
+        return self._record("fail", finding, changed=True, reason=reason, source=source)
+
+    def _after_fix(self, finding, source, expired):
+        after = self.host.get("after") or {}
+        fixed = Finding(
+            compliant=after.get("state") == "compliant", found=after.get("found"), reason=str(after.get("reason") or "")
+        )
+        reboot = bool(self.host.get("reboot"))
+        if fixed.compliant:
+            return self._record(
+                "fixed",
+                fixed,
+                changed=True,
+                reason=finding.reason + expired,
+                source=after.get("source") or source,
+                reboot=reboot,
+            )
+        if after.get("pending"):
+            return self._record(
+                "fixed",
+                fixed,
+                changed=True,
+                reason=f"{finding.reason}{expired}; takes effect after a restart",
+                source=after.get("source") or source,
+                reboot=True,
+            )
+        return self._record(
+            "error", fixed, changed=True,
+            reason=f"the fix ran but did not take effect: {fixed.reason or 'still not compliant'}{expired}",
+            source=after.get("source") or source,
+        )  # fmt: skip
+
+
+def to_results(plan, module_result, applying, not_applicable=(), held_back=None):
+    """One result per control: plan in order, then the controls that do not apply to this host."""
+    held_back = held_back or {}
+    records, problems = host_records(module_result)
+    stopped = None
+    out = []
+    for control, fixing in plan:
+        host = records.get(control["id"])
+        if host is None:
+            stopped = stopped or why_stopped(module_result)
+            out.append(
+                results.record(
+                    control,
+                    "error",
+                    reason=f"no result from the host for this control: {stopped}",
+                    expected=_expected(control),
+                    waiver=dict(control["waiver"], state=_waiver_state(control)) if control.get("waiver") else None,
+                )
+            )
+            continue
+        out.append(Outcome(control, host, fixing, held_back.get(control["id"]), applying).result())
+    for control, reason in not_applicable:
+        out.append(results.record(control, "not_applicable", reason=reason))
+    return out, problems

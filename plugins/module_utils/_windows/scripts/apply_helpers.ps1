@@ -1,0 +1,107 @@
+# Helpers of the apply script only: the ways the fix blocks change the host.
+function Set-LzwRegistry {
+    param([string]$Path, [string]$Name, $Value, [string]$Kind)
+    if (-not (Test-Path -LiteralPath $Path)) { New-Item -Path $Path -Force | Out-Null }
+    if ($Kind -eq 'DWord' -and $Value -gt [int]::MaxValue) { $Value = [BitConverter]::ToInt32([BitConverter]::GetBytes([uint32]$Value), 0) }
+    New-ItemProperty -LiteralPath $Path -Name $Name -Value $Value -PropertyType $Kind -Force | Out-Null
+}
+
+function Set-LzwSecurityPolicy {
+    # One setting through a one-line security template, so nothing else of the policy is touched.
+    param([string]$Section, [string]$Key, [string]$Value)
+    $base = Join-Path $env:TEMP ('lzw-' + [guid]::NewGuid().ToString())
+    $area = 'SECURITYPOLICY'
+    if ($Section -eq 'Privilege Rights') { $area = 'USER_RIGHTS' }
+    $template = @('[Unicode]', 'Unicode=yes', '[Version]', 'signature="$CHICAGO$"', 'Revision=1', "[$Section]", "$Key = $Value")
+    Set-Content -LiteralPath "$base.inf" -Value $template -Encoding Unicode
+    try {
+        $output = & secedit.exe /configure /db "$base.sdb" /cfg "$base.inf" /areas $area /quiet 2>&1
+        if ($LASTEXITCODE -ne 0) { throw "secedit /configure failed with exit code ${LASTEXITCODE}: $output" }
+    } finally {
+        Remove-Item -LiteralPath "$base.inf", "$base.sdb", "$base.jfm" -ErrorAction SilentlyContinue
+    }
+    $null = Read-LzwSecurityPolicy -Refresh
+}
+
+function Set-LzwAuditPolicy {
+    param([string]$Guid, [bool]$Success, [bool]$Failure)
+    $arguments = @("/set", "/subcategory:{$Guid}")
+    if ($Success) { $arguments += '/success:enable' }
+    if ($Failure) { $arguments += '/failure:enable' }
+    $output = & auditpol.exe @arguments 2>&1
+    if ($LASTEXITCODE -ne 0) { throw "auditpol /set failed with exit code ${LASTEXITCODE}: $output" }
+    $null = Read-LzwAuditPolicy -Refresh
+}
+
+function Set-LzwFirewallRule {
+    # Creates or corrects one inbound rule of ours; never touches a rule we did not name.
+    param([string]$Name, [string]$DisplayName, [string]$Action, [string]$Protocol, [string]$Port, [string[]]$Remote)
+    $addresses = @($Remote)
+    if ($addresses.Count -eq 0) { $addresses = @('Any') }
+    if (Get-NetFirewallRule -Name $Name -ErrorAction SilentlyContinue) {
+        Set-NetFirewallRule -Name $Name -NewDisplayName $DisplayName -Enabled True -Action $Action -Direction Inbound -Profile Any `
+            -Protocol $Protocol -LocalPort $Port -RemoteAddress $addresses
+    } else {
+        New-NetFirewallRule -Name $Name -DisplayName $DisplayName -Enabled True -Action $Action -Direction Inbound -Profile Any `
+            -Protocol $Protocol -LocalPort $Port -RemoteAddress $addresses | Out-Null
+    }
+}
+
+function Disable-LzwBuiltinRules {
+    param([string[]]$Names)
+    $enabled = @(Get-NetFirewallRule -Name $Names -ErrorAction SilentlyContinue | Where-Object { [string]$_.Enabled -eq 'True' })
+    if ($enabled.Count -gt 0) { $enabled | Disable-NetFirewallRule }
+}
+
+function Repair-LzwListener {
+    # Adds the HTTPS listener, or gives an existing one a valid certificate. Never removes one.
+    param([string]$Port, [string]$Thumbprint)
+    if ([string](Get-Service -Name WinRM).StartType -ne 'Automatic') { Set-Service -Name WinRM -StartupType Automatic }
+    $certificate = Get-LzwUsableCertificate -Thumbprint $Thumbprint
+    if ($null -eq $certificate) { return }
+    $https = @(Read-LzwListeners | Where-Object { $_.transport -eq 'HTTPS' -and $_.port -eq $Port })
+    if (@($https | Where-Object { $_.enabled -ne 'false' -and $_.thumbprint -eq $certificate.Thumbprint }).Count -gt 0) { return }
+    $hostname = [System.Net.Dns]::GetHostEntry('localhost').HostName
+    $values = @{ CertificateThumbprint = $certificate.Thumbprint; Hostname = $hostname }
+    if ($https.Count -gt 0) {
+        $values.Enabled = 'true'
+        Set-WSManInstance -ResourceURI 'winrm/config/listener' -SelectorSet @{ Address = $https[0].address; Transport = 'HTTPS' } -ValueSet $values | Out-Null
+    } else {
+        $values.Port = $Port
+        New-WSManInstance -ResourceURI 'winrm/config/listener' -SelectorSet @{ Address = '*'; Transport = 'HTTPS' } -ValueSet $values | Out-Null
+    }
+}
+
+function Remove-LzwHttpListener {
+    # Only with a working HTTPS listener left to take over.
+    param([string]$HttpsPort)
+    $https = @(Read-LzwListeners | Where-Object {
+            $_.transport -eq 'HTTPS' -and $_.port -eq $HttpsPort -and $null -ne (Get-LzwUsableCertificate -Thumbprint $_.thumbprint)
+        })
+    if ($https.Count -eq 0) { throw 'refusing to remove the HTTP listener: no working HTTPS listener would be left' }
+    foreach ($listener in @(Read-LzwListeners | Where-Object { $_.transport -eq 'HTTP' })) {
+        Remove-WSManInstance -ResourceURI 'winrm/config/listener' -SelectorSet @{ Address = $listener.address; Transport = 'HTTP' }
+    }
+}
+
+function Set-LzwRdpAccess {
+    # Turns Remote Desktop on with NLA and opens our rules; never turns anything of it off.
+    param([int]$Port, [string[]]$Remote, [string[]]$Rules)
+    Set-LzwRegistry -Path 'HKLM:\SYSTEM\CurrentControlSet\Control\Terminal Server' -Name 'fDenyTSConnections' -Value 0 -Kind 'DWord'
+    Set-LzwRegistry -Path 'HKLM:\SYSTEM\CurrentControlSet\Control\Terminal Server\WinStations\RDP-Tcp' -Name 'UserAuthentication' -Value 1 -Kind 'DWord'
+    if ([string](Get-Service -Name TermService).StartType -eq 'Disabled') { Set-Service -Name TermService -StartupType Manual }
+    foreach ($rule in $Rules) {
+        $name, $protocol = $rule.Split(':')
+        Set-LzwFirewallRule -Name $name -DisplayName "Landing zone: Remote Desktop ($protocol) from the management networks" `
+            -Action 'Allow' -Protocol $protocol -Port ([string]$Port) -Remote $Remote
+    }
+}
+
+function Set-LzwCredentialGuard {
+    param([int]$Flags)
+    $policyKey = 'HKLM:\SOFTWARE\Policies\Microsoft\Windows\DeviceGuard'
+    Set-LzwRegistry -Path $policyKey -Name 'EnableVirtualizationBasedSecurity' -Value 1 -Kind 'DWord'
+    Set-LzwRegistry -Path $policyKey -Name 'RequirePlatformSecurityFeatures' -Value 1 -Kind 'DWord'
+    Set-LzwRegistry -Path $policyKey -Name 'LsaCfgFlags' -Value $Flags -Kind 'DWord'
+    return @{ reboot = $true }
+}
