@@ -38,13 +38,14 @@ def render_control(control, fixing):
 def render_script(plan, applying):
     """plan: [(control, fixing)], management controls first. applying: an apply run (not audit/check)."""
     mode = "apply" if applying else "audit"
-    parts = [
+    header = [
         f"# Rendered by {ENGINE} ({mode}, {len(plan)} controls). Re-render rather than edit.",
         "# Every control prints one line 'LZW-RESULT <json>'; the controller parses those lines.",
+        # win_powershell runs a script in check mode only when it declares SupportsShouldProcess.
         "[CmdletBinding(SupportsShouldProcess)]",
         "param()",
-        _part("common.ps1"),
     ]
+    parts = ["\n".join(header), _part("common.ps1")]
     if applying:
         parts.append(_part("apply_helpers.ps1"))
         parts.append(_part("apply_runner.ps1"))

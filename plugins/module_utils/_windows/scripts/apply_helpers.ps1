@@ -2,6 +2,7 @@
 function Set-LzwRegistry {
     param([string]$Path, [string]$Name, $Value, [string]$Kind)
     if (-not (Test-Path -LiteralPath $Path)) { New-Item -Path $Path -Force | Out-Null }
+    if ($Kind -eq 'MultiString') { $Value = [string[]]@($Value) }
     if ($Kind -eq 'DWord' -and $Value -gt [int]::MaxValue) { $Value = [BitConverter]::ToInt32([BitConverter]::GetBytes([uint32]$Value), 0) }
     New-ItemProperty -LiteralPath $Path -Name $Name -Value $Value -PropertyType $Kind -Force | Out-Null
 }

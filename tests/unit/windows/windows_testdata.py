@@ -1,0 +1,72 @@
+"""The Windows catalog and the role's variables, rendered as Ansible renders them for the engine.
+
+No Windows host and no PowerShell exist where these tests run: what they prove is what the
+controller does (validation, selection, waivers, the script it renders, how it reads the
+host's answer). What PowerShell does with the script is proven only by tests/live.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from jinja2.nativetypes import NativeEnvironment
+
+ROOT = Path(__file__).resolve().parents[3]
+ROLE = ROOT / "roles" / "windows_baseline"
+FIXTURES = ROOT / "tests" / "fixtures" / "windows"
+MANAGEMENT_NETWORKS = ["10.231.10.0/24"]
+
+
+def raw_catalog():
+    """{area: [controls]} exactly as include_vars loads roles/windows_baseline/controls/."""
+    catalog = {}
+    for path in sorted((ROLE / "controls").glob("*.yml")):
+        catalog.update(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return catalog
+
+
+def _render(value, context, env):
+    if isinstance(value, str) and "{{" in value:
+        return env.from_string(value).render(context)
+    if isinstance(value, dict):
+        return {key: _render(item, context, env) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_render(item, context, env) for item in value]
+    return value
+
+
+def role_context(data_classification=3, **overrides):
+    """The role's defaults and derived vars, with a municipality card's data classification."""
+    env = NativeEnvironment()
+    context = yaml.safe_load((ROLE / "defaults" / "main.yml").read_text(encoding="utf-8"))
+    context.update(overrides)
+    context["landingzone_municipality"] = {"data_classification": data_classification}
+    derived = yaml.safe_load((ROLE / "vars" / "main.yml").read_text(encoding="utf-8"))
+    for name, template in derived.items():
+        context[name] = _render(template, context, env)
+    return context
+
+
+def rendered_catalog(**context_overrides):
+    env = NativeEnvironment()
+    return _render(raw_catalog(), role_context(**context_overrides), env)
+
+
+def engine_args(catalog=None, **overrides):
+    """The task args the role passes to cyberveilig.landingzone.windows_controls."""
+    args = {
+        "catalog": catalog if catalog is not None else rendered_catalog(),
+        "level": "important",
+        "mode": "apply",
+        "host_kind": "virtual_pc",
+        "disabled": [],
+        "waivers": [],
+        "management_networks": list(MANAGEMENT_NETWORKS),
+        "rdp_networks": [],
+        "winrm_port": 5986,
+        "rdp_port": 3389,
+        "winrm_certificate_thumbprint": "",
+    }
+    args.update(overrides)
+    return args
