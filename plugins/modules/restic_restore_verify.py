@@ -7,13 +7,16 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 module: restic_restore_verify
-short_description: Restore a snapshot into a scratch directory and verify it against its backup-time manifest
+short_description: Restore a snapshot and verify it against its backup-time manifest
 description:
   - Restores the latest snapshot of a host (or O(snapshot)) into a fresh scratch directory, together with the
     manifest the backup agent wrote at backup time (sha256, size, mode and owner of every backed-up path).
   - Compares every restored path under O(paths) with the manifest and reports each mismatch (missing, content,
     size, mode, owner, symlink target). The scratch directory is removed afterwards, whatever happened.
   - Nothing on the host outside the scratch directory is touched, so the module runs the same in check mode.
+  - With O(restore_to), the files are restored there instead (V(/) puts a host's data back in place, as a
+    restore drill does on an empty host), verified the same way, and kept. In check mode it then only finds
+    the snapshot and reports what it would restore.
   - Returns a C(landingzone_evidence) record in section C(backup).
 version_added: 0.1.0
 author:
@@ -65,6 +68,11 @@ options:
     description: The directory in which the scratch directory is made (it needs room for the restored data).
     type: path
     default: /var/tmp
+  restore_to:
+    description:
+      - Restore into this directory and keep the result, instead of into a scratch directory that is removed.
+      - Files there with the same paths are overwritten by the snapshot's.
+    type: path
   check_owner:
     description: Also compare owners (uid, gid). Needs restic to run as root.
     type: bool
@@ -75,7 +83,9 @@ options:
     default: true
 attributes:
   check_mode:
-    description: Restores into a scratch directory it removes again; runs the same in check mode.
+    description:
+      - Restores into a scratch directory it removes again; runs the same in check mode.
+      - With O(restore_to), check mode finds the snapshot and restores nothing.
     support: full
   diff_mode:
     description: Nothing on the host is changed.
@@ -137,6 +147,7 @@ landingzone_evidence:
 """
 
 import datetime
+import os
 import shutil
 import tempfile
 import time
@@ -157,6 +168,7 @@ ARGUMENT_SPEC = dict(
     paths={"type": "list", "elements": "path", "default": []},
     manifest_path={"type": "path", "default": "/var/lib/landingzone-backup/manifest.jsonl"},
     scratch_parent={"type": "path", "default": "/var/tmp"},
+    restore_to={"type": "path"},
     check_owner={"type": "bool", "default": True},
     fail_on_mismatch={"type": "bool", "default": True},
 )
@@ -213,8 +225,20 @@ def main():
         "restore_seconds": 0.0,
         "error": None,
     }
-    scratch = tempfile.mkdtemp(prefix="landingzone-restore-verify-", dir=params["scratch_parent"])
+    in_place = params["restore_to"] is not None
+    scratch = params["restore_to"] or tempfile.mkdtemp(
+        prefix="landingzone-restore-verify-", dir=params["scratch_parent"]
+    )
     try:
+        if in_place and module.check_mode:
+            snapshot = find_snapshot(restic, params["snapshot"], params["host"])
+            result.update(
+                snapshot=snapshot, changed=True, msg=f"would restore snapshot {snapshot['id'][:8]} into {scratch}"
+            )
+            module.exit_json(**result)
+        if in_place:
+            os.makedirs(scratch, exist_ok=True)
+            result["changed"] = True
         snapshot, selected, problems, size, seconds = restore_and_compare(restic, params, scratch)
         result.update(
             snapshot=snapshot,
@@ -230,7 +254,8 @@ def main():
     except ResticError as exc:
         result["error"] = exc.as_dict()
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        if not in_place:
+            shutil.rmtree(scratch, ignore_errors=True)
     result["landingzone_evidence"] = {
         "section": "backup",
         "record": {

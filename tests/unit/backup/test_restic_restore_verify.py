@@ -91,3 +91,20 @@ def test_wrong_password_is_reported_without_leaking(repository, tmp_path):
     assert result["failed"] is True and result["error"]["kind"] == "wrong_password"
     assert "definitely-wrong" not in raw
     assert list(scratch_parent.iterdir()) == []
+
+
+def test_restore_to_puts_the_files_back_on_an_empty_host_and_keeps_them(repository, tmp_path):
+    data, manifest_path = back_up(repository, tmp_path)
+    empty_host = tmp_path / "empty-host"
+    args = dict(repository=str(repository), password=PASSWORD, host="app1", paths=[str(data)])
+    args.update(manifest_path=str(manifest_path), restore_to=str(empty_host))
+    predicted, _ = run_module("restic_restore_verify", check_mode=True, **args)
+    assert predicted["changed"] is True and predicted["failed"] is False
+    assert "would restore snapshot" in predicted["msg"] and not empty_host.exists()
+    result, _ = run_module("restic_restore_verify", **args)
+    assert result["changed"] is True and result["verified"] is True and result["checked"] == 5
+    restored = empty_host / str(data).lstrip("/")
+    assert (restored / "docs" / "register.csv").read_bytes() == (data / "docs" / "register.csv").read_bytes()
+    assert (restored / "docs" / "secret.key").read_bytes() == (data / "docs" / "secret.key").read_bytes()
+    assert (restored / "docs" / "secret.key").stat().st_mode & 0o777 == 0o600
+    assert (restored / "docs" / "register.csv").stat().st_uid == 1234
