@@ -232,9 +232,8 @@ def main():
     try:
         if in_place and module.check_mode:
             snapshot = find_snapshot(restic, params["snapshot"], params["host"])
-            result.update(
-                snapshot=snapshot, changed=True, msg=f"would restore snapshot {snapshot['id'][:8]} into {scratch}"
-            )
+            result.update(snapshot=snapshot, changed=True, failed=False)
+            result["msg"] = f"would restore snapshot {snapshot['id'][:8]} into {scratch}"
             module.exit_json(**result)
         if in_place:
             os.makedirs(scratch, exist_ok=True)
