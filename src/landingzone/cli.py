@@ -22,6 +22,7 @@ from landingzone.runner.metadata import run_metadata
 from landingzone.runner.progress import ProgressBoard
 from landingzone.runner.vars_file import render_vars
 from landingzone.runner.vault import password_file_for_jobs, read_password
+from landingzone.vpn.commands import add_vpn_parser
 
 DEFAULT_PARALLEL = 2
 DEFAULT_KEEP_RUNS = 10
@@ -271,6 +272,8 @@ def build_parser() -> argparse.ArgumentParser:
     issue.add_argument("--purpose", required=True, choices=PURPOSES)
     issue.add_argument("--san", action="append", default=[], metavar="NAME", help="DNS name or IP (repeatable)")
     pki.set_defaults(func=cmd_pki)
+
+    add_vpn_parser(add)
 
     lab = add("lab", help="a lab municipality on local containers")
     lab.add_argument("action", choices=["up", "down", "status", "images"])
