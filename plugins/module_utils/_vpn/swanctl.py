@@ -1,0 +1,67 @@
+"""strongSwan (swanctl) site-to-site connections for suppliers whose firewalls speak only IPsec.
+
+IKEv2 with certificates only, and modern proposals only: AES-256-GCM with a SHA-384 PRF
+and ECP-384 for IKE, AES-256-GCM with ECP-384 (PFS) for ESP. Each supplier is pinned to
+the certificate on its card; the child SA's traffic selectors are exactly the supplier's
+tunnel address on its side and the hosts it may reach on ours (nftables still checks the
+ports). The supplier starts the tunnel; the gateway only answers.
+"""
+
+from __future__ import annotations
+
+IKE_PROPOSALS = "aes256gcm16-prfsha384-ecp384"
+ESP_PROPOSALS = "aes256gcm16-ecp384"
+X509_DIR = "/etc/swanctl/x509"
+GATEWAY_CERT = "vpn_gateway.crt"
+GATEWAY_KEY = "vpn_gateway.key"
+UPDOWN = "/usr/local/lib/vpn_gateway/ipsec-updown"
+
+
+def supplier_cert_file(supplier):
+    return f"supplier-{supplier}.crt"
+
+
+def connection_name(supplier):
+    return f"supplier-{supplier}"
+
+
+def render(active, gateway_id):
+    suppliers = sorted((s for s in active if s["protocol"] == "ipsec"), key=lambda s: s["name"])
+    lines = ["# Managed by cyberveilig.landingzone (role vpn_gateway): replaced on every run.", "connections {"]
+    for supplier in suppliers:
+        name = connection_name(supplier["name"])
+        local_ts = ",".join(
+            sorted({f"{rule['address']}/{32 if ':' not in rule['address'] else 128}" for rule in supplier["access"]})
+        )
+        lines += [
+            f"    {name} {{",
+            "        version = 2",
+            f"        proposals = {IKE_PROPOSALS}",
+            "        local_addrs = %any",
+            "        remote_addrs = %any",
+            "        local {",
+            "            auth = pubkey",
+            f"            certs = {GATEWAY_CERT}",
+            f'            id = "{gateway_id}"',
+            "        }",
+            "        remote {",
+            "            auth = pubkey",
+            f"            certs = {supplier_cert_file(supplier['name'])}",
+            "        }",
+            "        children {",
+            f"            {name} {{",
+            f"                local_ts = {local_ts}",
+            f"                remote_ts = {supplier['tunnel_address']}",
+            f"                esp_proposals = {ESP_PROPOSALS}",
+            f"                updown = {UPDOWN}",
+            "            }",
+            "        }",
+            "    }",
+        ]
+    lines += ["}", ""]
+    return "\n".join(lines)
+
+
+def cert_files(active):
+    """{file name under x509/: PEM} of the suppliers' certificates."""
+    return {supplier_cert_file(s["name"]): s["certificate"] for s in active if s["protocol"] == "ipsec"}

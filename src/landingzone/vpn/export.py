@@ -1,0 +1,114 @@
+"""The supplier's side of its tunnel, written from what the gateway handed over.
+
+A WireGuard export holds the gateway's public key and endpoint, the supplier's tunnel
+address and the hosts it may reach, and a placeholder where the supplier puts its own
+private key (which never left it). The preshared key goes in a separate file, encrypted
+with ansible-vault under a handover password the operator gives the supplier by another
+channel. An IPsec export is a swanctl configuration: certificates only, no secret at all.
+Nothing of the gateway's private key is ever read, so nothing of it can end up here.
+"""
+
+import ipaddress
+from dataclasses import dataclass
+
+from landingzone.runner.vault import encrypt
+
+PRIVATE_KEY_PLACEHOLDER = "<the supplier's own private key: wg genkey, kept by the supplier>"
+PSK_PLACEHOLDER = "<the preshared key: ansible-vault view {file}>"
+IKE_PROPOSALS = "aes256gcm16-prfsha384-ecp384"
+ESP_PROPOSALS = "aes256gcm16-ecp384"
+
+
+@dataclass(frozen=True)
+class Handover:
+    """What the gateway handed over: its public description, and the preshared key (WireGuard)."""
+
+    gateway: str
+    public_key: str
+    endpoint: str
+    listen_port: int
+    interface_address: str
+    ipsec_id: str = ""
+    certificate: str = ""
+
+
+def _host_networks(access: list[dict]) -> list[str]:
+    """The hosts the gateway lets this supplier reach (``access`` as the gateway resolved it)."""
+    networks = []
+    for rule in access:
+        address = ipaddress.ip_address(rule["address"])
+        networks.append(f"{address}/{32 if address.version == 4 else 128}")
+    return sorted(set(networks))
+
+
+def wireguard_files(
+    municipality: str, supplier: dict, handover: Handover, access: list[dict], psk: str, password: str
+) -> dict[str, str]:
+    """{file name: content} of a WireGuard supplier's export."""
+    vault_name = f"{municipality}-{handover.gateway}.psk.vault"
+    gateway_tunnel = ipaddress.ip_interface(handover.interface_address).ip
+    allowed = [f"{gateway_tunnel}/{32 if gateway_tunnel.version == 4 else 128}", *_host_networks(access)]
+    vpn = supplier["vpn"]
+    lines = [
+        f"# WireGuard tunnel of supplier {supplier['name']} to municipality {municipality} ({handover.gateway}).",
+        "# Fill in your own private key (its public key is the one on the municipality's card) and the",
+        f"# preshared key from {vault_name} (the municipality gives you its password separately).",
+        f"# Access ends {supplier['expires']}. Only these may be reached through the tunnel:",
+        *(f"#   {rule['host']} ({rule['address']}) {rule['proto']}/{rule['port']}" for rule in access),
+        "[Interface]",
+        f"Address = {vpn['tunnel_address']}",
+        f"PrivateKey = {PRIVATE_KEY_PLACEHOLDER}",
+        "",
+        "[Peer]",
+        f"PublicKey = {handover.public_key}",
+        f"PresharedKey = {PSK_PLACEHOLDER.format(file=vault_name)}",
+        f"Endpoint = {handover.endpoint}:{handover.listen_port}",
+        f"AllowedIPs = {', '.join(allowed)}",
+        "PersistentKeepalive = 25",
+    ]
+    files = {f"{municipality}-{handover.gateway}.conf": "\n".join(lines) + "\n", vault_name: encrypt(password, psk)}
+    if vpn.get("next_public_key"):
+        rotated = "\n".join(lines).replace(
+            f"Address = {vpn['tunnel_address']}", f"Address = {vpn['next_tunnel_address']}"
+        )
+        note = "# For the next key (key rotation): switch to this file once the gateway carries the next key.\n"
+        files[f"{municipality}-{handover.gateway}.next.conf"] = note + rotated + "\n"
+    return files
+
+
+def ipsec_files(municipality: str, supplier: dict, handover: Handover, access: list[dict]) -> dict[str, str]:
+    """{file name: content} of an IPsec supplier's export: a swanctl connection, certificates only."""
+    name = f"{municipality}-{handover.gateway}"
+    text = "\n".join(
+        [
+            f"# IPsec (IKEv2) tunnel of supplier {supplier['name']} to municipality {municipality}.",
+            f"# Put your certificate (the one on the card) as x509/{supplier['name']}.crt and its key under",
+            f"# private/, and the gateway's certificate as x509/{name}-gateway.crt. Access ends {supplier['expires']}.",
+            "connections {",
+            f"    {name} {{",
+            "        version = 2",
+            f"        proposals = {IKE_PROPOSALS}",
+            f"        remote_addrs = {handover.endpoint}",
+            "        local {",
+            "            auth = pubkey",
+            f"            certs = {supplier['name']}.crt",
+            "        }",
+            "        remote {",
+            "            auth = pubkey",
+            f"            certs = {name}-gateway.crt",
+            f'            id = "{handover.ipsec_id}"',
+            "        }",
+            "        children {",
+            f"            {name} {{",
+            f"                local_ts = {supplier['vpn']['tunnel_address']}",
+            f"                remote_ts = {','.join(_host_networks(access))}",
+            f"                esp_proposals = {ESP_PROPOSALS}",
+            "                start_action = start",
+            "            }",
+            "        }",
+            "    }",
+            "}",
+            "",
+        ]
+    )
+    return {f"{name}.swanctl.conf": text, f"{name}-gateway.crt": handover.certificate}
