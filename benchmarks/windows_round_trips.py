@@ -1,7 +1,7 @@
 """WinRM round trips per host for the whole Windows baseline (a script, not a test).
 
 A round trip is one module execution over WinRM. The windows_controls action plugin is run
-against the recording mock Windows host of the unit tests (tests/unit/windows/harness.py: a
+against the recording mock Windows host of the unit tests (tests/unit/windows/windows_host_mock.py: a
 fake connection and a fake win_powershell; no Windows host exists here), which counts every
 module execution the plugin makes. The reference is what a role with one task per setting
 (win_regedit, win_security_policy, win_audit_policy_system, win_service, win_firewall_rule ...)
@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests" / "unit" / "windows"), str(ROOT / "collections"), str(ROOT / "src")]
 
 from ansible_collections.cyberveilig.landingzone.plugins.action.windows_controls import prepare  # noqa: E402
-from harness import FakeWindowsHost, run_action  # noqa: E402
+from windows_host_mock import FakeWindowsHost, run_action  # noqa: E402
 from windows_testdata import engine_args, rendered_catalog  # noqa: E402
 
 # Settings a control manages, where a one-task-per-setting role needs more than one task for it.

@@ -7,7 +7,7 @@ the host. It does not prove PowerShell's side; tests/live does, where a host is 
 from __future__ import annotations
 
 import pytest
-from harness import FakeConnection, FakeWindowsHost, run_action
+from windows_host_mock import FakeConnection, FakeWindowsHost, run_action
 from windows_testdata import engine_args
 
 from landingzone.runner.events import RunObserver

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-import golden
 import pytest
+import windows_golden as golden
 from ansible_collections.cyberveilig.landingzone.plugins.action.windows_controls import prepare
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.powershell import literal, quote
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.script import render_script
@@ -21,10 +21,10 @@ EXPECTED = golden.expected_files()
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_rendered_script_matches_its_golden_file(name):
     path = golden.GOLDEN / name
-    assert path.exists(), f"missing golden file {name}: run python tests/unit/windows/golden.py --write"
+    assert path.exists(), f"missing golden file {name}: run python tests/unit/windows/windows_golden.py --write"
     assert path.read_text(encoding="utf-8") == EXPECTED[name], (
         f"{name} differs from what the renderers produce; if the change is deliberate, "
-        "run python tests/unit/windows/golden.py --write and review the diff"
+        "run python tests/unit/windows/windows_golden.py --write and review the diff"
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.transport import traits, traits_of
-from harness import FakeConnection
+from windows_host_mock import FakeConnection
 
 
 @pytest.mark.parametrize(

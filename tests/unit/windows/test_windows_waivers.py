@@ -8,7 +8,7 @@ import pytest
 from ansible_collections.cyberveilig.landingzone.plugins.action.windows_controls import prepare, report
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.waivers import WaiverError
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.management import ManagementError
-from test_parsing import all_compliant, line
+from test_windows_parsing import all_compliant, line
 from windows_testdata import engine_args
 
 TODAY = datetime.date(2026, 11, 28)

@@ -3,7 +3,7 @@
 for audit and for apply. The tests compare against them; when a renderer changes on purpose,
 regenerate them deliberately and review the diff:
 
-    python tests/unit/windows/golden.py --write
+    python tests/unit/windows/windows_golden.py --write
 """
 
 from __future__ import annotations
