@@ -85,6 +85,16 @@ function Get-LzwGroupPolicyObjects {
                 $key = ('{0}|{1}' -f $setting.registryKey, $setting.valueName).ToLowerInvariant()
                 $rsop.registry[$key] = @{ name = $names[[string]$setting.GPOID]; local = ([string]$setting.GPOID -eq 'LocalGPO') }
             }
+            # Security options reach the registry through the security template, not as policy
+            # registry settings: RSOP_RegistryValue names them as MACHINE\<key>\<value>.
+            foreach ($setting in @(Get-CimInstance -Namespace 'root\rsop\computer' -ClassName RSOP_RegistryValue -ErrorAction SilentlyContinue)) {
+                if ($setting.precedence -ne 1) { continue }
+                $path = ([string]$setting.Path) -replace '^MACHINE\\', ''
+                $split = $path.LastIndexOf('\')
+                if ($split -lt 1) { continue }
+                $key = ('{0}|{1}' -f $path.Substring(0, $split), $path.Substring($split + 1)).ToLowerInvariant()
+                $rsop.registry[$key] = @{ name = $names[[string]$setting.GPOID]; local = ([string]$setting.GPOID -eq 'LocalGPO') }
+            }
             foreach ($class in 'RSOP_SecuritySettingNumeric', 'RSOP_SecuritySettingBoolean', 'RSOP_SecuritySettingString') {
                 foreach ($setting in @(Get-CimInstance -Namespace 'root\rsop\computer' -ClassName $class -ErrorAction Stop)) {
                     if ($setting.precedence -ne 1) { continue }
@@ -115,7 +125,7 @@ function Get-LzwRegistrySource {
     if ($relative -match '^SOFTWARE\\(Policies|Microsoft\\Windows\\CurrentVersion\\Policies)\\') {
         return @{ text = 'policy hive (no domain group policy object reported by RSoP)'; domain = $false }
     }
-    return @{ text = 'local setting'; domain = $false }
+    return @{ text = 'registry value (no policy object reported by RSoP)'; domain = $false }
 }
 
 function Get-LzwSecuritySource {
