@@ -16,7 +16,8 @@ CHANGING = re.compile(
     r"\b(Set-ItemProperty|New-ItemProperty|New-Item|Remove-Item|Set-Service|Stop-Service|Start-Service|"
     r"Disable-WindowsOptionalFeature|Set-NetFirewallProfile|Set-NetFirewallRule|New-NetFirewallRule|"
     r"Disable-NetFirewallRule|Set-MpPreference|Add-MpPreference|New-WSManInstance|Set-WSManInstance|"
-    r"Remove-WSManInstance|Set-Content)\b|secedit(\.exe)? /configure|auditpol(\.exe)? /set|-Fix \{"
+    r"Remove-WSManInstance|Set-Content)\b|\.SetValue\(|CreateSubKey|'/configure'|'/set'|secedit(\.exe)? /configure|"
+    r"auditpol(\.exe)? /set|-Fix \{"
 )
 
 
@@ -34,6 +35,7 @@ def test_the_apply_script_does_contain_them_so_the_patterns_are_real():
     script = render_script(plan, applying=True)
     found = {match.group(0) for match in CHANGING.finditer(script)}
     assert {"-Fix {", "Set-Service", "Add-MpPreference", "Set-NetFirewallProfile", "Remove-WSManInstance"} <= found
+    assert {".SetValue(", "CreateSubKey", "'/configure'", "Set-Content"} <= found
     assert all(helper in script for helper in APPLY_HELPERS)
     assert len(APPLY_HELPERS) >= 8
 

@@ -1,10 +1,20 @@
 # Helpers of the apply script only: the ways the fix blocks change the host.
 function Set-LzwRegistry {
+    # Through .NET rather than New-ItemProperty: value names such as '*' or '\\*\NETLOGON' are
+    # taken literally, and a DWORD above 2^31 is stored as the unsigned value it is.
     param([string]$Path, [string]$Name, $Value, [string]$Kind)
-    if (-not (Test-Path -LiteralPath $Path)) { New-Item -Path $Path -Force | Out-Null }
-    if ($Kind -eq 'MultiString') { $Value = [string[]]@($Value) }
-    if ($Kind -eq 'DWord' -and $Value -gt [int]::MaxValue) { $Value = [BitConverter]::ToInt32([BitConverter]::GetBytes([uint32]$Value), 0) }
-    New-ItemProperty -LiteralPath $Path -Name $Name -Value $Value -PropertyType $Kind -Force | Out-Null
+    switch ($Kind) {
+        'DWord' { $data = [BitConverter]::ToInt32([BitConverter]::GetBytes([uint32]$Value), 0) }
+        'QWord' { $data = [BitConverter]::ToInt64([BitConverter]::GetBytes([uint64]$Value), 0) }
+        'MultiString' { $data = [string[]]@($Value) }
+        default { $data = [string]$Value }
+    }
+    $key = [Microsoft.Win32.Registry]::LocalMachine.CreateSubKey(($Path -replace '^HKLM:\\', ''))
+    try {
+        $key.SetValue($Name, $data, [Microsoft.Win32.RegistryValueKind]$Kind)
+    } finally {
+        $key.Close()
+    }
 }
 
 function Set-LzwSecurityPolicy {
@@ -16,8 +26,8 @@ function Set-LzwSecurityPolicy {
     $template = @('[Unicode]', 'Unicode=yes', '[Version]', 'signature="$CHICAGO$"', 'Revision=1', "[$Section]", "$Key = $Value")
     Set-Content -LiteralPath "$base.inf" -Value $template -Encoding Unicode
     try {
-        $output = & secedit.exe /configure /db "$base.sdb" /cfg "$base.inf" /areas $area /quiet 2>&1
-        if ($LASTEXITCODE -ne 0) { throw "secedit /configure failed with exit code ${LASTEXITCODE}: $output" }
+        $run = Invoke-LzwNative -FilePath 'secedit.exe' -Arguments @('/configure', '/db', "$base.sdb", '/cfg', "$base.inf", '/areas', $area, '/quiet')
+        if ($run.rc -ne 0) { throw "secedit /configure failed with exit code $($run.rc): $($run.output)" }
     } finally {
         Remove-Item -LiteralPath "$base.inf", "$base.sdb", "$base.jfm" -ErrorAction SilentlyContinue
     }
@@ -26,11 +36,11 @@ function Set-LzwSecurityPolicy {
 
 function Set-LzwAuditPolicy {
     param([string]$Guid, [bool]$Success, [bool]$Failure)
-    $arguments = @("/set", "/subcategory:{$Guid}")
+    $arguments = @('/set', "/subcategory:{$Guid}")
     if ($Success) { $arguments += '/success:enable' }
     if ($Failure) { $arguments += '/failure:enable' }
-    $output = & auditpol.exe @arguments 2>&1
-    if ($LASTEXITCODE -ne 0) { throw "auditpol /set failed with exit code ${LASTEXITCODE}: $output" }
+    $run = Invoke-LzwNative -FilePath 'auditpol.exe' -Arguments $arguments
+    if ($run.rc -ne 0) { throw "auditpol /set failed with exit code $($run.rc): $($run.output)" }
     $null = Read-LzwAuditPolicy -Refresh
 }
 

@@ -141,13 +141,22 @@ function Get-LzwDomainReason {
     return "set to $(ConvertTo-Json -InputObject $Found -Compress) by $($Source.text); a local change would be undone at the next policy refresh: change that policy object"
 }
 
+function Invoke-LzwNative {
+    # A console program with its output as text. Windows PowerShell 5.1 turns a native program's
+    # stderr into error records, which 'Stop' would make fatal: the exit code decides instead.
+    param([string]$FilePath, [string[]]$Arguments)
+    $ErrorActionPreference = 'Continue'
+    $output = @(& $FilePath @Arguments 2>&1 | ForEach-Object { [string]$_ })
+    return @{ rc = $LASTEXITCODE; output = ($output -join ' ').Trim() }
+}
+
 function Read-LzwSecurityPolicy {
     param([switch]$Refresh)
     if ($Refresh -or -not $script:LzwCache.ContainsKey('secpol')) {
         $file = Join-Path $env:TEMP ('lzw-' + [guid]::NewGuid().ToString() + '.inf')
         try {
-            $output = & secedit.exe /export /cfg $file /areas SECURITYPOLICY USER_RIGHTS /quiet 2>&1
-            if ($LASTEXITCODE -ne 0) { throw "secedit /export failed with exit code ${LASTEXITCODE}: $output" }
+            $run = Invoke-LzwNative -FilePath 'secedit.exe' -Arguments @('/export', '/cfg', $file, '/areas', 'SECURITYPOLICY', 'USER_RIGHTS', '/quiet')
+            if ($run.rc -ne 0) { throw "secedit /export failed with exit code $($run.rc): $($run.output)" }
             $policy = @{}
             $section = ''
             foreach ($line in (Get-Content -LiteralPath $file -Encoding Unicode)) {
@@ -176,8 +185,8 @@ function Read-LzwAuditPolicy {
     if ($Refresh -or -not $script:LzwCache.ContainsKey('auditpol')) {
         $file = Join-Path $env:TEMP ('lzw-' + [guid]::NewGuid().ToString() + '.csv')
         try {
-            $output = & auditpol.exe /backup /file:$file 2>&1
-            if ($LASTEXITCODE -ne 0) { throw "auditpol /backup failed with exit code ${LASTEXITCODE}: $output" }
+            $run = Invoke-LzwNative -FilePath 'auditpol.exe' -Arguments @('/backup', "/file:$file")
+            if ($run.rc -ne 0) { throw "auditpol /backup failed with exit code $($run.rc): $($run.output)" }
             $settings = @{}
             $rows = Get-Content -LiteralPath $file | Select-Object -Skip 1 |
                 ConvertFrom-Csv -Header machine, target, subcategory, guid, inclusion, exclusion, value
