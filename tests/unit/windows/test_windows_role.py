@@ -1,7 +1,8 @@
 """The role through real ansible-playbook, up to the engine: the catalog is loaded and templated
-by Ansible, the switches reach the engine, and bad input stops the play before the host is
-touched. The target is localhost with the local connection, which is never reached: every
-case here fails on the controller, which is the point (no Windows host exists here)."""
+by Ansible, the switches and the card's waivers (linux_baseline_waivers, as the CLI passes them)
+reach the engine, and bad input stops the play before the host is touched. The target is
+localhost with the local connection, which is never reached: every case here fails on the
+controller, which is the point (no Windows host exists here)."""
 
 from __future__ import annotations
 
@@ -55,6 +56,22 @@ def run_role(tmp_path, extra_vars):
             {"windows_baseline_disabled_controls": ["LZW-MGT-003"]},
             "Check and enforce the Windows baseline controls in one script",
             "windows_baseline_disabled_controls: LZW-MGT-003 keeps the management path open",
+        ),
+        (
+            {
+                "linux_baseline_waivers": [
+                    {
+                        "control": "LZW-MGT-001",
+                        "hosts": "all",
+                        "justification": "x",
+                        "approver": "y",
+                        "expires": "2099-01-01",
+                        "compensating_measure": "z",
+                    }
+                ]
+            },
+            "Check and enforce the Windows baseline controls in one script",
+            "windows_baseline_waivers: LZW-MGT-001 keeps the management path open",
         ),
         (
             {"windows_baseline_password_min_length": 8},
