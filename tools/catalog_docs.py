@@ -59,19 +59,16 @@ def render(role: Path, catalog: dict[str, list[dict]]) -> str:
         lines.append(f"| [{area}](#{area}) | {counts} | {len(controls)} |")
     overall = Counter(control.get("level") for controls in catalog.values() for control in controls)
     lines.append("| **all** | " + " | ".join(str(overall.get(level, 0)) for level in LEVELS) + f" | {total} |")
+    # A catalog that also cites the Microsoft security baseline (the Windows one) gets a column for it.
+    fields = ["id", "title", "level", "cyfun", "cis", "type", "risk", "applies_to"]
+    headings = ["Id", "Title", "Level", "CyFun", "CIS", "Type", "Risk", "Applies to"]
+    if any(control.get("ms_baseline") for controls in catalog.values() for control in controls):
+        fields.insert(5, "ms_baseline")
+        headings.insert(5, "Microsoft baseline")
     for area, controls in catalog.items():
-        lines += [
-            "",
-            f"## {area}",
-            "",
-            "| Id | Title | Level | CyFun | CIS | Type | Risk | Applies to |",
-            "|---|---|---|---|---|---|---|---|",
-        ]
+        lines += ["", f"## {area}", "", "| " + " | ".join(headings) + " |", "|" + "---|" * len(headings)]
         for control in controls:
-            cells = [
-                control.get(field, "")
-                for field in ("id", "title", "level", "cyfun", "cis", "type", "risk", "applies_to")
-            ]
+            cells = [control.get(field, [] if field == "ms_baseline" else "") for field in fields]
             lines.append("| " + " | ".join(_cell(cell) for cell in cells) + " |")
     return "\n".join(lines) + "\n"
 
