@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import pytest
 from windows_host_mock import FakeConnection, FakeWindowsHost, run_action
-from windows_testdata import engine_args
+from windows_testdata import ROOT, engine_args
 
+from landingzone.evidence.catalog_hashes import catalog_hashes
+from landingzone.evidence.document import build_document, check_document
 from landingzone.runner.events import RunObserver
 
 DRIFT = {
@@ -136,3 +138,40 @@ def test_the_result_does_not_carry_the_script_or_the_raw_output():
     result, _ = run_action(engine_args(), FakeWindowsHost())
     assert "output" not in result and "script" not in str(result.get("invocation", ""))
     assert len(result["engine"]["script_sha256"]) == 64
+
+
+def test_the_windows_results_make_a_valid_results_json():
+    waiver = {
+        "control": "LZW-BL-001", "hosts": "all", "justification": "platform encryption", "approver": "ciso",
+        "expires": "2099-12-31", "compensating_measure": "quarterly check",
+    }  # fmt: skip
+    result, _ = run_action(engine_args(waivers=[waiver], host_kind="server"), FakeWindowsHost(DRIFT))
+    observer = RunObserver("gemeente", ["gem-vpc-01"], set())
+    observer.handle(
+        {
+            "event": "runner_on_ok",
+            "created": "2026-11-28T20:00:00.000000+00:00",
+            "event_data": {
+                "host": "gem-vpc-01",
+                "task_action": "cyberveilig.landingzone.windows_controls",
+                "res": result,
+            },
+        }
+    )
+    run = {
+        "ident": "20261128T200000Z-windows",
+        "kind": "apply",
+        "started": "2026-11-28T20:00:00+00:00",
+        "finished": "2026-11-28T20:01:00+00:00",
+        "operator": "operator",
+        "project_commit": "0" * 40,
+        "collection_version": "0.1.0",
+        "ansible_core_version": "2.21.5",
+        "catalog_hashes": catalog_hashes(ROOT),
+        "municipality": {"name": "gemeente", "nis_code": "99001"},
+        "hosts": {"gem-vpc-01": {"reachable": True}},
+    }
+    document = build_document(run, observer.results)
+    check_document(document)
+    assert {r["status"] for r in document["results"]} >= {"pass", "fixed", "waived", "not_applicable"}
+    assert any(path.startswith("roles/windows_baseline/controls/") for path in document["run"]["catalog_hashes"])
