@@ -151,8 +151,9 @@ def report(job, module_result, applying, script):
     return {
         "results": records,
         "summary": summary,
-        # An audit changes nothing; its records still say what apply would change.
-        "changed": applying and any(record["changed"] for record in records),
+        # As linux_controls: an audit never reports a change; an apply in check mode reports the
+        # change it would make, and each record says what apply would change.
+        "changed": job.mode == "apply" and any(record["changed"] for record in records),
         "reboot_required": any(record["reboot_required"] for record in records),
         "failed": errors > 0,
         "msg": f"{errors} control(s) ended in error" if errors else "all controls processed",

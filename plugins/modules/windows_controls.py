@@ -172,7 +172,7 @@ summary:
   type: dict
   sample: {pass: 250, fixed: 12, fail: 3, waived: 1, not_applicable: 4, error: 0, total: 270}
 changed:
-  description: Whether anything changed on the host. Always false in audit and check mode.
+  description: Whether anything changed on the host (in check mode, would change). Always false in audit mode.
   returned: always
   type: bool
 reboot_required:

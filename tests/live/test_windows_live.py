@@ -111,10 +111,11 @@ def test_audit_reports_every_control(inventory, tmp_path):
     assert engine["changed"] is False
 
 
-def test_check_mode_reports_every_control_and_changes_nothing(inventory, tmp_path):
+def test_check_mode_sends_the_audit_script_and_reports_every_control(inventory, tmp_path):
     engine = run_baseline(inventory, tmp_path, "apply", check=True)
     assert_one_result_per_control_without_script_errors(engine)
-    assert engine["changed"] is False
+    assert engine["engine"]["mode"] == "audit (check mode)"
+    assert not [r["id"] for r in engine["results"] if r["status"] == "fixed"]
 
 
 @pytest.mark.skipif(os.environ.get("LANDINGZONE_WINDOWS_APPLY") != "yes", reason="LANDINGZONE_WINDOWS_APPLY is not yes")
