@@ -429,6 +429,8 @@ class Gateway:
         if not has_ipsec and not changed:
             return
         rc, out, _ = self.run(["systemctl", "is-active", "strongswan.service"], check_rc=False)
+        if out.strip() != "active" and not has_ipsec:
+            return  # the last IPsec supplier went: its connection goes with the file, nothing runs
         if out.strip() != "active":
             self.live.append("systemctl enable --now strongswan.service")
             changed = True
