@@ -299,7 +299,8 @@ function Test-LzwSecurityControl {
     $raw = (Read-LzwSecurityPolicy)["$Section|$Key"]
     if ($Compare -eq 'sids' -or $Compare -eq 'includes') {
         $found = ConvertTo-LzwSidList $raw
-        $wanted = @($Expected)
+        # Sorted here like the found list, so both use the same (culture-aware) order.
+        $wanted = @($Expected | Sort-Object -Unique)
         if ($Compare -eq 'sids') { $compliant = ((@($found) -join ',') -eq ($wanted -join ',')) }
         else { $compliant = (@($wanted | Where-Object { @($found) -notcontains $_ }).Count -eq 0) }
     } else {
