@@ -25,8 +25,9 @@ options:
     choices: [backup, drill, vpn]
   record:
     description:
-      - The record, a mapping of field to JSON value. A field C(ok), C(verified) or one ending in C(_met) that is V(false),
-        or a C(status) of V(fail) or V(error), marks the record as needing attention in the report.
+      - The record, a mapping of field to JSON value. A field C(ok), C(verified) or one ending in C(_met)
+        that is V(false), or a C(status) of V(fail) or V(error), marks the record as needing attention in
+        the report.
       - Never put a secret in it; evidence is meant to be read.
     type: dict
     required: true
