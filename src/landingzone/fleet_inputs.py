@@ -14,7 +14,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from landingzone.card import CARD_FILE, card_to_vars, known_control_ids, load_card, secret_values
+from landingzone.card import CARD_FILE, card_to_vars, catalog_roles, load_card, secret_values
 from landingzone.errors import LandingzoneError
 from landingzone.inventory import municipality_dir
 from landingzone.runner.job import Municipality
@@ -90,7 +90,7 @@ def limited_hosts(hosts_file: Path, limit: str) -> list[str]:
     return [line.strip() for line in result.stdout.splitlines()[1:] if line.strip()]
 
 
-def _load_one(root, fleet, name, limit, password, secret_names, control_ids) -> Municipality:
+def _load_one(root, fleet, name, limit, password, secret_names, control_roles) -> Municipality:
     inventory = municipality_dir(fleet, name)
     secrets = municipality_secrets(inventory, password, secret_names)
     # The hosts file, not the directory: Ansible would try to parse the card as an inventory too.
@@ -100,7 +100,7 @@ def _load_one(root, fleet, name, limit, password, secret_names, control_ids) -> 
         inventory / CARD_FILE,
         inventory_hosts=set(all_hosts),
         inventory_groups=groups,
-        known_control_ids=control_ids,
+        known_control_ids=set(control_roles),
         vault_secret=password.encode() if password is not None else None,
     )
     return Municipality(
@@ -108,7 +108,7 @@ def _load_one(root, fleet, name, limit, password, secret_names, control_ids) -> 
         nis_code=str(card["nis_code"]),
         inventory_dir=inventory,
         hosts=limited_hosts(hosts_file, limit) if limit and all_hosts else all_hosts,
-        role_vars=card_to_vars(card),
+        role_vars=card_to_vars(card, control_roles),
         secrets=secrets | set(secret_values(card)),
         display_name=str(card.get("display_name") or name),
     )
@@ -122,11 +122,11 @@ def load_municipalities(
     A municipality may have no hosts yet (a new one): it validates, and runs skip it.
     """
     secret_names = secret_variable_names(root)
-    control_ids = known_control_ids(root)
+    control_roles = catalog_roles(root)
 
     def attempt(name: str):
         try:
-            return _load_one(root, fleet, name, limit, password, secret_names, control_ids)
+            return _load_one(root, fleet, name, limit, password, secret_names, control_roles)
         except LandingzoneError as exc:
             return exc
 

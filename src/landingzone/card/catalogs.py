@@ -11,9 +11,10 @@ def catalog_files(root: Path) -> list[Path]:
     return sorted(Path(root).glob("roles/*/controls/*.yml"))
 
 
-def known_control_ids(root) -> set[str]:
-    """Every control id in roles/*/controls/*.yml (each file a mapping {area: [control, ...]})."""
-    ids: set[str] = set()
+def catalog_roles(root) -> dict[str, str]:
+    """Every control id of roles/<role>/controls/*.yml, with the role whose catalog has it
+    (each file a mapping {area: [control, ...]})."""
+    roles: dict[str, str] = {}
     for path in catalog_files(Path(root)):
         try:
             catalog = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -25,5 +26,10 @@ def known_control_ids(root) -> set[str]:
             for index, control in enumerate(controls or []):
                 if not isinstance(control, dict) or not isinstance(control.get("id"), str):
                     raise LandingzoneError(f"{path}: {area}[{index}]: a control needs an id")
-                ids.add(control["id"])
-    return ids
+                roles[control["id"]] = path.parent.parent.name
+    return roles
+
+
+def known_control_ids(root) -> set[str]:
+    """Every control id of every role's catalog in the checkout."""
+    return set(catalog_roles(root))

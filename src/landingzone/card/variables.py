@@ -2,13 +2,17 @@
 
 The runner passes these as extra vars, Ansible's highest precedence, so the card wins over
 anything in group_vars. That is what makes "a waiver takes effect only from the card" true:
-``linux_baseline_waivers`` is always set, to the card's waivers or to none.
+every role with a control catalog gets its ``<role>_waivers`` set, always, to the card's
+waivers of its own controls or to none.
 """
 
 import copy
+from collections.abc import Mapping
 
 
-def card_to_vars(card: dict) -> dict:
+def card_to_vars(card: dict, control_roles: Mapping[str, str]) -> dict:
+    """``control_roles`` maps every known control id to the role whose catalog holds it
+    (:func:`landingzone.card.catalogs.catalog_roles`)."""
     card = _plain(card)
     backup = card["backup"]
     return {
@@ -24,15 +28,21 @@ def card_to_vars(card: dict) -> dict:
         "linux_baseline_management_networks": card["management_networks"],
         "linux_baseline_ntp_servers": card["ntp_servers"],
         "linux_baseline_log_collector": {"host": card["log_collector"]["host"], "port": card["log_collector"]["port"]},
-        "linux_baseline_waivers": [
-            dict(waiver, hosts=[waiver["hosts"]] if isinstance(waiver["hosts"], str) else waiver["hosts"])
-            for waiver in card.get("waivers", [])
-        ],
+        **_waivers_per_role(card.get("waivers", []), control_roles),
         "landingzone_services": card.get("services", []),
         "landingzone_suppliers": card.get("suppliers", []),
         "landingzone_backup_retention": backup["retention"],
         "landingzone_backup_offsite": backup["offsite"],
     }
+
+
+def _waivers_per_role(waivers: list[dict], control_roles: Mapping[str, str]) -> dict:
+    per_role: dict[str, list] = {f"{role}_waivers": [] for role in sorted(set(control_roles.values()))}
+    for waiver in waivers:
+        hosts = [waiver["hosts"]] if isinstance(waiver["hosts"], str) else waiver["hosts"]
+        # The card was checked against the same catalogs: every waiver's control has a role.
+        per_role[f"{control_roles[waiver['control']]}_waivers"].append(dict(waiver, hosts=hosts))
+    return per_role
 
 
 def _plain(value):

@@ -3,7 +3,7 @@
 import pytest
 from card_testdata import CARDS, ROOT
 
-from landingzone.card import known_control_ids
+from landingzone.card import catalog_roles, known_control_ids
 
 
 @pytest.fixture(scope="session")
@@ -14,3 +14,8 @@ def control_ids() -> set[str]:
 @pytest.fixture(scope="session")
 def vault_secret() -> bytes:
     return (CARDS / "vault-password.txt").read_text().strip().encode()
+
+
+@pytest.fixture(scope="session")
+def control_roles() -> dict[str, str]:
+    return catalog_roles(ROOT)

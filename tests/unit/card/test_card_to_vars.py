@@ -3,7 +3,9 @@
 import yaml
 from card_testdata import CARDS, FIXTURE_GROUPS, FIXTURE_HOSTS, ROOT
 
-from landingzone.card import card_to_vars, load_card
+from landingzone.card import card_to_vars, catalog_roles, load_card
+
+CONTROL_ROLES = catalog_roles(ROOT)
 
 
 def baseline_options() -> set[str]:
@@ -19,7 +21,7 @@ def complete_vars(control_ids, vault_secret=None, name="complete.yml"):
         known_control_ids=control_ids,
         vault_secret=vault_secret,
     )
-    return card_to_vars(card)
+    return card_to_vars(card, CONTROL_ROLES)
 
 
 def test_every_baseline_variable_is_declared_by_the_role(control_ids):
@@ -63,9 +65,30 @@ def test_a_card_without_waivers_still_sets_the_waivers_to_none(control_ids):
         vault_secret=None,
     )
     del card["waivers"]
-    assert card_to_vars(card)["linux_baseline_waivers"] == []
+    variables = card_to_vars(card, CONTROL_ROLES)
+    assert variables["linux_baseline_waivers"] == [] and variables["windows_baseline_waivers"] == []
 
 
 def test_decrypted_values_become_plain_strings(control_ids, vault_secret):
     email = complete_vars(control_ids, vault_secret, "vaulted.yml")["landingzone_municipality"]["contacts"][0]["email"]
     assert type(email) is str
+
+
+def test_each_waiver_goes_to_the_role_whose_catalog_has_the_control(control_ids):
+    card = load_card(
+        CARDS / "good" / "complete.yml",
+        inventory_hosts=FIXTURE_HOSTS,
+        inventory_groups=FIXTURE_GROUPS,
+        known_control_ids=control_ids,
+        vault_secret=None,
+    )
+    linux = card["waivers"][0]
+    windows = dict(linux, control=next(i for i, role in CONTROL_ROLES.items() if role == "windows_baseline"))
+    card["waivers"] = [linux, windows]
+    variables = card_to_vars(card, CONTROL_ROLES)
+    assert [w["control"] for w in variables["linux_baseline_waivers"]] == [linux["control"]]
+    assert [w["control"] for w in variables["windows_baseline_waivers"]] == [windows["control"]]
+    # Every role with a catalog gets its waivers from the card, even none: group_vars cannot add one.
+    assert {name for name in variables if name.endswith("_waivers")} == {
+        f"{role}_waivers" for role in set(CONTROL_ROLES.values())
+    }

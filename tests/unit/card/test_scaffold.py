@@ -1,9 +1,9 @@
 """new_municipality: a card that validates at once, and never an overwrite."""
 
 import pytest
-from card_testdata import inventory_names
+from card_testdata import ROOT, inventory_names
 
-from landingzone.card import CardError, card_to_vars, load_card, new_municipality
+from landingzone.card import CardError, card_to_vars, catalog_roles, load_card, new_municipality
 
 
 def test_scaffolded_card_validates(tmp_path, control_ids):
@@ -19,7 +19,7 @@ def test_scaffolded_card_validates(tmp_path, control_ids):
         vault_secret=None,
     )
     assert (card["name"], card["nis_code"]) == ("heist-op-den-berg", "12014")
-    assert card_to_vars(card)["linux_baseline_waivers"] == []
+    assert card_to_vars(card, catalog_roles(ROOT))["linux_baseline_waivers"] == []
 
 
 def test_existing_municipality_is_never_overwritten(tmp_path):

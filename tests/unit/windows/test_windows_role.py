@@ -1,5 +1,5 @@
 """The role through real ansible-playbook, up to the engine: the catalog is loaded and templated
-by Ansible, the switches and the card's waivers (linux_baseline_waivers, as the CLI passes them)
+by Ansible, the switches and the card's waivers (windows_baseline_waivers, as the CLI passes them)
 reach the engine, and bad input stops the play before the host is touched. The target is
 localhost with the local connection, which is never reached: every case here fails on the
 controller, which is the point (no Windows host exists here)."""
@@ -59,7 +59,7 @@ def run_role(tmp_path, extra_vars):
         ),
         (
             {
-                "linux_baseline_waivers": [
+                "windows_baseline_waivers": [
                     {
                         "control": "LZW-MGT-001",
                         "hosts": "all",
