@@ -1,0 +1,98 @@
+"""Filters that read a supplier role's contract (meta/landingzone.yml) and derive from it.
+
+The contract code lives in the operator package (landingzone.supplier_role), which also
+runs the contract test and the scaffold: one schema and one loader for both. Every error
+names the file and the field, before any host is touched.
+
+The documentation of each filter lives next to this file (``<filter>.yml``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ansible.errors import AnsibleFilterError
+
+try:
+    from landingzone import supplier_role
+except ImportError as exc:  # the collection used without the operator package
+    supplier_role = None
+    IMPORT_ERROR = exc
+else:
+    IMPORT_ERROR = None
+
+
+def _module():
+    if supplier_role is None:
+        raise AnsibleFilterError(
+            f"the supplier contract filters need the landingzone package on the controller ({IMPORT_ERROR})"
+        )
+    return supplier_role
+
+
+def _contract(value):
+    """A Contract from a role directory (path) or from what supplier_contract returned."""
+    module = _module()
+    if isinstance(value, Mapping) and "contract" in value and "source" in value:
+        return module.validate(dict(value["contract"]), value["source"])
+    if isinstance(value, str):
+        try:
+            return module.load(value)
+        except module.ContractError as exc:
+            raise AnsibleFilterError(str(exc)) from None
+    kind = type(value).__name__
+    raise AnsibleFilterError(f"expected a role directory or the result of supplier_contract, got {kind}")
+
+
+def _contracts(values):
+    if isinstance(values, (str, Mapping)):
+        values = [values]
+    return [_contract(value) for value in values]
+
+
+def supplier_contract(role_dir):
+    """The validated contract of the role in `role_dir`, as {source, contract}."""
+    contract = _contract(str(role_dir))
+    return {"source": contract.source, "contract": contract.data}
+
+
+def supplier_firewall_dropin(contract, management_networks, municipality_networks=None):
+    """The text of the role's nftables drop-in."""
+    try:
+        return _module().firewall_dropin(_contract(contract), list(management_networks), municipality_networks)
+    except ValueError as exc:
+        raise AnsibleFilterError(str(exc)) from None
+
+
+def supplier_backup_set(contracts):
+    """{paths, databases} of one or several roles, for the backup agent."""
+    return _module().backup_set(_contracts(contracts))
+
+
+def supplier_health_check(contract):
+    """The health check as the drill and the contract test run it."""
+    return _module().health_check(_contract(contract))
+
+
+def supplier_waiver_requests(contracts):
+    """[{control, role, justification}] of one or several roles."""
+    return _module().waiver_requests(_contracts(contracts))
+
+
+def annotate_waiver_requests(results, requests):
+    """Engine results with each waiver request beside its control; statuses unchanged."""
+    return _module().annotate_waiver_requests(results, requests)
+
+
+class FilterModule:
+    """Supplier role contract filters of cyberveilig.landingzone."""
+
+    def filters(self):
+        return {
+            "supplier_contract": supplier_contract,
+            "supplier_firewall_dropin": supplier_firewall_dropin,
+            "supplier_backup_set": supplier_backup_set,
+            "supplier_health_check": supplier_health_check,
+            "supplier_waiver_requests": supplier_waiver_requests,
+            "annotate_waiver_requests": annotate_waiver_requests,
+        }
