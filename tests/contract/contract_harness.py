@@ -1,0 +1,403 @@
+"""The supplier-role contract test: install a role on a baselined lab host and hold it to
+its meta/landingzone.yml.
+
+Clauses, each checked against the real thing in a podman container of the lab image:
+
+- ``contract``: meta/landingzone.yml is valid (checked before any container starts);
+- ``baseline``: after the install the baseline audit passes, except for controls the card
+  waives; a control the role breaks is reported with its waiver request, if it made one;
+- ``ports``: every new listener beyond loopback (``ss -Hltnu`` before and after) is a
+  declared port;
+- ``health_check``: the declared check passes;
+- ``backup.paths``: the install wrote no data outside the declared paths and databases;
+- ``backup.restore``: a restic backup of the declared paths and database dumps, to a local
+  repository in the container, restores byte for byte, and each dump loads into a fresh
+  database with the same content.
+
+The backup uses restic directly: the contract's backup set is what a backup agent is given,
+and this proves the set is complete and restorable without depending on that agent.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from landingzone.supplier_role import (
+    ContractError,
+    annotate_waiver_requests,
+    backup_set,
+    health_check,
+    load,
+    waiver_requests,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+PLAYBOOKS = Path(__file__).resolve().parent / "playbooks"
+IMAGE = "localhost/landingzone-lab:bookworm"
+HOST = "lz-contract-host"
+BIN = Path(sys.executable).parent
+ENV = {
+    **os.environ,
+    "CONTAINERS_CONF": str(ROOT / "lab" / "containers.conf"),
+    "PATH": f"{BIN}:{os.environ['PATH']}",
+    "ANSIBLE_DEPRECATION_WARNINGS": "False",
+    "ANSIBLE_FORCE_COLOR": "0",
+    # Every test container has the same inventory name: facts must not outlive a run.
+    "ANSIBLE_CACHE_PLUGIN": "memory",
+}
+LOOPBACK_PREFIXES = ("127.", "[::1]", "::1", "[::ffff:127.")
+# Where a service's data may live; package and system state below them is not data.
+DATA_ROOTS = ("/srv", "/opt", "/var/lib", "/var/opt", "/var/www", "/var/spool", "/home")
+SYSTEM_STATE = (
+    "/var/lib/apt",
+    "/var/lib/dpkg",
+    "/var/lib/systemd",
+    "/var/lib/ucf",
+    "/var/lib/sudo",
+    "/var/lib/private/systemd",
+    "/var/lib/logrotate",
+    "/var/lib/dhcp",
+    "/var/lib/nginx",
+    "/var/spool/rsyslog",
+)
+# A declared database's engine keeps its files here; the dump is what is backed up.
+ENGINE_STATE = {"postgresql": "/var/lib/postgresql"}
+RESTIC_REPO = "/var/tmp/lz-contract/repo"
+DUMP_DIR = "/var/tmp/lz-contract/dumps"
+RESTORE_DIR = "/var/tmp/lz-contract/restore"
+MARKER = "/var/tmp/lz-contract/installed-after"
+UNRESTRICTED = "grep -v -e '^.restrict ' -e '^.unrestrict '"
+
+
+@dataclass
+class Report:
+    role: str
+    violations: list[tuple[str, str]] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    baseline_results: list[dict] = field(default_factory=list)
+
+    def violate(self, clause: str, message: str) -> None:
+        self.violations.append((clause, message))
+
+    @property
+    def clauses(self) -> set[str]:
+        return {clause for clause, _ in self.violations}
+
+    def text(self) -> str:
+        if not self.violations:
+            return f"role {self.role} keeps its contract"
+        lines = [f"role {self.role} breaks its contract:"]
+        lines += [f"  contract clause {clause}: {message}" for clause, message in self.violations]
+        return "\n".join(lines)
+
+
+def _run(argv, timeout=600, check=True):
+    result = subprocess.run(
+        [str(a) for a in argv],
+        cwd=ROOT,
+        env=ENV,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if check and result.returncode != 0:
+        tail = (result.stdout + result.stderr)[-4000:]
+        raise RuntimeError(f"{shlex.join(map(str, argv))} failed ({result.returncode}):\n{tail}")
+    return result
+
+
+def podman(*args, timeout=120, check=True):
+    return _run(["podman", *args], timeout=timeout, check=check)
+
+
+def in_container(container, script, timeout=300, check=True):
+    return podman("exec", container, "bash", "-c", script, timeout=timeout, check=check)
+
+
+def start_container(image: str, name: str) -> None:
+    podman(
+        "run", "-d", "--name", name, "--hostname", HOST, "--systemd=always", "--cap-add", "NET_ADMIN",
+        image, "/lib/systemd/systemd",
+    )  # fmt: skip
+    for _ in range(60):
+        state = in_container(name, "systemctl is-system-running || true", check=False).stdout.strip()
+        if state in ("running", "degraded"):
+            return
+        time.sleep(0.5)
+    raise RuntimeError(f"container {name} did not finish booting (systemd: {state})")
+
+
+def remove_container(name: str) -> None:
+    podman("rm", "-f", "-t", "0", name, check=False)
+
+
+def ansible_playbook(playbook: str, container: str, workdir: Path, roles_path: list[Path], extra: dict, timeout=900):
+    inventory = workdir / "inventory.ini"
+    inventory.write_text(f"{HOST} ansible_connection=containers.podman.podman ansible_host={container}\n")
+    extra_file = workdir / f"{Path(playbook).stem}-vars.json"
+    extra_file.write_text(json.dumps(extra))
+    env_roles = os.pathsep.join(str(p) for p in [*roles_path, ROOT / "roles"])
+    argv = ["ansible-playbook", "-i", inventory, PLAYBOOKS / playbook, "-e", f"@{extra_file}"]
+    result = subprocess.run(
+        [str(a) for a in argv],
+        cwd=ROOT,
+        env={**ENV, "ANSIBLE_ROLES_PATH": env_roles},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    (workdir / f"{Path(playbook).stem}.log").write_text(result.stdout + result.stderr)
+    return result
+
+
+def failure_of(result) -> str:
+    """The failed task and its message from an ansible-playbook run, else the end of its output."""
+    output = result.stdout + result.stderr
+    lines = output.splitlines()
+    for index, line in enumerate(lines):
+        if line.startswith(("fatal:", "failed:", "ERROR!", "[ERROR]")):
+            task = next((lines[i] for i in range(index, -1, -1) if lines[i].startswith("TASK [")), "")
+            return "\n".join([task, *lines[index : index + 12]])[:3000]
+    return output[-3000:]
+
+
+def make_pki(directory: Path) -> None:
+    _run([sys.executable, "-m", "landingzone.pki", directory, HOST])
+
+
+@dataclass(frozen=True)
+class BaselinedHost:
+    """A lab image with the baseline applied, and the CA that issued its host certificate."""
+
+    image: str
+    pki_dir: Path
+
+
+def baselined_image(workdir: Path) -> BaselinedHost:
+    """Apply the baseline to a fresh lab container once and keep it as an image."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    pki_dir = workdir / "pki"
+    make_pki(pki_dir)
+    tag = f"localhost/lz-contract-baselined:{uuid.uuid4().hex[:8]}"
+    name = f"lz-contract-base-{uuid.uuid4().hex[:8]}"
+    start_container(IMAGE, name)
+    try:
+        result = ansible_playbook(
+            "baseline.yml", name, workdir, [], {"contract_pki_dir": str(pki_dir), "linux_baseline_waivers": []}
+        )
+        if result.returncode != 0:
+            raise RuntimeError("the baseline did not apply:\n" + failure_of(result))
+        podman("commit", "-q", name, tag, timeout=300)
+    finally:
+        remove_container(name)
+    return BaselinedHost(image=tag, pki_dir=pki_dir)
+
+
+def remove_image(host: BaselinedHost) -> None:
+    podman("rmi", "-f", host.image, check=False)
+
+
+def listeners(container: str) -> set[tuple[str, str, int]]:
+    """(proto, address, port) of every listening socket beyond loopback."""
+    found = set()
+    for line in in_container(container, "ss -Hltnu").stdout.splitlines():
+        words = line.split()
+        if len(words) < 5:
+            continue
+        proto, local = words[0], words[4]
+        address, _, port = local.rpartition(":")
+        if address.startswith(LOOPBACK_PREFIXES) or address.endswith("%lo"):
+            continue
+        found.add((proto, address, int(port)))
+    return found
+
+
+def check_ports(report, contract, before, after):
+    declared = {(p["proto"], p["port"]) for p in contract.data["ports"]}
+    for proto, address, port in sorted(after - before):
+        if (proto, port) not in declared:
+            report.violate(
+                "ports", f"new listener {proto}/{port} on {address} is not declared in {contract.source} (ports)"
+            )
+
+
+def check_firewall(report, contract, container):
+    """Every declared port has its rule, from the role's drop-in, in the loaded ruleset."""
+    chain = in_container(container, "nft list chain inet landingzone_filter input", check=False).stdout
+    for port in contract.data["ports"]:
+        wanted = f"{port['proto']} dport {port['port']} "
+        if not any(wanted in line and f'"{contract.role}:' in line for line in chain.splitlines()):
+            report.violate(
+                "firewall",
+                f"{port['proto']}/{port['port']} is declared but not opened: no rule of role {contract.role} in the "
+                "baseline's input chain (install /etc/nftables.d/<role>.nft with the supplier_firewall_dropin filter)",
+            )
+
+
+def check_baseline(report, contract, results):
+    requests = waiver_requests(contract)
+    results = annotate_waiver_requests(results, requests)
+    report.baseline_results = results
+    requested = {r["control"] for r in requests}
+    for result in results:
+        if result.get("status") not in ("fail", "error"):
+            continue
+        control = result["id"]
+        if control in requested:
+            report.violate(
+                "baseline",
+                f"{control} fails after the install; the role requested a waiver but the card has none "
+                f"(approver and expiry needed): {result.get('reason', '')}",
+            )
+        else:
+            report.violate(
+                "baseline",
+                f"{control} fails after the install and {contract.source} requests no waiver for it "
+                f"(undeclared waiver): {result.get('reason', '')}",
+            )
+
+
+def check_health(report, contract, container):
+    check = health_check(contract)
+    if check["kind"] == "command":
+        script = shlex.join(check["argv"])
+    else:
+        # The drill verifies the certificate by name; here the port, path and answer are what is proven.
+        script = (
+            "python3 - <<'PY'\nimport ssl, urllib.request\n"
+            "context = ssl.create_default_context()\n"
+            "context.check_hostname = False\n"
+            "context.verify_mode = ssl.CERT_NONE\n"
+            f"print(urllib.request.urlopen('https://127.0.0.1:{check['port']}{check['path']}', context=context,"
+            f" timeout={check['timeout']}).read().decode())\nPY"
+        )
+    try:
+        result = in_container(container, script, timeout=check["timeout"] + 10, check=False)
+    except subprocess.TimeoutExpired:
+        report.violate("health_check", f"did not answer within {check['timeout']} s")
+        return
+    output = (result.stdout + result.stderr).strip()
+    if result.returncode != 0 or check["expect"] not in result.stdout:
+        report.violate(
+            "health_check",
+            f"{check['kind']} check failed (exit {result.returncode}, expected {check['expect']!r}): {output[-400:]}",
+        )
+
+
+def check_data_paths(report, contract, container):
+    declared = backup_set(contract)
+    allowed = list(declared["paths"]) + [ENGINE_STATE[db["engine"]] for db in declared["databases"]]
+    prune = " -o ".join(f"-path {shlex.quote(p)}" for p in SYSTEM_STATE)
+    roots = " ".join(DATA_ROOTS)
+    script = f"find {roots} -xdev \\( {prune} \\) -prune -o -type f -newer {MARKER} -print 2>/dev/null || true"
+    written = in_container(container, script).stdout.split()
+    outside = [p for p in written if not any(p == a or p.startswith(a.rstrip("/") + "/") for a in allowed)]
+    if outside:
+        shown = ", ".join(sorted(outside)[:5]) + (" …" if len(outside) > 5 else "")
+        report.violate(
+            "backup.paths", f"the install wrote data outside the declared paths of {contract.source}: {shown}"
+        )
+
+
+def check_backup_restores(report, contract, container):
+    declared = backup_set(contract)
+    password = uuid.uuid4().hex
+    env = f"export RESTIC_REPOSITORY={RESTIC_REPO} RESTIC_PASSWORD={password}"
+    dumps = [f"{DUMP_DIR}/{db['name']}.dump" for db in declared["databases"]]
+    steps = [env, f"mkdir -p {DUMP_DIR} {RESTORE_DIR}", "restic init --quiet"]
+    for db, dump in zip(declared["databases"], dumps, strict=True):
+        steps.append(f"runuser -u postgres -- pg_dump -Fc -d {db['name']} > {dump}")
+    sources = list(declared["paths"]) + dumps
+    existing = " ".join(shlex.quote(p) for p in sources)
+    if sources:
+        steps += [f"restic backup --quiet {existing}", f"restic restore latest --quiet --target {RESTORE_DIR}"]
+        for source in sources:
+            steps.append(f"diff -r --no-dereference {shlex.quote(source)} {RESTORE_DIR}{shlex.quote(source)}")
+    for db, dump in zip(declared["databases"], dumps, strict=True):
+        check_db = f"{db['name']}_restorecheck"
+        steps += [
+            f"runuser -u postgres -- dropdb --if-exists {check_db}",
+            f"runuser -u postgres -- createdb {check_db}",
+            f"runuser -u postgres -- pg_restore --no-owner -d {check_db} {RESTORE_DIR}{dump}",
+            # Same schema, rows and grants: a plain dump of both reads the same, line for line
+            # (but for the random key of the restrict lines newer pg_dump versions write).
+            f"diff <(runuser -u postgres -- pg_dump --no-owner {db['name']} | {UNRESTRICTED}) "
+            f"<(runuser -u postgres -- pg_dump --no-owner {check_db} | {UNRESTRICTED}) >/dev/null"
+            f" || {{ echo 'database {db['name']} differs after the restore'; exit 1; }}",
+            f"runuser -u postgres -- dropdb {check_db}",
+        ]
+    if not sources:
+        return
+    result = in_container(container, "set -e\n" + "\n".join(steps), timeout=600, check=False)
+    if result.returncode != 0:
+        report.violate(
+            "backup.restore",
+            f"a restic backup of the declared data did not restore intact: {(result.stdout + result.stderr)[-600:]}",
+        )
+
+
+def run_contract_test(
+    role_dir: Path,
+    base: BaselinedHost,
+    workdir: Path,
+    card_waivers: list[dict] | None = None,
+    role_vars: dict | None = None,
+) -> Report:
+    """Hold the role in `role_dir` to its contract on a fresh container of the baselined image."""
+    role_dir = Path(role_dir).resolve()
+    report = Report(role=role_dir.name)
+    try:
+        contract = load(role_dir)
+    except ContractError as exc:
+        report.violate("contract", str(exc))
+        return report
+    card_waivers = list(card_waivers or [])
+    workdir.mkdir(parents=True, exist_ok=True)
+    name = f"lz-contract-{role_dir.name.replace('_', '-')}-{uuid.uuid4().hex[:6]}"
+    common = {"contract_pki_dir": str(base.pki_dir), "linux_baseline_waivers": card_waivers}
+    started = time.monotonic()
+    start_container(base.image, name)
+    try:
+        before = listeners(name)
+        in_container(name, f"mkdir -p {Path(MARKER).parent} && touch {MARKER} && sleep 1")
+        clock = time.monotonic()
+        install_vars = {**common, "contract_role": role_dir.name, **(role_vars or {})}
+        installed = ansible_playbook("install.yml", name, workdir, [role_dir.parent], install_vars)
+        report.timings["install"] = time.monotonic() - clock
+        if installed.returncode != 0:
+            report.violate("install", "the role did not apply:\n" + failure_of(installed))
+            return report
+        check_ports(report, contract, before, listeners(name))
+        check_firewall(report, contract, name)
+        clock = time.monotonic()
+        results_file = workdir / "baseline-results.json"
+        audit_vars = {**common, "contract_results_file": str(results_file)}
+        audited = ansible_playbook("audit.yml", name, workdir, [], audit_vars)
+        report.timings["audit"] = time.monotonic() - clock
+        if audited.returncode != 0:
+            report.violate("baseline", "the baseline audit did not run:\n" + failure_of(audited))
+        else:
+            check_baseline(report, contract, json.loads(results_file.read_text()))
+        check_health(report, contract, name)
+        check_data_paths(report, contract, name)
+        clock = time.monotonic()
+        check_backup_restores(report, contract, name)
+        report.timings["backup_restore"] = time.monotonic() - clock
+    finally:
+        remove_container(name)
+        report.timings["total"] = time.monotonic() - started
+    return report
