@@ -8,6 +8,7 @@ from pathlib import Path
 
 from landingzone import __version__
 from landingzone.card import new_municipality
+from landingzone.drill import run_drills, services_to_drill
 from landingzone.errors import LandingzoneError
 from landingzone.evidence import fleet_index, render_evidence
 from landingzone.fleet_inputs import fleet_municipalities, load_municipalities, select, with_hosts
@@ -122,6 +123,45 @@ def cmd_run(args) -> int:
     if unfinished:
         lines.append("did not finish: " + ", ".join(unfinished))
     lines.append(f"fleet index: {index}")
+    _print(args, summary, "\n".join(lines))
+    return code
+
+
+def cmd_drill(args) -> int:
+    root = collection_root()
+    password = read_password(args.vault_password_file)
+    fleet = _fleet(args, root)
+    (municipality,) = load_municipalities(root, fleet, select(fleet, [args.municipality], False), None, password)
+    services = services_to_drill(municipality, args.service, municipality.inventory_dir / "municipality.yml")
+    board = ProgressBoard()
+    with password_file_for_jobs(password) as password_file:
+        settings = FleetSettings(
+            root=root,
+            fleet=fleet,
+            keep_runs=args.keep_runs,
+            vault_password=password,
+            vault_password_file=password_file,
+            metadata=run_metadata(root),
+        )
+        outcomes = run_drills(root, fleet, municipality, services, settings, board.update)
+    index = fleet_index(settings.evidence_root)
+    code = exit_codes.highest(o.exit_code for o in outcomes)
+    drills = [record for o in outcomes for rs in o.sections.get("drill", {}).values() for record in rs]
+    lines = [f"drill {municipality.name}: {len(services)} services"]
+    for record in drills:
+        lines.append(
+            f"  {record.get('service', '?'):<24} {record.get('status', '?'):<6} "
+            f"{record.get('achieved_seconds', '?')} s of an RTO of {record.get('rto_minutes', '?')} min"
+            f"  (met: {'yes' if record.get('rto_met') else 'NO'})"
+        )
+    lines += [_describe(o) for o in outcomes]
+    lines.append(f"fleet index: {index}")
+    summary = {
+        "command": "drill",
+        "exit_code": code,
+        "drills": drills,
+        "municipalities": [o.as_dict() for o in outcomes],
+    }
     _print(args, summary, "\n".join(lines))
     return code
 
@@ -248,6 +288,20 @@ def build_parser() -> argparse.ArgumentParser:
         run = add(name, help=help_text)
         _add_selection(run, runs=True)
         run.set_defaults(func=cmd_run)
+
+    drill = add("drill", help="restore a service onto an empty lab host and time it against its RTO")
+    drill.add_argument("municipality", metavar="MUNICIPALITY")
+    drill.add_argument(
+        "--service", action="append", default=[], metavar="NAME", help="a service of the card (default: every one)"
+    )
+    drill.add_argument(
+        "--keep-runs",
+        type=_positive,
+        default=DEFAULT_KEEP_RUNS,
+        metavar="N",
+        help="runner artifact directories kept per municipality (evidence is always kept)",
+    )
+    drill.set_defaults(func=cmd_drill)
 
     report = add("report", help="re-render reports and the fleet index from stored results")
     report.add_argument("municipalities", nargs="*", metavar="MUNICIPALITY")

@@ -165,7 +165,7 @@ def _wait_ssh(key: Path, host: LabHost) -> None:
     raise LandingzoneError(f"{host.name}: the operator cannot log in over SSH at {host.address}", exit_code=3)
 
 
-def _start_host(podman: Podman, lab: Lab, host: LabHost, public_key: bytes) -> None:
+def start_host(podman: Podman, lab: Lab, host: LabHost, public_key: bytes) -> None:
     if not podman.exists("container", host.name):
         args = [
             "run",
@@ -197,7 +197,7 @@ def _start_host(podman: Podman, lab: Lab, host: LabHost, public_key: bytes) -> N
     _wait_ssh(lab.key_path, host)
 
 
-def _write_ssh_config(lab: Lab) -> None:
+def write_ssh_config(lab: Lab) -> None:
     """Lets `ssh <host name>` (and Ansible's ssh connection) reach the containers."""
     lines = []
     for host in lab.hosts:
@@ -241,10 +241,10 @@ def up(root: Path, fleet: Path, municipality: str, log=print) -> Lab:
         ca.issue(host.name, [host.name, host.address])
     if not podman.exists("network", lab.network):
         podman.run("network", "create", "--subnet", lab.subnet, "--label", f"{LAB_LABEL}={municipality}", lab.network)
-    _write_ssh_config(lab)
+    write_ssh_config(lab)
     public_key = lab.key_path.with_suffix(".pub").read_bytes()
     with ThreadPoolExecutor(max_workers=len(lab.hosts)) as pool:
-        list(pool.map(lambda h: _start_host(podman, lab, h, public_key), lab.hosts))
+        list(pool.map(lambda h: start_host(podman, lab, h, public_key), lab.hosts))
     log(f"lab {municipality}: {len(lab.hosts)} hosts up on {lab.network} ({lab.subnet})")
     return lab
 

@@ -1,0 +1,73 @@
+"""A fresh, empty host for a restore drill, started beside a municipality's lab.
+
+The drill proves that a service comes back on a machine that has nothing: so its target
+is a new container from the same image as the service's host, on the lab network, with
+the operator's key and nothing else. It carries the lab's label (`lab down` removes it
+too) and is removed when the drill ends, whatever happened.
+"""
+
+import dataclasses
+import ipaddress
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from landingzone.errors import LandingzoneError
+from landingzone.lab.municipality_lab import Lab, LabHost, load_lab, start_host, write_ssh_config
+from landingzone.lab.podman import Podman
+from landingzone.pki import CertificateAuthority
+
+
+def target_name(municipality: str, service: str) -> str:
+    """`<municipality>-drill-<service>`, in the letters a host name and a container name both allow."""
+    slug = re.sub(r"[^a-z0-9-]+", "-", service.lower()).strip("-") or "service"
+    return f"{municipality}-drill-{slug}"[:63].rstrip("-")
+
+
+def free_address(lab: Lab, taken: set[str]) -> str:
+    """The highest address of the lab subnet that no lab host uses: far from the planned ones."""
+    used = {host.address for host in lab.hosts} | taken
+    network = ipaddress.ip_network(lab.subnet)
+    for address in reversed(list(network.hosts())[1:]):  # the first is podman's gateway
+        if str(address) not in used:
+            return str(address)
+    raise LandingzoneError(f"lab {lab.municipality}: no free address left in {lab.subnet} for a drill target")
+
+
+def _addresses_in_use(podman: Podman, network: str) -> set[str]:
+    names = podman.text("ps", "--all", "--filter", f"network={network}", "--format", "{{.Names}}").split()
+    taken = set()
+    for name in names:
+        details = podman.inspect("container", name) or {}
+        for settings in (details.get("NetworkSettings", {}).get("Networks") or {}).values():
+            if settings.get("IPAddress"):
+                taken.add(settings["IPAddress"])
+    return taken
+
+
+@contextmanager
+def drill_target(root: Path, fleet: Path, municipality: str, service: str, source_host: str) -> Iterator[LabHost]:
+    """Start the target, yield it, and always remove it (and its ssh_config entry) afterwards."""
+    lab = load_lab(root, fleet, municipality)
+    source = next((host for host in lab.hosts if host.name == source_host), None)
+    if source is None:
+        raise LandingzoneError(f"lab {municipality}: the service's host {source_host!r} is not a lab host")
+    podman = Podman(root)
+    if not podman.exists("network", lab.network):
+        raise LandingzoneError(f"lab {municipality} is not up: run `landingzone lab up {municipality}` first")
+    name = target_name(municipality, service)
+    if podman.exists("container", name):
+        raise LandingzoneError(f"{name}: a drill target of this name exists already (another drill running?)")
+    target = dataclasses.replace(source, name=name, address=free_address(lab, _addresses_in_use(podman, lab.network)))
+    with_target = dataclasses.replace(lab, hosts=[*lab.hosts, target])
+    try:
+        # Its own certificate of the lab CA, as `lab up` gives every host: the baseline's log
+        # forwarding and the roles find it by host name.
+        CertificateAuthority(lab.state_dir / "pki").issue(name, [name, target.address])
+        write_ssh_config(with_target)
+        start_host(podman, with_target, target, lab.key_path.with_suffix(".pub").read_bytes())
+        yield target
+    finally:
+        podman.run("rm", "--force", "--time", "5", name, check=False)
+        write_ssh_config(lab)
