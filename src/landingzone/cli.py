@@ -23,6 +23,7 @@ from landingzone.runner.metadata import run_metadata
 from landingzone.runner.progress import ProgressBoard
 from landingzone.runner.vars_file import render_vars
 from landingzone.runner.vault import password_file_for_jobs, read_password
+from landingzone.supplier_role.scaffold import new_supplier_role
 from landingzone.vpn.commands import add_vpn_parser
 
 DEFAULT_PARALLEL = 2
@@ -200,6 +201,13 @@ def cmd_new_municipality(args) -> int:
     return exit_codes.COMPLIANT
 
 
+def cmd_new_supplier_role(args) -> int:
+    root = collection_root()
+    path = new_supplier_role(args.name, Path(args.path) if args.path else root / "roles", root)
+    _print(args, {"role": args.name, "path": str(path)}, f"created {path}")
+    return exit_codes.COMPLIANT
+
+
 def _required_password(args) -> str:
     password = read_password(args.vault_password_file)
     if password is None:
@@ -316,6 +324,11 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("name")
     new.add_argument("--nis", required=True, metavar="CODE", help="the municipality's five-digit NIS code")
     new.set_defaults(func=cmd_new_municipality)
+
+    supplier = add("new-supplier-role", help="scaffold a supplier role that keeps the landing zone's contract")
+    supplier.add_argument("name", help="the role's name (lowercase, digits, underscores)")
+    supplier.add_argument("--path", metavar="DIR", help="where to create it (default: the collection's roles/)")
+    supplier.set_defaults(func=cmd_new_supplier_role)
 
     pki = add("pki", help="the fleet's CA, vault-encrypted in the fleet repository")
     pki_actions = pki.add_subparsers(dest="action", required=True)

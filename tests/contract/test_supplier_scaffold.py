@@ -1,0 +1,40 @@
+"""A freshly scaffolded supplier role passes lint and its own molecule scenario, as generated."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from contract_harness import ENV, ROOT
+
+BIN = Path(sys.executable).parent
+
+
+def run(argv, cwd, extra_env=None, timeout=900):
+    return subprocess.run(
+        [str(a) for a in argv],
+        cwd=cwd,
+        env={**ENV, **(extra_env or {})},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.mark.molecule
+def test_scaffolded_role_passes_lint_and_molecule(tmp_path):
+    made = run([BIN / "landingzone", "new-supplier-role", "scaffold_check", "--path", tmp_path], ROOT)
+    assert made.returncode == 0, made.stderr
+    role = tmp_path / "scaffold_check"
+    lint_env = {"ANSIBLE_COLLECTIONS_PATH": str(ROOT / "collections"), "ANSIBLE_ROLES_PATH": str(tmp_path)}
+    for argv in (
+        [BIN / "yamllint", "--strict", "."],
+        [BIN / "ansible-lint", "--offline", "--profile", "production"],
+        [sys.executable, ROOT / "tools" / "role_docs.py", "--check", role],
+    ):
+        result = run(argv, role, lint_env)
+        assert result.returncode == 0, f"{argv[0]}:\n{result.stdout[-3000:]}{result.stderr[-2000:]}"
+    scenario = run([BIN / "molecule", "test"], role, {"ANSIBLE_FORCE_COLOR": "0", "NO_COLOR": "1"})
+    assert scenario.returncode == 0, (scenario.stdout + scenario.stderr)[-5000:]
