@@ -10,6 +10,7 @@ The documentation of each filter lives next to this file (``<filter>.yml``).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 from ansible.errors import AnsibleFilterError
 
@@ -30,14 +31,19 @@ def _module():
     return supplier_role
 
 
+# The roles of this collection, for a contract named by its role alone.
+COLLECTION_ROLES = Path(__file__).resolve().parents[2] / "roles"
+
+
 def _contract(value):
-    """A Contract from a role directory (path) or from what supplier_contract returned."""
+    """A Contract from a role directory, a role of this collection (by name), or what supplier_contract returned."""
     module = _module()
     if isinstance(value, Mapping) and "contract" in value and "source" in value:
         return module.validate(dict(value["contract"]), value["source"])
     if isinstance(value, str):
+        role_dir = COLLECTION_ROLES / value if "/" not in value else Path(value)
         try:
-            return module.load(value)
+            return module.load(role_dir)
         except module.ContractError as exc:
             raise AnsibleFilterError(str(exc)) from None
     kind = type(value).__name__
@@ -51,7 +57,7 @@ def _contracts(values):
 
 
 def supplier_contract(role_dir):
-    """The validated contract of the role in `role_dir`, as {source, contract}."""
+    """The validated contract of the role in `role_dir` (or of this collection's role of that name)."""
     contract = _contract(str(role_dir))
     return {"source": contract.source, "contract": contract.data}
 
