@@ -32,7 +32,8 @@ def card_to_vars(card: dict, control_roles: Mapping[str, str]) -> dict:
         "landingzone_services": card.get("services", []),
         "landingzone_suppliers": card.get("suppliers", []),
         "landingzone_backup_retention": backup["retention"],
-        "landingzone_backup_offsite": backup["offsite"],
+        # An offsite target on the card is used unless it says enabled: false.
+        "landingzone_backup_offsite": {"enabled": True, **backup["offsite"]},
     }
 
 
