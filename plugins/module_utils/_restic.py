@@ -16,7 +16,9 @@ import json
 import os
 import pwd
 import re
+import socket
 import subprocess
+from urllib.parse import urlsplit
 
 # Options that change where restic looks, not what it does: shared by every module.
 CONNECTION_ARGUMENT_SPEC = {
@@ -32,8 +34,14 @@ CONNECTION_ARGUMENT_SPEC = {
 # stderr fragments, lower-cased, for each kind of failure. Order matters: the first match wins.
 ERROR_KINDS = (
     ("wrong_password", ("wrong password", "no key found")),
+    (
+        "disk_full",
+        ("no space left on device", "remaining disk space", "disk quota exceeded", "(507)", "insufficient storage"),
+    ),
+    # An append-only server that failed to store a file (a full disk, typically) answers 500, and
+    # then 403 to the retry, since the half-written file may not be overwritten: the 500 is the cause.
+    ("server_error", ("(500)", "500 internal server error")),
     ("unauthorized", ("401 unauthorized", "(401)", "403 forbidden", "(403)", "access denied", "invalidaccesskeyid")),
-    ("disk_full", ("no space left on device", "disk quota exceeded", "(507)", "insufficient storage")),
     ("locked", ("repository is already locked", "unable to create lock")),
     ("tls", ("x509: ", "tls: ", "certificate signed by unknown authority")),
     (
@@ -44,6 +52,7 @@ ERROR_KINDS = (
 )
 # restic >= 0.17 says it with exit codes too.
 EXIT_CODE_KINDS = {10: "absent", 11: "locked", 12: "wrong_password"}
+CONNECT_TIMEOUT = 10
 URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-z0-9+]+:(?:[a-z0-9+]+:)?//)[^/@\s]+@", re.IGNORECASE)
 
 
@@ -66,13 +75,12 @@ class ResticError(Exception):
 
 
 def classify(rc: int, stderr: str) -> str:
-    if rc in EXIT_CODE_KINDS:
-        return EXIT_CODE_KINDS[rc]
+    # The words first: restic 0.18 also exits 10 ("no repository") when the server is simply down.
     text = stderr.lower()
     for kind, fragments in ERROR_KINDS:
         if any(fragment in text for fragment in fragments):
             return kind
-    return "error"
+    return EXIT_CODE_KINDS.get(rc, "error")
 
 
 def summarise_stderr(stderr: str, secrets) -> str:
@@ -113,6 +121,7 @@ class Restic:
         self.run_as = run_as
         self.timeout = timeout
         self.binary = binary
+        self._reached = False
 
     @classmethod
     def from_params(cls, params) -> Restic:
@@ -158,8 +167,24 @@ class Restic:
         env.update(extra or {})
         return env
 
+    def reach(self):
+        """Fail in seconds when a REST or S3 server does not answer: restic itself retries for minutes."""
+        if self._reached:
+            return
+        match = re.match(r"^(?:rest|s3):(?P<url>https?://.*)$", self.repository or "")
+        if match:
+            location = urlsplit(match.group("url"))
+            port = location.port or (443 if location.scheme == "https" else 80)
+            try:
+                socket.create_connection((location.hostname, port), timeout=CONNECT_TIMEOUT).close()
+            except OSError as exc:
+                reason = exc.strerror or str(exc) or type(exc).__name__
+                raise ResticError("unreachable", f"{location.hostname}:{port} cannot be reached: {reason}", 0) from None
+        self._reached = True
+
     def run(self, *args, extra_env=None, check=True, cwd=None):
         """(rc, stdout, stderr) of ``restic ARGS``; raises ResticError when it fails and ``check``."""
+        self.reach()
         kwargs = {}
         if self.run_as:
             account = pwd.getpwnam(self.run_as)

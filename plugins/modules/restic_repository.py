@@ -126,8 +126,8 @@ check:
       description: The last lines of restic's report.
       type: str
 error:
-  description: Why it failed, sorted into C(kind) (wrong_password, unauthorized, unreachable, tls, disk_full, locked,
-    absent, missing, timeout, error) and C(message) (restic's words without secrets).
+  description: Why it failed, sorted into C(kind) (wrong_password, disk_full, server_error, unauthorized, locked, tls,
+    unreachable, absent, missing, timeout, error) and C(message) (restic's words without secrets).
   returned: on failure
   type: dict
 """

@@ -59,8 +59,16 @@ options:
     type: int
     required: true
   fact_file:
-    description: The local backup fact of the host (JSON), reported as C(last_run) when it exists.
+    description:
+      - The local backup fact of the host (JSON), reported as C(last_run) when it exists. It also gives the size
+        of the latest snapshot when the repository does not record it (restic before 0.17).
     type: path
+  measure_size:
+    description:
+      - When neither the snapshot nor the fact gives its size, measure it with C(restic stats) (it walks the whole
+        snapshot, which takes long over a network without a cache).
+    type: bool
+    default: false
   fail_when_rpo_missed:
     description: Fail the task when the RPO is not met (otherwise it is reported only).
     type: bool
@@ -114,10 +122,10 @@ latest:
       description: The paths it holds.
       type: list
     size_bytes:
-      description: The restore size of the snapshot.
+      description: Bytes the backup read (from the snapshot, the fact or C(restic stats)), or null when unknown.
       type: int
     file_count:
-      description: Files and directories in the snapshot.
+      description: Files in the snapshot, or null when unknown.
       type: int
 age_minutes:
   description: Minutes since the latest snapshot, or null when there is none.
@@ -162,6 +170,7 @@ ARGUMENT_SPEC = dict(
     tags={"type": "list", "elements": "str", "default": []},
     rpo_minutes={"type": "int", "required": True},
     fact_file={"type": "path"},
+    measure_size={"type": "bool", "default": False},
     fail_when_rpo_missed={"type": "bool", "default": False},
 )
 
@@ -177,7 +186,7 @@ def read_fact(path):
         return {"status": "unreadable", "error": f"{path}: {exc}"}
 
 
-def latest_snapshot(restic, host, tags):
+def latest_snapshot(restic, host, tags, fact, measure_size):
     snapshots = restic.snapshots(host=host or None, tags=tags)
     if not snapshots:
         return 0, None
@@ -187,8 +196,18 @@ def latest_snapshot(restic, host, tags):
         "time": parse_time(newest["time"]).astimezone(datetime.UTC).isoformat(),
         "hostname": newest.get("hostname"),
         "paths": newest.get("paths", []),
+        "size_bytes": None,
+        "file_count": None,
     }
-    latest.update(restic.restore_size(newest["id"]))
+    summary = newest.get("summary") or {}
+    recorded = (fact or {}).get("last_snapshot") or {}
+    if summary:
+        # restic >= 0.17 keeps the backup's summary in the snapshot.
+        latest.update(size_bytes=summary.get("total_bytes_processed"), file_count=summary.get("total_files_processed"))
+    elif recorded.get("id") and newest["id"].startswith(str(recorded["id"])):
+        latest.update(size_bytes=recorded.get("size_bytes"), file_count=recorded.get("files"))
+    elif measure_size:
+        latest.update(restic.restore_size(newest["id"]))
     return len(snapshots), latest
 
 
@@ -206,15 +225,17 @@ def main():
         "rpo_met": False,
         "error": None,
     }
+    fact = read_fact(params["fact_file"]) if params["fact_file"] else None
     try:
-        result["snapshot_count"], result["latest"] = latest_snapshot(restic, params["host"], params["tags"])
+        result["snapshot_count"], result["latest"] = latest_snapshot(
+            restic, params["host"], params["tags"], fact, params["measure_size"]
+        )
     except ResticError as exc:
         result["error"] = exc.as_dict()
     if result["latest"]:
         age = now - datetime.datetime.fromisoformat(result["latest"]["time"])
         result["age_minutes"] = round(age.total_seconds() / 60, 1)
         result["rpo_met"] = result["age_minutes"] <= params["rpo_minutes"]
-    fact = read_fact(params["fact_file"]) if params["fact_file"] else None
     if fact is not None:
         result["last_run"] = fact.get("last_run", fact)
     record = {

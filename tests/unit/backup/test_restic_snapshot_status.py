@@ -26,7 +26,7 @@ def status(repository, **args):
 def test_recent_snapshot_meets_the_rpo(repository, tmp_path, monkeypatch):
     monkeypatch.setenv("TZ", "UTC")
     backup_at(repository, data_dir(tmp_path), datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=10))
-    result, _ = status(repository, host="app1", rpo_minutes=60)
+    result, _ = status(repository, host="app1", rpo_minutes=60, measure_size=True)
     assert result["failed"] is False and result["changed"] is False
     assert result["rpo_met"] is True
     assert 9 <= result["age_minutes"] <= 12
