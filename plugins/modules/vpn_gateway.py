@@ -62,6 +62,15 @@ options:
     description: The gateway's IKE identity (the subject or a subjectAltName of its certificate).
     type: str
     default: ""
+  ipsec_local_networks:
+    description:
+      - The gateway's internal networks offered as the local traffic selectors of every IPsec supplier,
+        instead of one selector per host it may reach. Needed with ESP in user space (kernel-libipsec),
+        which routes a child SA only when the gateway holds an address in each local selector. nftables
+        still limits each supplier to its hosts and ports.
+    type: list
+    elements: str
+    default: []
   endpoint:
     description: The host suppliers dial, recorded in C(/etc/vpn_gateway/gateway.json) for their exported configuration.
     type: str
@@ -306,6 +315,11 @@ class Gateway:
             "chain": names.supplier_chain(supplier["name"]),
             "counter": names.supplier_counter(supplier["name"]),
             "ipsec_connection": swanctl.connection_name(supplier["name"]) if supplier["protocol"] == "ipsec" else None,
+            "ipsec_local_ts": (
+                swanctl.local_traffic_selectors(supplier, self.params["ipsec_local_networks"])
+                if supplier["protocol"] == "ipsec"
+                else None
+            ),
             "expires": supplier["expires"].isoformat(),
             "wireguard_keys_on_card": [k for k in (supplier["public_key"], supplier["next_public_key"]) if k],
             "certificate_sha256": plan.certificate_fingerprint(supplier["certificate"]),
@@ -415,7 +429,8 @@ class Gateway:
     def ipsec_files(self, active, has_ipsec):
         if not has_ipsec and not os.path.exists(names.SWANCTL_FILE):
             return False
-        changed = self.files.ensure(names.SWANCTL_FILE, swanctl.render(active, self.params["ipsec_id"]), 0o644)
+        text = swanctl.render(active, self.params["ipsec_id"], self.params["ipsec_local_networks"])
+        changed = self.files.ensure(names.SWANCTL_FILE, text, 0o644)
         wanted = swanctl.cert_files(active)
         for file_name, pem in wanted.items():
             changed = self.files.ensure(f"{swanctl.X509_DIR}/{file_name}", pem, 0o644) or changed
@@ -431,7 +446,8 @@ class Gateway:
         rc, out, _ = self.run(["systemctl", "is-active", "strongswan.service"], check_rc=False)
         if out.strip() != "active" and not has_ipsec:
             return  # the last IPsec supplier went: its connection goes with the file, nothing runs
-        if out.strip() != "active":
+        _, enabled, _ = self.run(["systemctl", "is-enabled", "strongswan.service"], check_rc=False)
+        if out.strip() != "active" or enabled.strip() != "enabled":
             self.live.append("systemctl enable --now strongswan.service")
             changed = True
             if not self.check:
@@ -462,6 +478,7 @@ def main():
             "listen_port": {"type": "int", "default": 51820},
             "ipsec_interface": {"type": "str", "default": "ipsec0"},
             "ipsec_id": {"type": "str", "default": ""},
+            "ipsec_local_networks": {"type": "list", "elements": "str", "default": []},
             "endpoint": {"type": "str", "default": ""},
             "revoke": {"type": "list", "elements": "str", "default": []},
         },

@@ -25,14 +25,25 @@ def connection_name(supplier):
     return f"supplier-{supplier}"
 
 
-def render(active, gateway_id):
+def local_traffic_selectors(supplier, local_networks):
+    """Our side of a supplier's child SA: the hosts it may reach, or the gateway's own networks.
+
+    ESP in user space (kernel-libipsec) routes a child SA only when the gateway holds an
+    address inside each of its local traffic selectors, which a lone internal host never
+    is; there the gateway offers its internal networks (``local_networks``) instead, and
+    nftables alone narrows the supplier to its hosts and ports."""
+    if local_networks:
+        return ",".join(local_networks)
+    hosts = {f"{rule['address']}/{32 if ':' not in rule['address'] else 128}" for rule in supplier["access"]}
+    return ",".join(sorted(hosts))
+
+
+def render(active, gateway_id, local_networks=()):
     suppliers = sorted((s for s in active if s["protocol"] == "ipsec"), key=lambda s: s["name"])
     lines = ["# Managed by cyberveilig.landingzone (role vpn_gateway): replaced on every run.", "connections {"]
     for supplier in suppliers:
         name = connection_name(supplier["name"])
-        local_ts = ",".join(
-            sorted({f"{rule['address']}/{32 if ':' not in rule['address'] else 128}" for rule in supplier["access"]})
-        )
+        local_ts = local_traffic_selectors(supplier, local_networks)
         lines += [
             f"    {name} {{",
             "        version = 2",

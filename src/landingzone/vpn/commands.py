@@ -134,7 +134,8 @@ def cmd_export(args) -> int:
                 psk = (directory / "preshared.key").read_text().strip()
                 files = wireguard_files(municipality.name, supplier, handover, access, psk, handover_password)
             else:
-                files = ipsec_files(municipality.name, supplier, handover, access)
+                gateway_ts = carried[supplier["name"]].get("ipsec_local_ts")
+                files = ipsec_files(municipality.name, supplier, handover, access, gateway_ts)
             for name, content in files.items():
                 path = output / name
                 path.write_text(content)

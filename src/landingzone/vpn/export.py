@@ -76,9 +76,13 @@ def wireguard_files(
     return files
 
 
-def ipsec_files(municipality: str, supplier: dict, handover: Handover, access: list[dict]) -> dict[str, str]:
-    """{file name: content} of an IPsec supplier's export: a swanctl connection, certificates only."""
+def ipsec_files(
+    municipality: str, supplier: dict, handover: Handover, access: list[dict], gateway_ts: str | None = None
+) -> dict[str, str]:
+    """{file name: content} of an IPsec supplier's export: a swanctl connection, certificates only.
+    ``gateway_ts`` is the gateway's side of the child SA as the gateway has it (by default the hosts)."""
     name = f"{municipality}-{handover.gateway}"
+    remote_ts = gateway_ts or ",".join(_host_networks(access))
     text = "\n".join(
         [
             f"# IPsec (IKEv2) tunnel of supplier {supplier['name']} to municipality {municipality}.",
@@ -89,6 +93,8 @@ def ipsec_files(municipality: str, supplier: dict, handover: Handover, access: l
             "        version = 2",
             f"        proposals = {IKE_PROPOSALS}",
             f"        remote_addrs = {handover.endpoint}",
+            "        # Your side starts the tunnel and starts it again when the gateway restarts.",
+            "        dpd_delay = 30s",
             "        local {",
             "            auth = pubkey",
             f"            certs = {supplier['name']}.crt",
@@ -101,9 +107,11 @@ def ipsec_files(municipality: str, supplier: dict, handover: Handover, access: l
             "        children {",
             f"            {name} {{",
             f"                local_ts = {supplier['vpn']['tunnel_address']}",
-            f"                remote_ts = {','.join(_host_networks(access))}",
+            f"                remote_ts = {remote_ts}",
             f"                esp_proposals = {ESP_PROPOSALS}",
             "                start_action = start",
+            "                dpd_action = restart",
+            "                close_action = start",
             "            }",
             "        }",
             "    }",
