@@ -59,7 +59,7 @@ def test_ike_sa_is_established_with_modern_proposals_only():
     assert "AES_GCM_16-256/PRF_HMAC_SHA2_384/ECP_384" in sas
     assert "INSTALLED" in sas and "AES_GCM_16-256" in sas
     conns = host(GATEWAY).check_output("swanctl --list-conns")
-    assert "IKEv2" in conns and "pubkey" in conns
+    assert "IKEv2" in conns and "public key authentication" in conns
 
 
 def test_tunnel_carries_traffic_to_the_listed_host_and_port():
