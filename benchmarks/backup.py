@@ -159,12 +159,20 @@ def verify_through_module(inventory: Path, passwords: dict):
     done = subprocess.run(
         [BIN / "ansible", "-i", inventory, CONTAINER, "-m", "cyberveilig.landingzone.restic_restore_verify"]
         + ["-a", json.dumps(args)],
-        env=dict(env(), ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json"),
+        # Only the JSON callback: the checkout's ansible.cfg adds profile_tasks, which prints too.
+        env=dict(
+            env(),
+            ANSIBLE_CONFIG=os.devnull,
+            ANSIBLE_LOAD_CALLBACK_PLUGINS="1",
+            ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json",
+        ),
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
         check=False,
     )
+    if not done.stdout.lstrip().startswith("{"):
+        raise SystemExit(f"the verify module did not answer in JSON:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
     result = json.loads(done.stdout)["plays"][0]["tasks"][0]["hosts"][CONTAINER]
     if not result.get("verified"):
         raise SystemExit(f"restore verification failed: {result.get('msg')}")
