@@ -1,0 +1,116 @@
+"""The backup agent's database dumps against a real PostgreSQL and a real MariaDB (Debian 13).
+
+The backup program of roles/backup_agent runs inside a lab container where both servers are
+installed from Debian: with no database declared it finds and dumps both; with one declared it
+dumps that one only and drops the dumps it no longer makes; and a dump restores.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import subprocess
+
+import pytest
+from lab_cli import ENV, ROOT
+
+pytestmark = pytest.mark.lab
+
+CONTAINER = "lz-backup-dbtest"
+PROGRAM = ROOT / "roles" / "backup_agent" / "files" / "landingzone-backup"
+MANIFEST = ROOT / "plugins" / "module_utils" / "_restic_manifest.py"
+DUMPS = "/var/lib/landingzone-backup/dumps"
+# The program has no .py suffix: load it by hand, as a module named "program".
+LOAD_PROGRAM = (
+    "import importlib.machinery, importlib.util\n"
+    "loader = importlib.machinery.SourceFileLoader('program', '/usr/local/sbin/landingzone-backup')\n"
+    "program = importlib.util.module_from_spec(importlib.util.spec_from_loader('program', loader))\n"
+    "loader.exec_module(program)\n"
+)
+
+
+def podman(*args, check=True, timeout=600):
+    done = subprocess.run(
+        ["podman", *args], env=ENV, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout
+    )
+    if check:
+        assert done.returncode == 0, f"podman {' '.join(args)}\n{done.stdout[-2000:]}{done.stderr[-2000:]}"
+    return done
+
+
+def inside(command, timeout=600):
+    return podman("exec", CONTAINER, "bash", "-c", command, timeout=timeout).stdout
+
+
+def dump(databases):
+    """Run the program's dump step with this declaration; the dump files and their content."""
+    config = {"databases": databases, "autodetect_databases": True, "dump_dir": DUMPS}
+    script = (
+        f"{LOAD_PROGRAM}import json\n"
+        f"print(json.dumps(program.dump_databases(json.loads({json.dumps(json.dumps(config))}))))\n"
+    )
+    dumped = json.loads(inside(f"python3 -c {shlex.quote(script)}"))
+    files = {name: inside(f"cat {DUMPS}/{name}") for name in inside(f"ls {DUMPS}").split()}
+    return dumped, files
+
+
+@pytest.fixture(scope="module")
+def database_host():
+    podman("rm", "--force", "--time", "2", CONTAINER, check=False)
+    podman("run", "--detach", "--name", CONTAINER, "localhost/landingzone-lab:trixie")
+    try:
+        inside("for i in $(seq 50); do systemctl is-system-running -q --wait && break; sleep 0.2; done; true")
+        inside(
+            "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql mariadb-server",
+            timeout=900,
+        )
+        # The image keeps packages from starting services at install time (as a fresh host would not).
+        inside(
+            "systemctl enable --now postgresql mariadb && for i in $(seq 120); do "
+            "runuser -u postgres -- pg_isready -q && mariadb -e 'SELECT 1' >/dev/null 2>&1 && break; sleep 0.5; done"
+        )
+        inside("mkdir -p /usr/local/lib/landingzone-backup")
+        podman("cp", str(PROGRAM), f"{CONTAINER}:/usr/local/sbin/landingzone-backup")
+        podman("cp", str(MANIFEST), f"{CONTAINER}:/usr/local/lib/landingzone-backup/manifest.py")
+        inside(
+            "runuser -u postgres -- psql -q -c 'CREATE DATABASE registry' && "
+            "runuser -u postgres -- psql -q -d registry -c "
+            "\"CREATE TABLE people (name text); INSERT INTO people VALUES ('An Peeters')\""
+        )
+        inside(
+            "mariadb -e 'CREATE DATABASE finance; CREATE TABLE finance.invoices (id int); "
+            "INSERT INTO finance.invoices VALUES (4242)'"
+        )
+        yield CONTAINER
+    finally:
+        podman("rm", "--force", "--time", "2", CONTAINER, check=False)
+
+
+def test_both_servers_are_found_and_dumped_when_none_is_declared(database_host):
+    dumped, files = dump([])
+    assert dumped == [{"engine": "postgresql", "name": "all"}, {"engine": "mariadb", "name": "all"}]
+    assert "An Peeters" in files["postgresql-all.sql"]
+    assert "4242" in files["mariadb-all.sql"] and "invoices" in files["mariadb-all.sql"]
+    assert inside(f"stat -c %a {DUMPS}/postgresql-all.sql").strip() == "600"
+
+
+def test_a_declared_database_replaces_the_detected_ones_and_restores(database_host):
+    dumped, files = dump([{"engine": "postgresql", "name": "registry"}])
+    assert dumped == [{"engine": "postgresql", "name": "registry"}]
+    assert sorted(files) == ["postgresql-registry.sql"]
+    inside("runuser -u postgres -- psql -q -c 'DROP DATABASE registry'")
+    # The dump is root's alone (0600): root's shell hands it to psql.
+    inside(f"runuser -u postgres -- psql -q -d postgres < {DUMPS}/postgresql-registry.sql")
+    assert "An Peeters" in inside("runuser -u postgres -- psql -tA -d registry -c 'SELECT name FROM people'")
+
+
+def test_a_failing_dump_fails_the_run_with_the_reason(database_host):
+    script = (
+        f"{LOAD_PROGRAM}"
+        "try:\n"
+        f"    program.dump_databases({{'databases': [{{'engine': 'postgresql', 'name': 'nosuchdb'}}],"
+        f" 'autodetect_databases': True, 'dump_dir': '{DUMPS}'}})\n"
+        "except program.BackupFailed as exc:\n    print(exc)\n"
+    )
+    message = inside(f"python3 -c {shlex.quote(script)}")
+    assert "dump of postgresql database nosuchdb failed" in message and "nosuchdb" in message
