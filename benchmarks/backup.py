@@ -156,13 +156,15 @@ def verify_through_module(inventory: Path, passwords: dict):
         "host": CONTAINER,
         "paths": [DATA],
     }
+    empty_config = inventory.parent / "empty.cfg"
+    empty_config.write_text("")
     done = subprocess.run(
         [BIN / "ansible", "-i", inventory, CONTAINER, "-m", "cyberveilig.landingzone.restic_restore_verify"]
         + ["-a", json.dumps(args)],
         # Only the JSON callback: the checkout's ansible.cfg adds profile_tasks, which prints too.
         env=dict(
             env(),
-            ANSIBLE_CONFIG=os.devnull,
+            ANSIBLE_CONFIG=str(empty_config),
             ANSIBLE_LOAD_CALLBACK_PLUGINS="1",
             ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json",
         ),
