@@ -1,0 +1,44 @@
+"""The end-access script edits the files the module wrote: it removes exactly one supplier's
+peers from the wg-quick file and leaves its nftables chain drop-only."""
+
+import importlib.machinery
+import importlib.util
+from pathlib import Path
+
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._vpn import names, nftables, plan, wireguard
+from vpn_testdata import ADDRESSES, NOW
+
+SCRIPT = Path(__file__).resolve().parents[3] / "roles" / "vpn_gateway" / "files" / "vpn-gateway-end-access"
+
+
+def _script():
+    loader = importlib.machinery.SourceFileLoader("vpn_gateway_end_access", str(SCRIPT))
+    module = importlib.util.module_from_spec(importlib.util.spec_from_loader(loader.name, loader))
+    loader.exec_module(module)
+    return module
+
+
+def _two_suppliers(supplier, keys):
+    other = {**supplier, "name": "other", "vpn": {**supplier["vpn"], "public_key": keys[1]}}
+    other["vpn"]["tunnel_address"] = "10.231.201.9/32"
+    return plan.build([supplier, other], ADDRESSES, {}, {}, {}, NOW)["active"]
+
+
+def test_only_the_ended_suppliers_peer_leaves_the_wireguard_file(supplier, keys):
+    active = _two_suppliers(supplier, keys)
+    peers = [dict(p, supplier=s["name"]) for s in active for p in s["peers"]]
+    conf = wireguard.render("10.231.201.1/24", 51820, "PRIV", peers, {"acme-support": "PSK1", "other": "PSK2"})
+    edited = _script().without_peers(conf, [keys[0]])
+    assert keys[0] not in edited and "PSK1" not in edited and "# supplier acme-support" not in edited
+    assert f"PublicKey = {keys[1]}" in edited and "PSK2" in edited and "PrivateKey = PRIV" in edited
+
+
+def test_the_ended_suppliers_chain_becomes_drop_only(supplier, keys):
+    active = _two_suppliers(supplier, keys)
+    dropin = nftables.render(active, [], "lzwg0", "")
+    name = "acme-support"
+    edited = _script().drop_only(dropin, names.supplier_chain(name), names.supplier_counter(name))
+    chain = edited.split(f"chain {names.supplier_chain(name)} {{")[1].split("}")[0]
+    assert "accept" not in chain and f'counter name "{names.supplier_counter(name)}" drop' in chain
+    # The other supplier keeps its access.
+    assert edited.count("tcp dport 8443 accept") == 1
