@@ -37,7 +37,8 @@ def redact(obj, secrets: list[str]):
             clean = {}
             for key, item in value.items():
                 clean_key = _scrub(key, needles) if isinstance(key, str) else key
-                secret_key = isinstance(key, str) and SECRET_KEY.search(key)
+                # A key with a slash is a path (a catalog file's hash), not a field name.
+                secret_key = isinstance(key, str) and "/" not in key and SECRET_KEY.search(key)
                 clean[clean_key] = REDACTED if secret_key and item not in (None, "", False) else visit(item)
             return clean
         if isinstance(value, list | tuple):

@@ -1,5 +1,7 @@
 """No secret survives into any evidence file, wherever it was in the results."""
 
+import json
+
 from landingzone.evidence import REDACTED, redact, write_evidence
 
 SECRET = "Sup3r-Geheim-Wachtw00rd!"
@@ -59,3 +61,14 @@ def test_no_evidence_file_contains_a_secret(tmp_path, sample):
     assert b"Sup3r-Geheim" not in files["report"].read_bytes()
     assert b'"secrets"' not in files["results"].read_bytes()
     assert REDACTED.encode() in files["results"].read_bytes()
+
+
+def test_a_catalog_file_named_like_a_secret_keeps_its_hash(tmp_path, sample):
+    run = sample.run()
+    path = "roles/windows_baseline/controls/credentials.yml"
+    run["catalog_hashes"] = {path: "a" * 64}
+    files = write_evidence(tmp_path / "run", run, sample.results())
+    document = json.loads(files["results"].read_text())
+    assert document["run"]["catalog_hashes"] == {path: "a" * 64}
+    # A field of that name is still hidden.
+    assert redact({"credentials": "x1", "db_password": "x2"}, []) == {"credentials": REDACTED, "db_password": REDACTED}
