@@ -157,7 +157,7 @@ def test_export_holds_no_gateway_secret_and_the_psk_only_vault_encrypted(fleet, 
     assert gateway_private not in everything
     assert psk not in everything
     assert f"PublicKey = {gateway_public}" in conf
-    assert "AllowedIPs = 10.231.204.1/32, 10.231.61.11/32" in conf
+    assert "AllowedIPs = 10.231.200.1/32, 10.231.61.11/32" in conf
     assert decrypt(HANDOVER_PASSWORD, files[f"{MUNICIPALITY}-{GATEWAY}.psk.vault"], "psk") == psk
     # The fetched plain copy is gone from the controller.
     assert not list(Path("/tmp").glob("vpn-export-*/**/preshared.key"))
