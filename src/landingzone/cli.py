@@ -19,7 +19,6 @@ from landingzone.paths import collection_root
 from landingzone.runner import exit_codes
 from landingzone.runner.fleet import run_fleet
 from landingzone.runner.job import RUN_KINDS, FleetSettings, Outcome
-from landingzone.runner.metadata import run_metadata
 from landingzone.runner.progress import ProgressBoard
 from landingzone.runner.vars_file import render_vars
 from landingzone.runner.vault import password_file_for_jobs, read_password
@@ -99,14 +98,8 @@ def cmd_run(args) -> int:
     municipalities = with_hosts(municipalities, args.limit)
     board = ProgressBoard()
     with password_file_for_jobs(password) as password_file:
-        settings = FleetSettings(
-            root=root,
-            fleet=fleet,
-            limit=args.limit,
-            keep_runs=args.keep_runs,
-            vault_password=password,
-            vault_password_file=password_file,
-            metadata=run_metadata(root),
+        settings = FleetSettings.for_command(
+            root, fleet, password, password_file, limit=args.limit, keep_runs=args.keep_runs
         )
         outcomes = run_fleet(municipalities, kind, settings, args.parallel, board.update)
     index = fleet_index(settings.evidence_root)
@@ -136,14 +129,7 @@ def cmd_drill(args) -> int:
     services = services_to_drill(municipality, args.service, municipality.inventory_dir / "municipality.yml")
     board = ProgressBoard()
     with password_file_for_jobs(password) as password_file:
-        settings = FleetSettings(
-            root=root,
-            fleet=fleet,
-            keep_runs=args.keep_runs,
-            vault_password=password,
-            vault_password_file=password_file,
-            metadata=run_metadata(root),
-        )
+        settings = FleetSettings.for_command(root, fleet, password, password_file, keep_runs=args.keep_runs)
         outcomes = run_drills(root, fleet, municipality, services, settings, board.update)
     index = fleet_index(settings.evidence_root)
     code = exit_codes.highest(o.exit_code for o in outcomes)

@@ -21,6 +21,7 @@ from landingzone.runner import exit_codes
 from landingzone.runner.environment import clean_environment
 from landingzone.runner.events import Progress, RunObserver
 from landingzone.runner.ident import new_ident
+from landingzone.runner.metadata import run_metadata
 from landingzone.runner.rotation import rotate_runs
 from landingzone.runner.vars_file import write_vars_file
 from landingzone.runner.vault import PASSWORD_FILE_ENV, vault_id_argument
@@ -68,6 +69,19 @@ class FleetSettings:
     vault_password: str | None = None
     vault_password_file: Path | None = None
     metadata: dict = field(default_factory=dict)
+
+    @classmethod
+    def for_command(cls, root: Path, fleet: Path, password, password_file, **options) -> "FleetSettings":
+        """What every command that runs jobs passes: the vault, and the run's metadata (the
+        operator, the project commit, the versions and the catalogs' hashes) read once."""
+        return cls(
+            root=root,
+            fleet=fleet,
+            vault_password=password,
+            vault_password_file=password_file,
+            metadata=run_metadata(root),
+            **options,
+        )
 
     @property
     def runs_root(self) -> Path:

@@ -18,7 +18,6 @@ from landingzone.paths import collection_root
 from landingzone.runner import exit_codes
 from landingzone.runner.fleet import run_fleet
 from landingzone.runner.job import FleetSettings, Municipality, Outcome, RunKind
-from landingzone.runner.metadata import run_metadata
 from landingzone.runner.progress import ProgressBoard
 from landingzone.runner.vault import password_file_for_jobs, read_password
 from landingzone.vpn.export import Handover, ipsec_files, wireguard_files
@@ -50,14 +49,7 @@ def _run(root: Path, fleet: Path, municipality: Municipality, kind: RunKind, ext
     municipality = dataclasses.replace(municipality, role_vars={**municipality.role_vars, **extra})
     board = ProgressBoard()
     with password_file_for_jobs(password) as password_file:
-        settings = FleetSettings(
-            root=root,
-            fleet=fleet,
-            limit=GATEWAYS,
-            vault_password=password,
-            vault_password_file=password_file,
-            metadata=run_metadata(root),
-        )
+        settings = FleetSettings.for_command(root, fleet, password, password_file, limit=GATEWAYS)
         (outcome,) = run_fleet([municipality], kind, settings, 1, board.update)
     return outcome
 
