@@ -20,11 +20,13 @@ def load_card(
     known_control_ids: set[str],
     vault_secret: bytes | None,
     inventory_groups: set[str] = frozenset(),
+    roles_dir: Path | None = None,
 ) -> dict:
     """The card at ``path``, decrypted and checked.
 
     ``inventory_hosts`` (and ``inventory_groups``, which waivers may name) come from the
-    municipality's inventory; ``known_control_ids`` from :func:`known_control_ids`. Raises
+    municipality's inventory; ``known_control_ids`` from :func:`known_control_ids`;
+    ``roles_dir`` holds the supplier roles a service may name (the collection's by default). Raises
     CardError naming the file and the field of every problem found.
     """
     path = Path(path)
@@ -47,6 +49,7 @@ def load_card(
         inventory_hosts=set(inventory_hosts),
         inventory_groups=set(inventory_groups),
         control_ids=known_control_ids,
+        roles_dir=roles_dir,
     )
     # A value that could not be decrypted has been reported once; its follow-on errors would only confuse.
     problems += [(where, message) for where, message in found if not any(where[: len(b)] == b for b in broken)]

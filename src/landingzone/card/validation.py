@@ -6,6 +6,8 @@ of our own cover what depends on the world outside the card:
 - ``inventoryHost``: the value is a host of the municipality's inventory;
 - ``hostSelection``: ``all``, or hosts, groups or shell patterns that match an inventory host;
 - ``knownControlId``: the value is a control id of some role's catalog;
+- ``supplierRole``: the value is a role of the collection with a valid supplier contract
+  (``roles/<role>/meta/landingzone.yml``);
 - ``uniqueKeys``: no two entries of a list share the value of these keys (service names);
 - ``disjointNetworks``: the networks at these dotted paths of a list's entries never overlap
   (two VPN suppliers sharing tunnel addresses would share each other's firewall rules).
@@ -18,11 +20,15 @@ import ipaddress
 import json
 from functools import cache
 from importlib import resources
+from pathlib import Path
 
 from jsonschema import Draft202012Validator, ValidationError, validators
 
 from landingzone.card.fields import walk
 from landingzone.jsonschema_formats import DESCRIPTIONS, FORMAT_CHECKER
+from landingzone.paths import collection_root
+from landingzone.supplier_role import CONTRACT_FILE, ContractError
+from landingzone.supplier_role import load as load_contract
 
 SCHEMA_VERSION = 1
 JSON_TYPE_WORDS = {
@@ -58,7 +64,23 @@ def _type_word(value) -> str:
     return "empty" if value is None else type(value).__name__
 
 
-def _validator_class(inventory_hosts: set[str], inventory_groups: set[str], control_ids: set[str]):
+def supplier_role_problem(name: str, roles_dir: Path) -> str | None:
+    """Why ``name`` cannot be a service's supplier role, or None when it can."""
+    if "/" in name or name.startswith(".") or not (roles_dir / name).is_dir():
+        with_contract = sorted(path.parent.parent.name for path in roles_dir.glob(f"*/{CONTRACT_FILE}"))
+        return f"{name!r} is not a role of the collection (roles with a supplier contract: {', '.join(with_contract)})"
+    if not (roles_dir / name / CONTRACT_FILE).is_file():
+        return f"role {name!r} has no supplier contract ({CONTRACT_FILE}); only a supplier role can be a service's"
+    try:
+        load_contract(roles_dir / name)
+    except ContractError as exc:
+        return f"the contract of role {name!r} is not valid: {exc.problems[0][0]}: {exc.problems[0][1]}"
+    return None
+
+
+def _validator_class(
+    inventory_hosts: set[str], inventory_groups: set[str], control_ids: set[str], roles_dir: Path | None = None
+):
     def inventory_host(validator, enabled, instance, schema):
         if enabled and isinstance(instance, str) and instance not in inventory_hosts:
             yield ValidationError(f"{instance!r} is not a host of the inventory")
@@ -82,6 +104,12 @@ def _validator_class(inventory_hosts: set[str], inventory_groups: set[str], cont
         if enabled and isinstance(instance, str) and instance not in control_ids:
             yield ValidationError(f"unknown control id {instance!r}")
 
+    def supplier_role(validator, enabled, instance, schema):
+        if enabled and isinstance(instance, str):
+            problem = supplier_role_problem(instance, roles_dir or collection_root() / "roles")
+            if problem:
+                yield ValidationError(problem)
+
     def unique_keys(validator, keys, instance, schema):
         if not isinstance(instance, list):
             return
@@ -104,6 +132,7 @@ def _validator_class(inventory_hosts: set[str], inventory_groups: set[str], cont
             "inventoryHost": inventory_host,
             "hostSelection": host_selection,
             "knownControlId": known_control_id,
+            "supplierRole": supplier_role,
             "uniqueKeys": unique_keys,
             "disjointNetworks": disjoint_networks,
         },
@@ -143,10 +172,18 @@ def disjoint_networks(validator, paths, instance, schema):
 
 
 def schema_problems(
-    card, *, inventory_hosts: set[str], inventory_groups: set[str], control_ids: set[str]
+    card,
+    *,
+    inventory_hosts: set[str],
+    inventory_groups: set[str],
+    control_ids: set[str],
+    roles_dir: Path | None = None,
 ) -> list[tuple[tuple, str]]:
-    """Every problem of the card as (path, message), without duplicates, in document order."""
-    validator_class = _validator_class(inventory_hosts, inventory_groups, control_ids)
+    """Every problem of the card as (path, message), without duplicates, in document order.
+
+    ``roles_dir`` holds the roles a service's ``supplier_role`` may name: the collection's own
+    (found only when a card names one)."""
+    validator_class = _validator_class(inventory_hosts, inventory_groups, control_ids, roles_dir)
     validator = validator_class(card_schema(), format_checker=FORMAT_CHECKER)
     problems: list[tuple[tuple, str]] = []
     for error in validator.iter_errors(card):
@@ -166,7 +203,7 @@ def _explain(error: ValidationError):
     if kind == "required":
         for field in rule:
             if isinstance(value, dict) and field not in value:
-                yield (*path, field), "is required"
+                yield (*path, field), f"is required ({hint})" if hint else "is required"
     elif kind == "dependentRequired" and isinstance(value, dict):
         for trigger, fields in rule.items():
             if trigger in value:
