@@ -80,6 +80,14 @@ def _expected(control):
     return TYPES[control["type"]].expected(control["params"])
 
 
+def _with_references(record, control):
+    """The Microsoft security baseline references next to CyFun and CIS, on every record, whatever
+    its status, so that the evidence names them without the catalog."""
+    if control.get("ms_baseline"):
+        record["ms_baseline"] = list(control["ms_baseline"])
+    return record
+
+
 class Outcome:
     """Turns one host record into one result record, knowing how the control was rendered."""
 
@@ -103,9 +111,7 @@ class Outcome:
         )
         if source:
             record["evidence"]["source"] = source
-        if self.control.get("ms_baseline"):
-            record["ms_baseline"] = list(self.control["ms_baseline"])
-        return record
+        return _with_references(record, self.control)
 
     def result(self):
         host = self.host
@@ -188,16 +194,19 @@ def to_results(plan, module_result, applying, not_applicable=(), held_back=None)
         if host is None:
             stopped = stopped or why_stopped(module_result)
             out.append(
-                results.record(
+                _with_references(
+                    results.record(
+                        control,
+                        "error",
+                        reason=f"no result from the host for this control: {stopped}",
+                        expected=_expected(control),
+                        waiver=dict(control["waiver"], state=_waiver_state(control)) if control.get("waiver") else None,
+                    ),
                     control,
-                    "error",
-                    reason=f"no result from the host for this control: {stopped}",
-                    expected=_expected(control),
-                    waiver=dict(control["waiver"], state=_waiver_state(control)) if control.get("waiver") else None,
                 )
             )
             continue
         out.append(Outcome(control, host, fixing, held_back.get(control["id"]), applying).result())
     for control, reason in not_applicable:
-        out.append(results.record(control, "not_applicable", reason=reason))
+        out.append(_with_references(results.record(control, "not_applicable", reason=reason), control))
     return out, problems
