@@ -1,4 +1,8 @@
-"""results.json: the run and its results as one document, checked against results-v1.json."""
+"""results.json: the run and its results as one document, checked against its schema.
+
+New documents are version 2 (results-v2.json); a stored version 1 document is still read
+and checked against results-v1.json, so old runs render again.
+"""
 
 import datetime
 import json
@@ -8,10 +12,12 @@ from importlib import resources
 from jsonschema import Draft202012Validator
 
 from landingzone.errors import LandingzoneError
-from landingzone.evidence.summary import summarise
+from landingzone.evidence.summary import NONCOMPLIANT, summarise
 from landingzone.jsonschema_formats import FORMAT_CHECKER
+from landingzone.supplier_role import annotate_waiver_requests
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+KNOWN_VERSIONS = (1, 2)
 RUN_FIELDS = (
     "ident",
     "kind",
@@ -27,8 +33,8 @@ OPTIONAL_RESULT_FIELDS = ("diff", "type", "risk")
 
 
 @cache
-def results_schema() -> dict:
-    text = resources.files("landingzone.evidence").joinpath(f"schema/results-v{SCHEMA_VERSION}.json").read_text()
+def results_schema(version: int = SCHEMA_VERSION) -> dict:
+    text = resources.files("landingzone.evidence").joinpath(f"schema/results-v{version}.json").read_text()
     return json.loads(text)
 
 
@@ -69,6 +75,25 @@ def result_record(result: dict, default_timestamp) -> dict:
     return record
 
 
+def with_waiver_requests(records: list[dict], requests_by_host: dict) -> list[dict]:
+    """Each failing record with the waiver requests of the supplier roles on its host.
+
+    ``requests_by_host`` is {host: [{control, role, justification}]}. A failing control has
+    no waiver in effect (the engine reports one that is as ``waived``), so each request shown
+    is pending: it waits for a waiver with an approver and an expiry on the card. The status,
+    the reason and the counts stay as the engine reported them.
+    """
+    annotated = []
+    for record in records:
+        requests = requests_by_host.get(record["host"])
+        if requests and record["status"] in NONCOMPLIANT:
+            (record,) = annotate_waiver_requests([record], requests, note_in_reason=False)
+            if "waiver_requests" in record:
+                record["waiver_requests"] = [dict(r, state="pending") for r in record["waiver_requests"]]
+        annotated.append(record)
+    return annotated
+
+
 def build_document(run: dict, results: list[dict]) -> dict:
     """The results.json document. Only named fields of ``run`` are copied: its ``secrets`` never are."""
     run_section = {field: _text_time(run.get(field)) for field in RUN_FIELDS}
@@ -81,6 +106,7 @@ def build_document(run: dict, results: list[dict]) -> dict:
         for name, state in (run.get("hosts") or {}).items()
     }
     records = [result_record(result, run_section["finished"]) for result in results]
+    records = with_waiver_requests(records, run.get("waiver_requests") or {})
     for record in records:
         hosts.setdefault(record["host"], {"reachable": True, "failed": False, "message": ""})
     return {
@@ -98,10 +124,14 @@ def build_document(run: dict, results: list[dict]) -> dict:
 
 def check_document(document: dict) -> None:
     """Raise LandingzoneError listing where the document breaks its schema."""
-    validator = Draft202012Validator(results_schema(), format_checker=FORMAT_CHECKER)
+    version = document.get("schema_version") if isinstance(document, dict) else None
+    if version not in KNOWN_VERSIONS:
+        known = ", ".join(map(str, KNOWN_VERSIONS))
+        raise LandingzoneError(f"evidence: schema_version: {version!r} is not one this CLI reads ({known})")
+    validator = Draft202012Validator(results_schema(version), format_checker=FORMAT_CHECKER)
     problems = [
         f"{'/'.join(map(str, error.absolute_path)) or '(top level)'}: {error.message}"
         for error in validator.iter_errors(document)
     ]
     if problems:
-        raise LandingzoneError("evidence does not match results-v1.json:\n" + "\n".join(problems[:20]))
+        raise LandingzoneError(f"evidence does not match results-v{version}.json:\n" + "\n".join(problems[:20]))

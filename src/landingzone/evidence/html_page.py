@@ -49,6 +49,7 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.breach td { background: #fdecea; }
 details { margin: .4rem 0 1rem; } summary { cursor: pointer; color: #333; }
 code { font-size: .85rem; } .id { white-space: nowrap; } .small { font-size: .8rem; color: #555; }
+.waiver-request { margin: .25rem 0 0; font-size: .85rem; color: #b26a00; }
 """
 
 

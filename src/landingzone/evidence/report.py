@@ -95,12 +95,21 @@ def _result_rows(results, with_host: bool) -> str:
             f'<tr class="result" data-status="{esc(result["status"])}">{host}'
             f'<td class="id"><code>{esc(result["control"])}</code></td><td>{esc(result["title"])}</td>'
             f"<td>{esc(result['level'])}</td><td>{status_badge(result['status'])}</td>"
-            f"<td>{esc(result['reason'])}</td></tr>"
+            f"<td>{esc(result['reason'])}{_waiver_requests(result)}</td></tr>"
         )
     host_head = "<th>host</th>" if with_host else ""
     return (
         f"<table><thead><tr>{host_head}<th>control</th><th>title</th><th>level</th><th>status</th>"
         f"<th>reason</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def _waiver_requests(result: dict) -> str:
+    """A supplier role's request beside the control it asks to waive; never a waiver itself."""
+    return "".join(
+        f'<p class="waiver-request">waiver requested by {esc(request["role"])}: {esc(request["justification"])}'
+        " — not in effect until approved on the card</p>"
+        for request in result.get("waiver_requests") or []
     )
 
 

@@ -22,11 +22,13 @@ def write_evidence(run_dir: Path, run: dict, results: list[dict]) -> dict[str, P
     (audit|apply|plan|drill), ``started``, ``finished`` (ISO 8601 with offset, or aware
     datetimes; naive ones are taken as UTC), ``operator``, ``project_commit``, ``collection_version``,
     ``ansible_core_version``, ``catalog_hashes``, ``hosts`` {name: {reachable, failed,
-    message}}, optionally ``backup``, ``drill``, ``vpn``, and ``secrets``: values redacted from
+    message}}, optionally ``backup``, ``drill``, ``vpn``, ``waiver_requests`` ({host: [{control,
+    role, justification}]}: the requests of the supplier roles on each host, shown beside its
+    failing controls), and ``secrets``: values redacted from
     every file and never written themselves. ``results`` are per-control records with a
     ``host`` (the engine's records with ``id``, and a ``time`` from the runner, are accepted as
     they are). Raises LandingzoneError, before writing anything, when the document would break
-    results-v1.json, or when ``run_dir`` holds evidence already.
+    results-v2.json, or when ``run_dir`` holds evidence already.
     """
     run_dir = Path(run_dir)
     secrets = list(run.get("secrets") or [])

@@ -23,8 +23,10 @@ from landingzone.runner.events import Progress, RunObserver
 from landingzone.runner.ident import new_ident
 from landingzone.runner.metadata import run_metadata
 from landingzone.runner.rotation import rotate_runs
+from landingzone.runner.supplier_roles import requests_by_host
 from landingzone.runner.vars_file import write_vars_file
 from landingzone.runner.vault import PASSWORD_FILE_ENV, vault_id_argument
+from landingzone.supplier_role import load_all, waiver_requests
 
 
 @dataclass(frozen=True)
@@ -69,17 +71,21 @@ class FleetSettings:
     vault_password: str | None = None
     vault_password_file: Path | None = None
     metadata: dict = field(default_factory=dict)
+    # What the collection's supplier roles ask to have waived: [{control, role, justification}].
+    waiver_requests: list = field(default_factory=list)
 
     @classmethod
     def for_command(cls, root: Path, fleet: Path, password, password_file, **options) -> "FleetSettings":
-        """What every command that runs jobs passes: the vault, and the run's metadata (the
-        operator, the project commit, the versions and the catalogs' hashes) read once."""
+        """What every command that runs jobs passes: the vault, the run's metadata (the
+        operator, the project commit, the versions and the catalogs' hashes) and the supplier
+        roles' waiver requests, read once; a bad contract stops the command before any job."""
         return cls(
             root=root,
             fleet=fleet,
             vault_password=password,
             vault_password_file=password_file,
             metadata=run_metadata(root),
+            waiver_requests=waiver_requests(load_all(root / "roles")),
             **options,
         )
 
@@ -207,6 +213,9 @@ def run_municipality(
         **observer.sections,
         "secrets": sorted(secrets),
     }
+    if settings.waiver_requests and any(r.get("status") in exit_codes.NON_COMPLIANT_STATUSES for r in observer.results):
+        # Beside its failing controls, a host shows what the supplier roles of its groups asked to waive.
+        run["waiver_requests"] = requests_by_host(municipality.inventory_dir / "hosts.yml", settings.waiver_requests)
     evidence_dir = settings.evidence_root / municipality.name / ident
     write_evidence(evidence_dir, run, observer.results)
     rotate_runs(settings.runs_root / municipality.name, settings.keep_runs, settings.evidence_root)

@@ -154,3 +154,12 @@ def load(role_dir: str | Path) -> Contract:
         where = f"line {mark.line + 1}" if mark else "(file)"
         raise ContractError(source, [(where, f"not valid YAML: {getattr(exc, 'problem', exc)}")]) from None
     return validate(data, source, role=role_dir.name)
+
+
+def load_all(roles_dir: str | Path) -> list[Contract]:
+    """The contract of every supplier role in `roles_dir` (a role with a meta/landingzone.yml),
+    by role name; the landing zone's own roles have none. ContractError for the first bad one."""
+    roles_dir = Path(roles_dir)
+    if not roles_dir.is_dir():
+        return []
+    return [load(source.parent.parent) for source in sorted(roles_dir.glob(f"*/{CONTRACT_FILE.as_posix()}"))]

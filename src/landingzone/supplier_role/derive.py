@@ -122,23 +122,26 @@ def waiver_requests(contracts) -> list[dict]:
     ]
 
 
-def annotate_waiver_requests(results, requests) -> list[dict]:
-    """Engine results with each request shown beside its control.
+def annotate_waiver_requests(results, requests, note_in_reason: bool = True) -> list[dict]:
+    """Engine results (control as ``id``) or evidence records (as ``control``) with each
+    request shown beside its control.
 
     A request changes no status: a failing control stays failing until the card waives it.
-    It only tells the reader that the role asked, and why.
+    It only tells the reader that the role asked, and why. With ``note_in_reason`` the
+    request is also written into the reason of a failing control, for readers of the reason
+    alone; the evidence shows the structured ``waiver_requests`` instead.
     """
     by_control = {}
     for request in requests or []:
         by_control.setdefault(request["control"], []).append(request)
     annotated = []
     for result in results or []:
-        asked = by_control.get(result.get("id"))
+        asked = by_control.get(result.get("id") or result.get("control"))
         if not asked:
             annotated.append(result)
             continue
         record = dict(result, waiver_requests=[{"role": r["role"], "justification": r["justification"]} for r in asked])
-        if result.get("status") in ("fail", "error"):
+        if note_in_reason and result.get("status") in ("fail", "error"):
             notes = "; ".join(
                 f"waiver requested by role {r['role']}: {r['justification']} (not approved on the card)" for r in asked
             )

@@ -15,7 +15,7 @@ from landingzone.errors import LandingzoneError
 from landingzone.evidence import render_evidence, write_evidence
 from landingzone.jsonschema_formats import FORMAT_CHECKER
 
-SCHEMA = Path(landingzone.__file__).parent / "evidence" / "schema" / "results-v1.json"
+SCHEMA = Path(landingzone.__file__).parent / "evidence" / "schema" / "results-v2.json"
 
 
 def test_written_results_validate_against_the_schema_file(written):
@@ -24,7 +24,7 @@ def test_written_results_validate_against_the_schema_file(written):
     Draft202012Validator.check_schema(schema)
     errors = list(Draft202012Validator(schema, format_checker=FORMAT_CHECKER).iter_errors(document))
     assert errors == []
-    assert document["schema_version"] == 1
+    assert document["schema_version"] == 2
 
 
 def test_every_result_is_kept_with_its_control_id(written):

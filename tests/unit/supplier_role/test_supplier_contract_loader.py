@@ -5,7 +5,7 @@ import copy
 import pytest
 import yaml
 
-from landingzone.supplier_role import ContractError, load, validate
+from landingzone.supplier_role import ContractError, load, load_all, validate
 from landingzone.supplier_role.contract import CONTRACT_FILE
 
 GOOD = {
@@ -94,3 +94,17 @@ def test_a_missing_or_broken_file_is_named(tmp_path):
     (role / CONTRACT_FILE).write_text("ports: [\n")
     with pytest.raises(ContractError, match=r"line \d+: not valid YAML"):
         load(role)
+
+
+def test_every_supplier_role_of_a_roles_directory_is_loaded(tmp_path):
+    (tmp_path / "linux_baseline" / "meta").mkdir(parents=True)  # a role of the landing zone: no contract
+    role = tmp_path / "example_app"
+    (role / "meta").mkdir(parents=True)
+    (role / CONTRACT_FILE).write_text(yaml.safe_dump(GOOD))
+    assert [contract.role for contract in load_all(tmp_path)] == ["example_app"]
+    assert load_all(tmp_path / "absent") == []
+    broken = tmp_path / "broken_app"
+    (broken / "meta").mkdir(parents=True)
+    (broken / CONTRACT_FILE).write_text(yaml.safe_dump(dict(GOOD, role="broken_app", ports="443")))
+    with pytest.raises(ContractError, match=r"broken_app/meta/landingzone.yml: ports: "):
+        load_all(tmp_path)
