@@ -8,6 +8,7 @@ from pathlib import Path
 
 from landingzone import __version__
 from landingzone.card import new_municipality
+from landingzone.cli_contract_test import add_contract_test_parser
 from landingzone.drill import run_drills, services_to_drill
 from landingzone.errors import LandingzoneError
 from landingzone.evidence import fleet_index, render_evidence
@@ -315,12 +316,13 @@ def build_parser() -> argparse.ArgumentParser:
     supplier.add_argument("name", help="the role's name (lowercase, digits, underscores)")
     supplier.add_argument("--path", metavar="DIR", help="where to create it (default: the collection's roles/)")
     supplier.set_defaults(func=cmd_new_supplier_role)
+    add_contract_test_parser(add)
 
     pki = add("pki", help="the fleet's CA, vault-encrypted in the fleet repository")
     pki_actions = pki.add_subparsers(dest="action", required=True)
     init = pki_actions.add_parser("init", help="create the fleet CA (once)")
     init.add_argument("--common-name", default="landingzone fleet CA", metavar="CN")
-    issue = pki_actions.add_parser("issue", help="issue a certificate for backups, log forwarding or IPsec")
+    issue = pki_actions.add_parser("issue", help="issue a certificate for backups, logs, IPsec or a WinRM listener")
     issue.add_argument("name", help="host or service name (the certificate's CN)")
     issue.add_argument("--purpose", required=True, choices=PURPOSES)
     issue.add_argument("--san", action="append", default=[], metavar="NAME", help="DNS name or IP (repeatable)")

@@ -3,9 +3,11 @@
 `<fleet>/pki/ca.crt` is public; the CA key exists on disk only as
 `<fleet>/pki/ca.key.vault`, an ansible-vault encrypted file, and is decrypted
 in memory to sign. Issued keys are stored the same way, so the whole directory
-can be committed. Certificates serve backups, log forwarding and IPsec.
+can be committed. Certificates serve backups, log forwarding, IPsec and the WinRM HTTPS
+listeners of Windows hosts.
 """
 
+import ipaddress
 import re
 from pathlib import Path
 
@@ -13,11 +15,47 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from landingzone.errors import LandingzoneError
-from landingzone.pki import issue_certificate, key_pem, new_ca
+from landingzone.pki import SERVER_AND_CLIENT, SERVER_ONLY, issue_certificate, key_pem, new_ca
 from landingzone.runner.vault import decrypt, encrypt
 
-PURPOSES = ("backup", "log", "ipsec")
+PURPOSES = ("backup", "log", "ipsec", "winrm")
 CERT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]*$")
+DNS_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_dns_name(text: str) -> bool:
+    return len(text) <= 253 and not _is_ip(text) and all(DNS_LABEL.match(label) for label in text.split("."))
+
+
+def subject_alt_names(name: str, purpose: str, sans: list[str]) -> list[str]:
+    """The SANs of a certificate, checked. A WinRM listener's certificate names the host's DNS
+    name (the name ansible_host gives and pywinrm checks) and, optionally, its IP addresses."""
+    for san in sans:
+        wildcard = purpose != "winrm" and san.startswith("*.")
+        if not (_is_ip(san) or _is_dns_name(san[2:] if wildcard else san)):
+            raise LandingzoneError(f"pki issue: --san: {san!r} is neither a DNS name nor an IP address")
+    if purpose != "winrm":
+        return sans or [name]
+    if not _is_dns_name(name):
+        raise LandingzoneError(
+            f"pki issue: NAME: {name!r}: a WinRM certificate is issued to the host's DNS name "
+            "(an IP address goes in --san)"
+        )
+    names = [san for san in sans if not _is_ip(san)]
+    if any(san.lower() != name.lower() for san in names):
+        raise LandingzoneError(
+            f"pki issue: --san: a WinRM certificate names one host: {name} and its IP addresses, "
+            f"not {', '.join(san for san in names if san.lower() != name.lower())}"
+        )
+    return [name, *dict.fromkeys(san for san in sans if _is_ip(san))]
 
 
 class FleetCA:
@@ -55,8 +93,10 @@ class FleetCA:
         cert_path, key_path = out_dir / f"{name}.crt", out_dir / f"{name}.key.vault"
         if cert_path.exists():
             raise LandingzoneError(f"{cert_path}: pki issue: already issued; remove it first to issue anew")
+        alt_names = subject_alt_names(name, purpose, sans)
         ca_cert, ca_key = self._signing_material(password)
-        cert, key = issue_certificate(ca_cert, ca_key, name, sans or [name])
+        usages = SERVER_ONLY if purpose == "winrm" else SERVER_AND_CLIENT
+        cert, key = issue_certificate(ca_cert, ca_key, name, alt_names, usages)
         out_dir.mkdir(parents=True, exist_ok=True)
         _write_vaulted(key_path, key_pem(key), password)
         cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))

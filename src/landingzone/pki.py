@@ -15,6 +15,10 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 CA_DAYS = 3650
 LEAF_DAYS = 397
+# What a certificate is for: TLS servers and clients (backups, log forwarding, IPsec peers), or a
+# TLS server only (a Windows host's WinRM HTTPS listener, which never authenticates as a client).
+SERVER_AND_CLIENT = (ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH)
+SERVER_ONLY = (ExtendedKeyUsageOID.SERVER_AUTH,)
 
 
 def _now() -> datetime.datetime:
@@ -37,8 +41,21 @@ def key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
     return _key_pem(key)
 
 
+def _authority_key_identifier(ca_cert: x509.Certificate) -> x509.AuthorityKeyIdentifier:
+    """The issuer's Subject Key Identifier, or one computed from its key for a CA made without one."""
+    try:
+        ski = ca_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    except x509.ExtensionNotFound:
+        return x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_cert.public_key())
+    return x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski)
+
+
 def new_ca(common_name: str) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
-    """A self-signed CA certificate and its key, in memory."""
+    """A self-signed CA certificate and its key, in memory.
+
+    With Subject and Authority Key Identifiers: strict X.509 verification (OpenSSL's
+    -x509_strict, Python 3.13's default ssl context) refuses a chain without them.
+    """
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     cert = (
@@ -64,15 +81,18 @@ def new_ca(common_name: str) -> tuple[x509.Certificate, ec.EllipticCurvePrivateK
             ),
             critical=True,
         )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
     return cert, key
 
 
 def issue_certificate(
-    ca_cert: x509.Certificate, ca_key, name: str, sans: list[str]
+    ca_cert: x509.Certificate, ca_key, name: str, sans: list[str], usages=SERVER_AND_CLIENT
 ) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
-    """A certificate for `name`, valid for server and client TLS, and its key, in memory."""
+    """A certificate for `name` and its key, in memory: valid for server and client TLS, or for
+    what `usages` (extended key usage OIDs) says."""
     key = ec.generate_private_key(ec.SECP256R1())
     alt_names: list[x509.GeneralName] = []
     for san in sans:
@@ -90,10 +110,9 @@ def issue_certificate(
         .not_valid_after(_now() + datetime.timedelta(days=LEAF_DAYS))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.SubjectAlternativeName(alt_names), critical=False)
-        .add_extension(
-            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]),
-            critical=False,
-        )
+        .add_extension(x509.ExtendedKeyUsage(list(usages)), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(_authority_key_identifier(ca_cert), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
     return cert, key
