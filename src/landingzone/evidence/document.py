@@ -29,7 +29,7 @@ RUN_FIELDS = (
     "ansible_core_version",
     "catalog_hashes",
 )
-OPTIONAL_RESULT_FIELDS = ("diff", "type", "risk")
+OPTIONAL_RESULT_FIELDS = ("diff", "type", "risk", "ms_baseline")
 
 
 @cache

@@ -93,7 +93,8 @@ def _result_rows(results, with_host: bool) -> str:
         host = f'<td class="id">{esc(result["host"])}</td>' if with_host else ""
         rows.append(
             f'<tr class="result" data-status="{esc(result["status"])}">{host}'
-            f'<td class="id"><code>{esc(result["control"])}</code></td><td>{esc(result["title"])}</td>'
+            f'<td class="id"><code>{esc(result["control"])}</code></td>'
+            f"<td>{esc(result['title'])}{_references(result)}</td>"
             f"<td>{esc(result['level'])}</td><td>{status_badge(result['status'])}</td>"
             f"<td>{esc(result['reason'])}{_waiver_requests(result)}</td></tr>"
         )
@@ -102,6 +103,16 @@ def _result_rows(results, with_host: bool) -> str:
         f"<table><thead><tr>{host_head}<th>control</th><th>title</th><th>level</th><th>status</th>"
         f"<th>reason</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
+
+
+def _references(result: dict) -> str:
+    """The control's CyFun, CIS and (Windows) Microsoft security baseline references, under its title."""
+    named = [
+        f"{label} {esc(', '.join(result.get(field) or []))}"
+        for label, field in (("CyFun", "cyfun"), ("CIS", "cis"), ("Microsoft baseline", "ms_baseline"))
+        if result.get(field)
+    ]
+    return f'<br><span class="small refs">{" · ".join(named)}</span>' if named else ""
 
 
 def _waiver_requests(result: dict) -> str:
