@@ -20,6 +20,7 @@ pytestmark = pytest.mark.browser
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 READING_ORDER = {"error": 0, "fail": 1, "waived": 2, "fixed": 3, "pass": 4, "not_applicable": 5}
+PORTAL_REQUEST = "The portal's appointment export needs this until the vendor's 2027 release."
 
 
 @pytest.fixture
@@ -93,8 +94,9 @@ def evidence(tmp_path) -> Path:
     control = latest.controls[5]["id"]
     earlier.set_status("gem-app2", control, "pass")
     latest.set_status("gem-app2", control, "fail")
-    for run in (earlier, latest):
-        write_evidence(root / "gemtest" / run.ident, run.run(), run.results())
+    requests = {"gem-app2": [{"control": control, "role": "citizen_portal", "justification": PORTAL_REQUEST}]}
+    write_evidence(root / "gemtest" / earlier.ident, earlier.run(), earlier.results())
+    write_evidence(root / "gemtest" / latest.ident, dict(latest.run(), waiver_requests=requests), latest.results())
     other = SampleRun(ident="20261127T080000Z-apply", kind="apply", unreachable=())
     other_run = other.run()
     other_run["municipality"] = {"name": "othertown", "display_name": "Gemeente Andere", "nis_code": "99003"}
@@ -131,6 +133,16 @@ def test_report_shows_what_a_person_needs_first(browser, evidence, tmp_path):
         ranks = [READING_ORDER[row.get_attribute("data-status")] for row in rows]
         assert ranks and ranks == sorted(ranks) and ranks[0] <= READING_ORDER["fail"]
     assert by_css(browser, "#failures")[0].location["y"] < by_css(browser, "#hosts")[0].location["y"]
+
+    # A supplier role's waiver request is on screen beside its failing control, and is no waiver.
+    (request,) = by_css(browser, "#failures tr.result .waiver-request")
+    assert request.is_displayed()
+    assert request.text == (
+        f"waiver requested by citizen_portal: {PORTAL_REQUEST} — not in effect until approved on the card"
+    )
+    row = request.find_element("xpath", "./ancestor::tr[1]")
+    assert row.get_attribute("data-status") == "fail" and "gem-app2" in row.text
+    assert "citizen_portal" not in by_css(browser, "#waivers")[0].text
 
     # Waivers show their approver and expiry; the one that ends within a month stands out.
     waivers = by_css(browser, "#waivers tr.waiver")
