@@ -19,36 +19,9 @@ description:
 version_added: 0.1.0
 author:
   - cyberveilig.landingzone maintainers
+extends_documentation_fragment:
+  - cyberveilig.landingzone.restic
 options:
-  repository:
-    description:
-      - The repository, as restic writes it (a local path, C(rest:https://user:password@host:port/user/),
-        C(s3:https://endpoint/bucket/prefix)). Treated as a secret because a REST URL carries credentials.
-    type: str
-    required: true
-  password:
-    description: The repository password (from the vault).
-    type: str
-    required: true
-  cacert:
-    description: A PEM file of the CA to trust for a TLS server, instead of the system's (certificate pinning).
-    type: path
-  environment:
-    description: Extra environment for restic, for example C(AWS_ACCESS_KEY_ID) and C(AWS_SECRET_ACCESS_KEY).
-    type: dict
-    default: {}
-  cache_dir:
-    description: restic's cache directory. Without it restic runs with C(--no-cache).
-    type: path
-  run_as:
-    description:
-      - Run restic as this local account, so that the files of a local repository belong to it
-        (the backup server's REST service account).
-    type: str
-  timeout:
-    description: Seconds restic may take for each call.
-    type: int
-    default: 3600
   state:
     description: V(present) initialises the repository when it is absent.
     type: str
@@ -76,10 +49,6 @@ attributes:
   diff_mode:
     description: Nothing to show as a diff; a repository is created or not.
     support: none
-  platform:
-    description: Any host with restic installed.
-    platforms: posix
-    support: full
 notes:
   - C(restic check) takes a lock and removes it when done. An append-only REST server lets a client remove locks,
     so this works from a backup client.

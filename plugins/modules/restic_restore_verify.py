@@ -21,32 +21,9 @@ description:
 version_added: 0.1.0
 author:
   - cyberveilig.landingzone maintainers
+extends_documentation_fragment:
+  - cyberveilig.landingzone.restic
 options:
-  repository:
-    description: The repository location as restic writes it; secret, since a REST URL carries credentials.
-    type: str
-    required: true
-  password:
-    description: The repository password (from the vault).
-    type: str
-    required: true
-  cacert:
-    description: A PEM file of the CA to trust for a TLS server.
-    type: path
-  environment:
-    description: Extra environment for restic (S3 keys).
-    type: dict
-    default: {}
-  cache_dir:
-    description: restic's cache directory. Without it restic runs with C(--no-cache).
-    type: path
-  run_as:
-    description: Run restic as this local account (owners can then only be kept for that account's files).
-    type: str
-  timeout:
-    description: Seconds restic may take for each call.
-    type: int
-    default: 3600
   host:
     description: Restore the latest snapshot of this host (restic's C(--host)).
     type: str
@@ -90,10 +67,6 @@ attributes:
   diff_mode:
     description: Nothing on the host is changed.
     support: none
-  platform:
-    description: Any host with restic installed.
-    platforms: posix
-    support: full
 """
 
 EXAMPLES = r"""
