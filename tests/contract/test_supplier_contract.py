@@ -1,20 +1,23 @@
 """The contract test on the reference role and on roles broken on purpose.
 
 Each test installs one role on a fresh container of the baselined lab image and checks
-every clause of docs/supplier-roles.md; a broken role must fail, naming its clause.
+every clause of docs/supplier-roles.md; a broken role must fail, naming its clause. The
+reference role and one broken role go through `landingzone contract-test`, as a supplier
+runs it; the others through the same code in the package, for their details.
 """
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from contract_harness import ROOT, run_contract_test
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "supplier_roles"
-PORTAL_VARS = {
-    "citizen_portal_ca_cert": "{{ landingzone_ca_cert }}",
-    "citizen_portal_tls_cert": "{{ landingzone_host_cert }}",
-    "citizen_portal_tls_key": "{{ landingzone_host_key }}",
-}
+from landingzone.supplier_role.contract_test import environment, run_contract_test
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "fixtures" / "supplier_roles"
+LANDINGZONE = Path(sys.executable).with_name("landingzone")
 CARD_WAIVER = {
     "control": "LZ-PERM-003",
     "hosts": ["all"],
@@ -27,16 +30,54 @@ CARD_WAIVER = {
 pytestmark = pytest.mark.lab
 
 
-def test_citizen_portal_keeps_its_contract(baselined_host, tmp_path):
-    report = run_contract_test(ROOT / "roles" / "citizen_portal", baselined_host, tmp_path, role_vars=PORTAL_VARS)
-    assert not report.violations, report.text()
-    print(f"citizen_portal contract test timings (s): {report.timings}")
+def contract_test_cli(*args):
+    return subprocess.run(
+        [str(LANDINGZONE), "contract-test", *map(str, args)],
+        cwd=ROOT,
+        env=environment(),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+    )
+
+
+def test_citizen_portal_keeps_its_contract(baselined_host):
+    vars_file = Path(__file__).with_name("citizen_portal_vars.yml")
+    result = contract_test_cli(ROOT / "roles" / "citizen_portal", "--vars", vars_file, "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert report["passed"] and report["kept"] == {}
+    statuses = {row["clause"]: row["status"] for row in report["clauses"]}
+    assert set(statuses.values()) == {"pass"} and "backup.restore" in statuses, statuses
+    print(f"citizen_portal contract test timings (s): {report['timings']}")
+
+
+def test_cli_names_the_broken_clause_and_exits_1(baselined_host):
+    result = contract_test_cli(FIXTURES / "undeclared_port")
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert [line for line in lines if line.startswith("fail")] == [
+        next(line for line in lines if line.startswith("fail  ports: new listener tcp/9090"))
+    ], result.stdout
+    assert "pass  health_check: the declared health check passes" in lines
+    assert lines[-1] == "role undeclared_port breaks its contract"
+    assert (
+        "lz-contract-undeclared-port"
+        not in subprocess.run(
+            ["podman", "ps", "-a", "--format", "{{.Names}}"],
+            env=environment(),
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
 
 
 @pytest.mark.parametrize(
     ("fixture", "clause", "words"),
     [
-        ("undeclared_port", "ports", "new listener tcp/9090"),
         ("undeclared_waiver", "baseline", "LZ-PERM-003 fails after the install and"),
         ("requested_waiver", "baseline", "requested a waiver but the card has none"),
         ("data_outside", "backup.paths", "/var/lib/data-outside-cache/records.db"),

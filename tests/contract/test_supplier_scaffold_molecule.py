@@ -5,16 +5,18 @@ import sys
 from pathlib import Path
 
 import pytest
-from contract_harness import ENV, ROOT
+
+from landingzone.supplier_role.contract_test import environment
 
 BIN = Path(sys.executable).parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(argv, cwd, extra_env=None, timeout=900):
     return subprocess.run(
         [str(a) for a in argv],
         cwd=cwd,
-        env={**ENV, **(extra_env or {})},
+        env={**environment(), **(extra_env or {})},
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,

@@ -1,13 +1,15 @@
 """The supplier-role contract test: install a role on a baselined lab host and hold it to
-its meta/landingzone.yml.
+its meta/landingzone.yml. ``landingzone contract-test ROLE_DIR`` runs it; so do the tests.
 
 Clauses, each checked against the real thing in a podman container of the lab image:
 
 - ``contract``: meta/landingzone.yml is valid (checked before any container starts);
-- ``baseline``: after the install the baseline audit passes, except for controls the card
-  waives; a control the role breaks is reported with its waiver request, if it made one;
+- ``install``: the role applies on the baselined host;
 - ``ports``: every new listener beyond loopback (``ss -Hltnu`` before and after) is a
   declared port;
+- ``firewall``: every declared port is opened by the role's drop-in in the baseline's chain;
+- ``baseline``: after the install the baseline audit passes, except for controls the card
+  waives; a control the role breaks is reported with its waiver request, if it made one;
 - ``health_check``: the declared check passes;
 - ``backup.paths``: the install wrote no data outside the declared paths and databases;
 - ``backup.restore``: a restic backup of the declared paths and database dumps, to a local
@@ -16,44 +18,54 @@ Clauses, each checked against the real thing in a podman container of the lab im
 
 The backup uses restic directly: the contract's backup set is what a backup agent is given,
 and this proves the set is complete and restorable without depending on that agent.
+
+The baselined host is an image made once from the lab image and kept, with the throwaway CA
+that issued its certificate, until the lab image, the baseline or these playbooks change.
 """
 
 from __future__ import annotations
 
+import fcntl
+import functools
+import hashlib
 import json
 import os
 import shlex
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from landingzone.supplier_role import (
-    ContractError,
-    annotate_waiver_requests,
-    backup_set,
-    health_check,
-    load,
-    waiver_requests,
-)
+import ansible
+import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+from landingzone.errors import LandingzoneError
+from landingzone.lab.images import image_name
+from landingzone.paths import collection_root
+from landingzone.supplier_role.contract import Contract, ContractError, load
+from landingzone.supplier_role.derive import annotate_waiver_requests, backup_set, health_check, waiver_requests
 
-
-PLAYBOOKS = Path(__file__).resolve().parent / "playbooks"
-IMAGE = "localhost/landingzone-lab:bookworm"
+PLAYBOOKS = Path(__file__).resolve().parent / "contract_playbooks"
+IMAGE = image_name("bookworm")
+BASE_REPOSITORY = "localhost/landingzone-contract-base"
 HOST = "lz-contract-host"
 BIN = Path(sys.executable).parent
-ENV = {
-    **os.environ,
-    "CONTAINERS_CONF": str(ROOT / "lab" / "containers.conf"),
-    "PATH": f"{BIN}:{os.environ['PATH']}",
-    "ANSIBLE_DEPRECATION_WARNINGS": "False",
-    "ANSIBLE_FORCE_COLOR": "0",
-    # Every test container has the same inventory name: facts must not outlive a run.
-    "ANSIBLE_CACHE_PLUGIN": "memory",
+# What the baselined image is made from: a change to any of these makes a new one.
+BASELINE_SOURCES = ("roles/linux_baseline", "plugins/modules", "plugins/module_utils", "plugins/action")
+BASELINE_VARS = "molecule/linux_baseline/vars/baseline.yml"
+CLAUSES = {
+    "contract": "meta/landingzone.yml is valid",
+    "install": "the role applies on a baselined lab host",
+    "ports": "every new listener beyond loopback is a declared port",
+    "firewall": "every declared port is opened by the role's nftables drop-in",
+    "baseline": "the baseline audit passes but for controls the card waives",
+    "health_check": "the declared health check passes",
+    "backup.paths": "the install wrote data only in the declared paths and databases",
+    "backup.restore": "a backup of the declared data restores intact",
 }
 LOOPBACK_PREFIXES = ("127.", "[::1]", "::1", "[::ffff:127.")
 # Where a service's data may live; package and system state below them is not data.
@@ -79,19 +91,80 @@ MARKER = "/var/tmp/lz-contract/installed-after"
 UNRESTRICTED = "grep -v -e '^.restrict ' -e '^.unrestrict '"
 
 
+@functools.cache
+def _root() -> Path:
+    return collection_root()
+
+
+def environment() -> dict[str, str]:
+    """The environment of podman and ansible-playbook: the checkout's containers.conf and ansible.cfg."""
+    return {
+        **os.environ,
+        "CONTAINERS_CONF": str(_root() / "lab" / "containers.conf"),
+        "PATH": f"{BIN}:{os.environ['PATH']}",
+        "ANSIBLE_DEPRECATION_WARNINGS": "False",
+        "ANSIBLE_FORCE_COLOR": "0",
+        # Every test container has the same inventory name: facts must not outlive a run.
+        "ANSIBLE_CACHE_PLUGIN": "memory",
+    }
+
+
 @dataclass
 class Report:
     role: str
     violations: list[tuple[str, str]] = field(default_factory=list)
+    checked: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     baseline_results: list[dict] = field(default_factory=list)
+    container: str = ""
+
+    def check(self, clause: str) -> None:
+        if clause not in self.checked:
+            self.checked.append(clause)
 
     def violate(self, clause: str, message: str) -> None:
+        self.check(clause)
         self.violations.append((clause, message))
 
     @property
     def clauses(self) -> set[str]:
         return {clause for clause, _ in self.violations}
+
+    @property
+    def passed(self) -> bool:
+        return not self.violations
+
+    def clause_results(self) -> list[dict]:
+        """Every clause in order: pass, fail (with why) or skip (not reached after an earlier failure)."""
+        rows = []
+        for clause, meaning in CLAUSES.items():
+            messages = [message for name, message in self.violations if name == clause]
+            if messages:
+                rows.append({"clause": clause, "status": "fail", "messages": messages})
+            elif clause in self.checked:
+                rows.append({"clause": clause, "status": "pass", "messages": [meaning]})
+            else:
+                rows.append({"clause": clause, "status": "skip", "messages": ["not checked: an earlier clause failed"]})
+        return rows
+
+    def lines(self) -> list[str]:
+        """One line per clause (a failure's further lines indented below it)."""
+        lines = []
+        for row in self.clause_results():
+            for message in row["messages"]:
+                first, *rest = message.splitlines() or [""]
+                lines.append(f"{row['status']:<4}  {row['clause']}: {first}")
+                lines += [f"        {line}" for line in rest]
+        verdict = "keeps its contract" if self.passed else "breaks its contract"
+        return [*lines, f"role {self.role} {verdict}"]
+
+    def as_dict(self) -> dict:
+        return {
+            "role": self.role,
+            "passed": self.passed,
+            "clauses": self.clause_results(),
+            "timings": {name: round(seconds, 1) for name, seconds in self.timings.items()},
+        }
 
     def text(self) -> str:
         if not self.violations:
@@ -104,8 +177,8 @@ class Report:
 def _run(argv, timeout=600, check=True):
     result = subprocess.run(
         [str(a) for a in argv],
-        cwd=ROOT,
-        env=ENV,
+        cwd=_root(),
+        env=environment(),
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
@@ -114,7 +187,7 @@ def _run(argv, timeout=600, check=True):
     )
     if check and result.returncode != 0:
         tail = (result.stdout + result.stderr)[-4000:]
-        raise RuntimeError(f"{shlex.join(map(str, argv))} failed ({result.returncode}):\n{tail}")
+        raise LandingzoneError(f"{shlex.join(map(str, argv))} failed ({result.returncode}):\n{tail}", exit_code=3)
     return result
 
 
@@ -136,7 +209,7 @@ def start_container(image: str, name: str) -> None:
         if state in ("running", "degraded"):
             return
         time.sleep(0.5)
-    raise RuntimeError(f"container {name} did not finish booting (systemd: {state})")
+    raise LandingzoneError(f"container {name} did not finish booting (systemd: {state})", exit_code=3)
 
 
 def remove_container(name: str) -> None:
@@ -148,12 +221,12 @@ def ansible_playbook(playbook: str, container: str, workdir: Path, roles_path: l
     inventory.write_text(f"{HOST} ansible_connection=containers.podman.podman ansible_host={container}\n")
     extra_file = workdir / f"{Path(playbook).stem}-vars.json"
     extra_file.write_text(json.dumps(extra))
-    env_roles = os.pathsep.join(str(p) for p in [*roles_path, ROOT / "roles"])
+    env_roles = os.pathsep.join(str(p) for p in [*roles_path, _root() / "roles"])
     argv = ["ansible-playbook", "-i", inventory, PLAYBOOKS / playbook, "-e", f"@{extra_file}"]
     result = subprocess.run(
         [str(a) for a in argv],
-        cwd=ROOT,
-        env={**ENV, "ANSIBLE_ROLES_PATH": env_roles},
+        cwd=_root(),
+        env={**environment(), "ANSIBLE_ROLES_PATH": env_roles},
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
@@ -187,28 +260,84 @@ class BaselinedHost:
     pki_dir: Path
 
 
-def baselined_image(workdir: Path) -> BaselinedHost:
-    """Apply the baseline to a fresh lab container once and keep it as an image."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    pki_dir = workdir / "pki"
-    make_pki(pki_dir)
-    tag = f"localhost/lz-contract-baselined:{uuid.uuid4().hex[:8]}"
+def require_lab_image() -> None:
+    if shutil.which("podman") is None:
+        raise LandingzoneError("contract-test: podman is not installed: run `make setup`")
+    if podman("image", "exists", IMAGE, check=False).returncode != 0:
+        raise LandingzoneError(
+            f"contract-test: the lab image {IMAGE} is missing: build it with `landingzone lab images` (or `make setup`)"
+        )
+
+
+def _digest_tree(digest, path: Path) -> None:
+    for file in sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(str(file.relative_to(_root())).encode() + b"\0" + file.read_bytes() + b"\0")
+
+
+def baseline_key() -> str:
+    """What the baselined image depends on: the lab image, the baseline, its settings, these playbooks."""
+    digest = hashlib.sha256()
+    digest.update(podman("image", "inspect", "--format", "{{.Id}}", IMAGE).stdout.strip().encode())
+    digest.update(ansible.__version__.encode())
+    for source in BASELINE_SOURCES:
+        _digest_tree(digest, _root() / source)
+    digest.update((_root() / BASELINE_VARS).read_bytes())
+    for playbook in sorted(PLAYBOOKS.glob("*.yml")):
+        digest.update(playbook.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _cache_dir() -> Path:
+    return _root() / ".cache" / "contract-test"
+
+
+def baselined_image(log=lambda line: None) -> BaselinedHost:
+    """The lab image with the baseline applied: made once (a minute or two) and kept until
+    the lab image, the baseline or the playbooks change; older ones are removed then."""
+    require_lab_image()
+    key = baseline_key()
+    cache = _cache_dir()
+    cache.mkdir(parents=True, exist_ok=True)
+    host = BaselinedHost(image=f"{BASE_REPOSITORY}:{key}", pki_dir=cache / key / "pki")
+    with open(cache / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        ready = (host.pki_dir / f"{HOST}.key").is_file()
+        if ready and podman("image", "exists", host.image, check=False).returncode == 0:
+            return host
+        log(f"baselining a lab host once for this baseline (image {host.image}) ...")
+        _remove_older_images(keep=host.image)
+        _build_baselined_image(host, cache / key)
+    return host
+
+
+def _build_baselined_image(host: BaselinedHost, workdir: Path) -> None:
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    make_pki(host.pki_dir)
     name = f"lz-contract-base-{uuid.uuid4().hex[:8]}"
     start_container(IMAGE, name)
     try:
-        result = ansible_playbook(
-            "baseline.yml", name, workdir, [], {"contract_pki_dir": str(pki_dir), "linux_baseline_waivers": []}
-        )
+        result = ansible_playbook("baseline.yml", name, workdir, [], _common_vars(host, []))
         if result.returncode != 0:
-            raise RuntimeError("the baseline did not apply:\n" + failure_of(result))
-        podman("commit", "-q", name, tag, timeout=300)
+            raise LandingzoneError("contract-test: the baseline did not apply:\n" + failure_of(result), exit_code=3)
+        podman("commit", "-q", name, host.image, timeout=300)
     finally:
         remove_container(name)
-    return BaselinedHost(image=tag, pki_dir=pki_dir)
 
 
-def remove_image(host: BaselinedHost) -> None:
-    podman("rmi", "-f", host.image, check=False)
+def _remove_older_images(keep: str) -> None:
+    listed = podman("images", "--format", "{{.Repository}}:{{.Tag}}", "--filter", f"reference={BASE_REPOSITORY}")
+    for image in set(listed.stdout.split()) - {keep}:
+        podman("rmi", "-f", image, check=False)
+        shutil.rmtree(_cache_dir() / image.rpartition(":")[2], ignore_errors=True)
+
+
+def _common_vars(host: BaselinedHost, card_waivers: list[dict]) -> dict:
+    return {
+        "contract_baseline_vars": str(_root() / BASELINE_VARS),
+        "contract_pki_dir": str(host.pki_dir),
+        "linux_baseline_waivers": card_waivers,
+    }
 
 
 def listeners(container: str) -> set[tuple[str, str, int]]:
@@ -227,6 +356,7 @@ def listeners(container: str) -> set[tuple[str, str, int]]:
 
 
 def check_ports(report, contract, before, after):
+    report.check("ports")
     declared = {(p["proto"], p["port"]) for p in contract.data["ports"]}
     for proto, address, port in sorted(after - before):
         if (proto, port) not in declared:
@@ -237,6 +367,7 @@ def check_ports(report, contract, before, after):
 
 def check_firewall(report, contract, container):
     """Every declared port has its rule, from the role's drop-in, in the loaded ruleset."""
+    report.check("firewall")
     chain = in_container(container, "nft list chain inet landingzone_filter input", check=False).stdout
     for port in contract.data["ports"]:
         wanted = f"{port['proto']} dport {port['port']} "
@@ -249,6 +380,7 @@ def check_firewall(report, contract, container):
 
 
 def check_baseline(report, contract, results):
+    report.check("baseline")
     requests = waiver_requests(contract)
     results = annotate_waiver_requests(results, requests)
     report.baseline_results = results
@@ -272,6 +404,7 @@ def check_baseline(report, contract, results):
 
 
 def check_health(report, contract, container):
+    report.check("health_check")
     check = health_check(contract)
     if check["kind"] == "command":
         script = shlex.join(check["argv"])
@@ -299,6 +432,7 @@ def check_health(report, contract, container):
 
 
 def check_data_paths(report, contract, container):
+    report.check("backup.paths")
     declared = backup_set(contract)
     allowed = list(declared["paths"]) + [ENGINE_STATE[db["engine"]] for db in declared["databases"]]
     prune = " -o ".join(f"-path {shlex.quote(p)}" for p in SYSTEM_STATE)
@@ -314,6 +448,7 @@ def check_data_paths(report, contract, container):
 
 
 def check_backup_restores(report, contract, container):
+    report.check("backup.restore")
     declared = backup_set(contract)
     password = uuid.uuid4().hex
     env = f"export RESTIC_REPOSITORY={RESTIC_REPO} RESTIC_PASSWORD={password}"
@@ -356,8 +491,12 @@ def run_contract_test(
     workdir: Path,
     card_waivers: list[dict] | None = None,
     role_vars: dict | None = None,
+    keep: bool = False,
 ) -> Report:
-    """Hold the role in `role_dir` to its contract on a fresh container of the baselined image."""
+    """Hold the role in `role_dir` to its contract on a fresh container of the baselined image.
+
+    With `keep` the container is left running for a look inside (its name is ``report.container``).
+    """
     role_dir = Path(role_dir).resolve()
     report = Report(role=role_dir.name)
     try:
@@ -365,39 +504,84 @@ def run_contract_test(
     except ContractError as exc:
         report.violate("contract", str(exc))
         return report
-    card_waivers = list(card_waivers or [])
+    report.check("contract")
     workdir.mkdir(parents=True, exist_ok=True)
+    common = _common_vars(base, list(card_waivers or []))
     name = f"lz-contract-{role_dir.name.replace('_', '-')}-{uuid.uuid4().hex[:6]}"
-    common = {"contract_pki_dir": str(base.pki_dir), "linux_baseline_waivers": card_waivers}
     started = time.monotonic()
     start_container(base.image, name)
+    report.container = name
     try:
-        before = listeners(name)
-        in_container(name, f"mkdir -p {Path(MARKER).parent} && touch {MARKER} && sleep 1")
-        clock = time.monotonic()
-        install_vars = {**common, "contract_role": role_dir.name, **(role_vars or {})}
-        installed = ansible_playbook("install.yml", name, workdir, [role_dir.parent], install_vars)
-        report.timings["install"] = time.monotonic() - clock
-        if installed.returncode != 0:
-            report.violate("install", "the role did not apply:\n" + failure_of(installed))
-            return report
-        check_ports(report, contract, before, listeners(name))
-        check_firewall(report, contract, name)
-        clock = time.monotonic()
-        results_file = workdir / "baseline-results.json"
-        audit_vars = {**common, "contract_results_file": str(results_file)}
-        audited = ansible_playbook("audit.yml", name, workdir, [], audit_vars)
-        report.timings["audit"] = time.monotonic() - clock
-        if audited.returncode != 0:
-            report.violate("baseline", "the baseline audit did not run:\n" + failure_of(audited))
-        else:
-            check_baseline(report, contract, json.loads(results_file.read_text()))
-        check_health(report, contract, name)
-        check_data_paths(report, contract, name)
-        clock = time.monotonic()
-        check_backup_restores(report, contract, name)
-        report.timings["backup_restore"] = time.monotonic() - clock
+        _hold_to_contract(report, contract, role_dir, name, workdir, common, role_vars or {})
     finally:
-        remove_container(name)
+        if not keep:
+            remove_container(name)
         report.timings["total"] = time.monotonic() - started
     return report
+
+
+def _hold_to_contract(report, contract: Contract, role_dir: Path, name: str, workdir: Path, common, role_vars):
+    before = listeners(name)
+    in_container(name, f"mkdir -p {Path(MARKER).parent} && touch {MARKER} && sleep 1")
+    clock = time.monotonic()
+    install_vars = {**common, "contract_role": role_dir.name, **role_vars}
+    installed = ansible_playbook("install.yml", name, workdir, [role_dir.parent], install_vars)
+    report.timings["install"] = time.monotonic() - clock
+    if installed.returncode != 0:
+        report.violate("install", "the role did not apply:\n" + failure_of(installed))
+        return
+    report.check("install")
+    check_ports(report, contract, before, listeners(name))
+    check_firewall(report, contract, name)
+    clock = time.monotonic()
+    results_file = workdir / "baseline-results.json"
+    audited = ansible_playbook("audit.yml", name, workdir, [], {**common, "contract_results_file": str(results_file)})
+    report.timings["audit"] = time.monotonic() - clock
+    if audited.returncode != 0:
+        report.violate("baseline", "the baseline audit did not run:\n" + failure_of(audited))
+    else:
+        check_baseline(report, contract, json.loads(results_file.read_text()))
+    check_health(report, contract, name)
+    check_data_paths(report, contract, name)
+    clock = time.monotonic()
+    check_backup_restores(report, contract, name)
+    report.timings["backup_restore"] = time.monotonic() - clock
+
+
+def read_role_vars(path: str | Path) -> dict:
+    """The variables an inventory would give the role, from a YAML or JSON file."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise LandingzoneError(f"{path}: --vars: cannot be read: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "(file)"
+        raise LandingzoneError(f"{path}: {where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict) or not all(isinstance(key, str) for key in data):
+        raise LandingzoneError(f"{path}: (top level): must be a mapping of variable names to values")
+    return data
+
+
+def contract_test(role_dir: str | Path, role_vars: dict | None = None, keep: bool = False, log=print):
+    """The whole contract test of one role directory, as `landingzone contract-test` runs it.
+
+    The contract is read first: a bad one raises ContractError (naming file and field) before
+    any container starts. Returns the report and the work directory (playbook logs), which is
+    removed unless `keep`, as is the role's container.
+    """
+    role_dir = Path(role_dir).resolve()
+    if not role_dir.is_dir():
+        raise LandingzoneError(f"contract-test: ROLE_DIR: {role_dir} is not a directory")
+    load(role_dir)
+    base = baselined_image(log)
+    workdir = Path(tempfile.mkdtemp(prefix=f"lz-contract-{role_dir.name}-"))
+    try:
+        report = run_contract_test(role_dir, base, workdir, role_vars=role_vars, keep=keep)
+    finally:
+        if not keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return report, workdir
