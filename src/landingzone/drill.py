@@ -2,7 +2,10 @@
 
 For each service drilled: a fresh lab host is started from the same image as the service's
 host, the baseline is applied to it, the service's data is restored from the latest backup of
-its host, and the service's health check is run there. The clock starts before the host is
+its host, and the service's health check is run there. A service that names a
+``supplier_role`` is brought back as that role's contract declares: its backup set restored,
+the role applied without sample data, the database dumps loaded, the contract's health check
+passed (see playbooks/restore_drill.yml). The clock starts before the host is
 created and stops when the health check passes; the time, the RTO on the card and whether it
 was met go into the run's evidence (section ``drill``) and its report. A missed RTO makes the
 drill non-compliant (exit 1); a restore or health check that fails leaves a record saying
@@ -20,12 +23,13 @@ from landingzone.runner.lock import MunicipalityLock
 
 
 def services_to_drill(municipality: Municipality, names: list[str], card_path: Path) -> list[dict]:
-    """The card's services by name, in the order asked; all of them when no name is given."""
+    """The card's services by name, in the order asked; all of them when no name is given,
+    the most critical tier first (in card order within a tier)."""
     services = municipality.role_vars.get("landingzone_services") or []
     if not services:
         raise LandingzoneError(f"{card_path}: services: the card names no service to drill")
     if not names:
-        return list(services)
+        return sorted(services, key=lambda service: service["tier"])
     by_name = {service["name"]: service for service in services}
     unknown = [name for name in names if name not in by_name]
     if unknown:

@@ -63,8 +63,14 @@ def drill_target(root: Path, fleet: Path, municipality: str, service: str, sourc
     with_target = dataclasses.replace(lab, hosts=[*lab.hosts, target])
     try:
         # Its own certificate of the lab CA, as `lab up` gives every host: the baseline's log
-        # forwarding and the roles find it by host name.
-        CertificateAuthority(lab.state_dir / "pki").issue(name, [name, target.address])
+        # forwarding and the roles find it by host name. It also carries the name of the host it
+        # stands in for, which the drill leads here: a service restored on it (a supplier role's
+        # web front) answers to the name its users know, and is verified against it.
+        # Issued afresh for every drill: its address may differ from the last one's.
+        pki = lab.state_dir / "pki"
+        for old in (pki / f"{name}.crt", pki / f"{name}.key"):
+            old.unlink(missing_ok=True)
+        CertificateAuthority(pki).issue(name, [name, target.address, source_host])
         write_ssh_config(with_target)
         start_host(podman, with_target, target, lab.key_path.with_suffix(".pub").read_bytes())
         yield target

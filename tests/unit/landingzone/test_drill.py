@@ -11,8 +11,9 @@ from landingzone.lab.municipality_lab import Lab, LabHost
 from landingzone.runner.job import Municipality
 
 CARD = Path("inventories/gent/municipality.yml")
-REGISTER = {"name": "bevolkingsregister", "hosts": ["gent-app1"], "rto_minutes": 240}
-WEBSITE = {"name": "website", "hosts": ["gent-app2", "gent-app3"], "rto_minutes": 1440}
+REGISTER = {"name": "bevolkingsregister", "hosts": ["gent-app1"], "tier": 1, "rto_minutes": 240}
+WEBSITE = {"name": "website", "hosts": ["gent-app2", "gent-app3"], "tier": 2, "rto_minutes": 1440}
+PORTAL = {"name": "citizen-portal", "hosts": ["gent-app1"], "tier": 1, "supplier_role": "citizen_portal"}
 
 
 def _municipality(services):
@@ -21,6 +22,11 @@ def _municipality(services):
 
 def test_every_service_is_drilled_when_none_is_named():
     assert services_to_drill(_municipality([REGISTER, WEBSITE]), [], CARD) == [REGISTER, WEBSITE]
+
+
+def test_the_most_critical_tier_is_drilled_first_in_card_order():
+    chosen = services_to_drill(_municipality([WEBSITE, PORTAL, REGISTER]), [], CARD)
+    assert chosen == [PORTAL, REGISTER, WEBSITE]
 
 
 def test_named_services_come_in_the_order_asked_once_each():
