@@ -9,14 +9,13 @@ refusal.
 
 import datetime
 import json
-import os
 import re
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
-import testinfra
+import vpn_testinfra
+from vpn_testinfra import address, host, wait_for
 
 GATEWAY, SUPPLIER = "lz-vpn-gw", "lz-vpn-supplier"
 GATEWAY_TUNNEL = "10.231.201.1"
@@ -26,15 +25,6 @@ SCENARIO = Path(__file__).resolve().parents[1]
 # Where the rotation's packet count is written for the report (tests/output is not tracked).
 MEASUREMENTS = SCENARIO.parents[1] / "tests" / "output" / "vpn_gateway_measurements.json"
 CONVERGE_SECONDS = []
-
-
-def host(name):
-    return testinfra.get_host(f"podman://{name}")
-
-
-def address(name):
-    """The container's address on the scenario's network (podman chooses it)."""
-    return host(name).check_output("ip -4 -o route get 1.1.1.1").split(" src ")[1].split()[0]
 
 
 APP1, APP2 = address("lz-vpn-app1"), address("lz-vpn-app2")
@@ -65,44 +55,19 @@ def converge(rotate=False, expires="2099-12-31T23:00:00+01:00", revoke=()):
         "endpoint": GATEWAY,
         "revoke": list(revoke),
     }
-    env = dict(os.environ)
     started = time.monotonic()
-    done = subprocess.run(
-        [
-            "ansible",
-            "-i",
-            env["MOLECULE_INVENTORY_FILE"],
-            GATEWAY,
-            "-m",
-            "cyberveilig.landingzone.vpn_gateway",
-            "-a",
-            json.dumps(args),
-        ],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    vpn_testinfra.run_module(GATEWAY, "cyberveilig.landingzone.vpn_gateway", args)
     took = round(time.monotonic() - started, 1)
     CONVERGE_SECONDS.append(took)
     return took
 
 
-def connects(address, port, timeout=2.0):
-    script = (
-        "import socket,sys\n"
-        f"try:\n socket.create_connection(('{address}', {port}), timeout={timeout}).close()\n"
-        "except OSError:\n sys.exit(1)\n"
-    )
-    return host(SUPPLIER).run(f'python3 -c "{script}"').rc == 0
+def connects(target, port):
+    return vpn_testinfra.connects(SUPPLIER, target, port)
 
 
 def counter(name=COUNTER):
-    out = host(GATEWAY).check_output(f"nft -j list counter inet vpn_gateway {name}")
-    return json.loads(out)["nftables"][1]["counter"]["packets"]
+    return vpn_testinfra.counter(GATEWAY, name)
 
 
 def gateway_peers():
@@ -111,15 +76,6 @@ def gateway_peers():
 
 def supplier_key(which):
     return host(SUPPLIER).file(f"/etc/wireguard/{which}.pub").content_string.strip()
-
-
-def wait_for(condition, seconds):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.5)
-    return condition()
 
 
 def record(key, value):
