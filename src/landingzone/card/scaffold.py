@@ -50,7 +50,8 @@ backup:
     endpoint: https://s3.{name}.invalid  # CHANGE
     bucket: {name}-backup
 
-# Critical citizen services: {{name, hosts, role, health_check, tier, rto_minutes, rpo_minutes}}
+# Critical citizen services: {{name, hosts, role, health_check, tier, rto_minutes, rpo_minutes}};
+# a service a supplier role installs names it (supplier_role) and may leave health_check out.
 services: []
 
 # Suppliers reaching hosts through the VPN gateway, each with an expiry.
