@@ -6,17 +6,13 @@ its card validates against the inventory and the control catalogs. All problems
 of all municipalities are reported together, each naming its file and field.
 """
 
-import json
-import os
 import re
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from landingzone.card import CARD_FILE, card_to_vars, catalog_roles, load_card, secret_values
 from landingzone.errors import LandingzoneError
-from landingzone.inventory import municipality_dir
+from landingzone.inventory import ansible_tool, hosts_of, inventory_list, municipality_dir, problem
 from landingzone.runner.job import Municipality
 from landingzone.runner.secret_values import municipality_secrets, secret_variable_names
 
@@ -46,47 +42,18 @@ def select(fleet: Path, names: list[str], everything: bool) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _ansible(tool: str, *args: str) -> subprocess.CompletedProcess:
-    env = {
-        "PATH": os.environ.get("PATH", os.defpath),
-        "HOME": os.environ.get("HOME", "/root"),
-        # An inventory file Ansible cannot parse is an error here, not a warning.
-        "ANSIBLE_INVENTORY_UNPARSED_FAILED": "True",
-        "ANSIBLE_NOCOLOR": "1",
-    }
-    command = [str(Path(sys.executable).with_name(tool)), *args]
-    # Ansible refuses a non-blocking stdin (a parent run in the background): give it none.
-    return subprocess.run(
-        command, stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env, check=False, timeout=120
-    )
-
-
-def _problem(result: subprocess.CompletedProcess) -> str:
-    return " ".join(line.strip() for line in result.stderr.splitlines() if line.strip())[:600]
-
-
 def inventory_shape(hosts_file: Path) -> tuple[list[str], set[str]]:
     """The hosts and groups of an inventory, as Ansible itself reads them."""
-    result = _ansible("ansible-inventory", "-i", str(hosts_file), "--list")
-    if result.returncode != 0:
-        raise LandingzoneError(f"{hosts_file}: ansible cannot read this inventory: {_problem(result)}")
-    data = json.loads(result.stdout)
-    groups = {name for name in data if name != "_meta"}
-    hosts: list[str] = []
-    pending = ["all"]
-    while pending:
-        entry = data.get(pending.pop(0), {})
-        hosts += [host for host in entry.get("hosts", []) if host not in hosts]
-        pending += entry.get("children", [])
-    return hosts, groups
+    data = inventory_list(hosts_file)
+    return hosts_of(data, "all"), {name for name in data if name != "_meta"}
 
 
 def limited_hosts(hosts_file: Path, limit: str) -> list[str]:
-    result = _ansible("ansible", "all", "-i", str(hosts_file), "--list-hosts", "--limit", limit)
+    result = ansible_tool("ansible", "all", "-i", str(hosts_file), "--list-hosts", "--limit", limit)
     if result.returncode != 0:
         if "no hosts to target" in result.stderr:
             return []
-        raise LandingzoneError(f"--limit: {limit!r}: {_problem(result)}")
+        raise LandingzoneError(f"--limit: {limit!r}: {problem(result)}")
     return [line.strip() for line in result.stdout.splitlines()[1:] if line.strip()]
 
 

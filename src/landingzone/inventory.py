@@ -1,6 +1,7 @@
 """Reading a municipality's Ansible inventory the way Ansible itself does."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,21 +16,56 @@ def municipality_dir(fleet: Path, municipality: str) -> Path:
     return path
 
 
-def host_vars(inventory: Path) -> dict[str, dict]:
-    """Every host of the inventory with its resolved variables."""
-    command = [str(Path(sys.executable).with_name("ansible-inventory")), "-i", str(inventory), "--list"]
-    # Ansible refuses a non-blocking stdin, which an ssh started beside it may leave behind.
-    result = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False)
+def ansible_env() -> dict:
+    """The environment the CLI's own Ansible calls get: none of the caller's ANSIBLE_* settings."""
+    return {
+        "PATH": os.environ.get("PATH", os.defpath),
+        "HOME": os.environ.get("HOME", "/root"),
+        # An inventory file Ansible cannot parse is an error here, not a warning.
+        "ANSIBLE_INVENTORY_UNPARSED_FAILED": "True",
+        "ANSIBLE_NOCOLOR": "1",
+    }
+
+
+def ansible_tool(tool: str, *args: str) -> subprocess.CompletedProcess:
+    """One of the venv's Ansible commands, run beside the CLI's own Python."""
+    command = [str(Path(sys.executable).with_name(tool)), *args]
+    # Ansible refuses a non-blocking stdin (a parent run in the background): give it none.
+    return subprocess.run(
+        command, stdin=subprocess.DEVNULL, capture_output=True, text=True, env=ansible_env(), check=False, timeout=120
+    )
+
+
+def problem(result: subprocess.CompletedProcess) -> str:
+    """What an Ansible command said on stderr, on one line."""
+    return " ".join(line.strip() for line in result.stderr.splitlines() if line.strip())[:600]
+
+
+def inventory_list(hosts_file: Path) -> dict:
+    """`ansible-inventory --list` of one hosts file: its groups with their hosts and children, and _meta."""
+    result = ansible_tool("ansible-inventory", "-i", str(hosts_file), "--list")
     if result.returncode != 0:
-        raise LandingzoneError(f"{inventory}: ansible-inventory could not read it:\n{result.stderr.strip()}")
-    data = json.loads(result.stdout)
-    hostvars = data.get("_meta", {}).get("hostvars", {})
-    return {name: hostvars.get(name, {}) for name in _hosts_of(data, "all")}
+        raise LandingzoneError(f"{hosts_file}: ansible cannot read this inventory: {problem(result)}")
+    return json.loads(result.stdout)
 
 
-def _hosts_of(data: dict, group: str) -> list[str]:
-    entry = data.get(group, {})
-    hosts = list(entry.get("hosts", []))
-    for child in entry.get("children", []):
-        hosts.extend(h for h in _hosts_of(data, child) if h not in hosts)
+def hosts_of(data: dict, group: str) -> list[str]:
+    """The hosts of a group of an inventory_list, its children's included, each once, in order."""
+    hosts: list[str] = []
+    pending, seen = [group], set()
+    while pending:
+        name = pending.pop(0)
+        if name in seen:
+            continue
+        seen.add(name)
+        entry = data.get(name, {})
+        hosts += [host for host in entry.get("hosts", []) if host not in hosts]
+        pending += entry.get("children", [])
     return hosts
+
+
+def host_vars(hosts_file: Path) -> dict[str, dict]:
+    """Every host of the inventory with its resolved variables."""
+    data = inventory_list(hosts_file)
+    hostvars = data.get("_meta", {}).get("hostvars", {})
+    return {name: hostvars.get(name, {}) for name in hosts_of(data, "all")}

@@ -70,7 +70,7 @@ def state_dir_for(root: Path, municipality: str) -> Path:
 def load_lab(root: Path, fleet: Path, municipality: str) -> Lab:
     inventory = municipality_dir(fleet, municipality)
     hosts_file = inventory / "hosts.yml"
-    variables = host_vars(inventory)
+    variables = host_vars(hosts_file)
     if not variables:
         raise LandingzoneError(f"{hosts_file}: has no hosts")
     first = next(iter(variables.values()))
