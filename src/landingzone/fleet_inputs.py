@@ -42,10 +42,10 @@ def select(fleet: Path, names: list[str], everything: bool) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def inventory_shape(hosts_file: Path) -> tuple[list[str], set[str]]:
-    """The hosts and groups of an inventory, as Ansible itself reads them."""
+def inventory_shape(hosts_file: Path) -> tuple[list[str], dict[str, set[str]]]:
+    """The hosts of an inventory, and each of its groups with its hosts, as Ansible itself reads them."""
     data = inventory_list(hosts_file)
-    return hosts_of(data, "all"), {name for name in data if name != "_meta"}
+    return hosts_of(data, "all"), {name: set(hosts_of(data, name)) for name in data if name != "_meta"}
 
 
 def limited_hosts(hosts_file: Path, limit: str) -> list[str]:
@@ -66,7 +66,8 @@ def _load_one(root, fleet, name, limit, password, secret_names, control_roles) -
     card = load_card(
         inventory / CARD_FILE,
         inventory_hosts=set(all_hosts),
-        inventory_groups=groups,
+        inventory_groups=set(groups),
+        group_hosts=groups,
         known_control_ids=set(control_roles),
         vault_secret=password.encode() if password is not None else None,
     )

@@ -1,12 +1,13 @@
 """load_card: from a municipality.yml on disk to a checked card, or one error listing every problem."""
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import yaml
 
 from landingzone.card.errors import CardError
 from landingzone.card.fields import field_path
-from landingzone.card.validation import schema_problems, template_problems
+from landingzone.card.validation import schema_problems, supplier_role_host_problems, template_problems
 from landingzone.card.vault import decrypt_values
 from landingzone.card.yaml_loading import LineIndex, parse
 
@@ -21,13 +22,16 @@ def load_card(
     vault_secret: bytes | None,
     inventory_groups: set[str] = frozenset(),
     roles_dir: Path | None = None,
+    group_hosts: Mapping[str, set[str]] | None = None,
 ) -> dict:
     """The card at ``path``, decrypted and checked.
 
     ``inventory_hosts`` (and ``inventory_groups``, which waivers may name) come from the
     municipality's inventory; ``known_control_ids`` from :func:`known_control_ids`;
-    ``roles_dir`` holds the supplier roles a service may name (the collection's by default). Raises
-    CardError naming the file and the field of every problem found.
+    ``roles_dir`` holds the supplier roles a service may name (the collection's by default);
+    ``group_hosts`` (each group's hosts), when given, lets a service's ``supplier_role`` be checked
+    against the hosts site.yml installs that role on. Raises CardError naming the file and the
+    field of every problem found.
     """
     path = Path(path)
     try:
@@ -54,6 +58,8 @@ def load_card(
     # A value that could not be decrypted has been reported once; its follow-on errors would only confuse.
     problems += [(where, message) for where, message in found if not any(where[: len(b)] == b for b in broken)]
     problems += template_problems(card)
+    if group_hosts is not None:
+        problems += supplier_role_host_problems(card, group_hosts)
     # The directory names the municipality for the CLI; a card copied from another one must not pass.
     if path.name == CARD_FILE and isinstance(card.get("name"), str) and card["name"] != path.parent.name:
         problems.append((("name",), f"{card['name']!r} differs from the inventory directory {path.parent.name!r}"))

@@ -18,6 +18,7 @@ Every problem becomes (path, message) in words an operator understands.
 import fnmatch
 import ipaddress
 import json
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -240,6 +241,28 @@ def _explain(error: ValidationError):
         yield path, f"lists {repeated[0]!r} more than once" if repeated else "has entries that repeat"
     else:
         yield path, error.message
+
+
+def supplier_role_host_problems(card, group_hosts: Mapping[str, set[str]]) -> list[tuple[tuple, str]]:
+    """A service's supplier role runs on the inventory group named after it (site.yml), so each
+    of the service's hosts must be in that group: otherwise the card describes a service the
+    landing zone never installs there, and the drill would bring back what was never backed up."""
+    problems = []
+    for index, service in enumerate(card.get("services") or []):
+        role = service.get("supplier_role") if isinstance(service, dict) else None
+        hosts = service.get("hosts") if isinstance(service, dict) else None
+        if not isinstance(role, str) or not isinstance(hosts, list):
+            continue
+        outside = [host for host in hosts if isinstance(host, str) and host not in group_hosts.get(role, set())]
+        if outside:
+            problems.append(
+                (
+                    ("services", index, "supplier_role"),
+                    f"{', '.join(map(repr, outside))} {'is' if len(outside) == 1 else 'are'} not in the inventory "
+                    f"group {role!r}, the hosts the role {role!r} is installed on",
+                )
+            )
+    return problems
 
 
 JINJA_MARKERS = ("{{", "{%", "{#")

@@ -8,6 +8,7 @@ import yaml
 from card_testdata import CARDS, FIXTURE_GROUPS, FIXTURE_HOSTS, ROOT, inventory_names
 
 from landingzone.card import CardError, card_to_vars, load_card
+from landingzone.fleet_inputs import inventory_shape
 
 
 def _card_with_service(tmp_path, service: dict):
@@ -104,3 +105,32 @@ def test_a_supplier_role_must_be_text(tmp_path, control_ids):
         _load(_card_with_service(tmp_path, {"supplier_role": ["citizen_portal"]}), control_ids)
     (line,) = str(caught.value).splitlines()
     assert "services[0].supplier_role: must be text" in line
+
+
+def test_the_services_hosts_must_carry_the_role(tmp_path, control_ids):
+    """site.yml installs a supplier role on the group named after it: a service naming the role
+    on a host outside that group describes something the landing zone never installs there."""
+    path = _card_with_service(tmp_path, {"supplier_role": "citizen_portal", "hosts": ["gem-app1", "gem-app2"]})
+    groups = {"citizen_portal": {"gem-app1"}, "all": set(FIXTURE_HOSTS)}
+    with pytest.raises(CardError) as caught:
+        _load(path, control_ids, group_hosts=groups)
+    (line,) = str(caught.value).splitlines()
+    assert line.startswith(f"{path}: services[0].supplier_role: 'gem-app2' is not in the inventory group")
+    # With both hosts in the role's group the card loads.
+    groups["citizen_portal"].add("gem-app2")
+    assert _load(path, control_ids, group_hosts=groups)["services"][0]["hosts"] == ["gem-app1", "gem-app2"]
+
+
+def test_the_demo_inventory_puts_the_portal_where_the_card_says(control_ids):
+    """The demo's card against its inventory as Ansible reads it (ansible-inventory)."""
+    hosts_file = ROOT / "inventories" / "demo" / "hosts.yml"
+    hosts, groups = inventory_shape(hosts_file)
+    card = load_card(
+        ROOT / "inventories" / "demo" / "municipality.yml",
+        inventory_hosts=set(hosts),
+        inventory_groups=set(groups),
+        group_hosts=groups,
+        known_control_ids=control_ids,
+        vault_secret=None,
+    )
+    assert card["services"][0]["hosts"] == ["demo-app1"] and "demo-app1" in groups["citizen_portal"]
