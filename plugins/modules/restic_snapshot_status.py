@@ -120,6 +120,13 @@ last_run:
   description: The last run recorded in the host's local fact (status, time, error), when O(fact_file) exists.
   returned: when O(fact_file) exists
   type: dict
+last_run_ok:
+  description:
+    - Whether the agent's last run succeeded, from the local fact; null without one.
+    - A failed run is reported even while the latest snapshot is still within the RPO, so that
+      the evidence shows a backup that stopped working before its RPO is missed.
+  returned: always
+  type: bool
 landingzone_evidence:
   description: The record for the municipality's evidence, section C(backup). No secrets.
   returned: always
@@ -211,6 +218,8 @@ def main():
         result["rpo_met"] = result["age_minutes"] <= params["rpo_minutes"]
     if fact is not None:
         result["last_run"] = fact.get("last_run", fact)
+    last_status = (result.get("last_run") or {}).get("status")
+    result["last_run_ok"] = None if last_status is None else last_status == "ok"
     record = {
         "host": params["host"],
         "repository": restic.location,
@@ -222,6 +231,7 @@ def main():
         "latest": result["latest"],
         "error": result["error"],
         "last_run": result.get("last_run"),
+        "last_run_ok": result["last_run_ok"],
     }
     result["landingzone_evidence"] = {"section": "backup", "record": record}
     if result["error"]:
@@ -234,6 +244,8 @@ def main():
         reason = f"the latest snapshot is {result['age_minutes']} minutes old"
     verdict = "met" if result["rpo_met"] else "NOT met"
     result["msg"] = f"RPO of {params['rpo_minutes']} minutes {verdict}: {reason}"
+    if result["last_run_ok"] is False:
+        result["msg"] += f"; the last backup run failed: {result['last_run'].get('error', 'see its journal')}"
     result["failed"] = bool(params["fail_when_rpo_missed"] and not result["rpo_met"])
     module.exit_json(**result)
 

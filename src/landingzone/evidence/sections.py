@@ -2,8 +2,8 @@
 
 Their records come from the roles' own status modules (``landingzone_evidence``), so their
 fields differ by role. Each section is one table per host with a column per field; a record
-that says something is wrong (an ``ok``, ``verified`` or ``*_met`` field that is false, a
-``status`` of fail or error) is marked, and counted in the section's heading, so a breach cannot hide.
+that says something is wrong (an ``ok``, ``verified``, ``*_ok`` or ``*_met`` field that is
+false, a ``status`` of fail or error) is marked, and counted in the section's heading, so a breach cannot hide.
 """
 
 import json
@@ -16,7 +16,7 @@ VERDICT_FIELDS = frozenset({"ok", "verified"})
 
 
 def record_is_bad(record: dict) -> bool:
-    flags = [value for key, value in record.items() if key in VERDICT_FIELDS or key.endswith("_met")]
+    flags = [value for key, value in record.items() if key in VERDICT_FIELDS or key.endswith(("_met", "_ok"))]
     return any(value is False for value in flags) or str(record.get("status", "")).lower() in BAD_STATUSES
 
 

@@ -77,4 +77,20 @@ def test_unreadable_repository_is_a_reported_breach_without_secrets(repository, 
     assert result["error"]["kind"] == "wrong_password"
     assert result["last_run"]["status"] == "failed"
     assert result["landingzone_evidence"]["record"]["last_run"]["error"] == "server down"
+    assert result["last_run_ok"] is False and result["landingzone_evidence"]["record"]["last_run_ok"] is False
     assert "wrong-password-123" not in raw
+
+
+def test_a_failed_run_is_reported_while_the_snapshot_still_meets_the_rpo(repository, tmp_path, monkeypatch):
+    monkeypatch.setenv("TZ", "UTC")
+    backup_at(repository, data_dir(tmp_path), datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=5))
+    fact = tmp_path / "backup.fact"
+    fact.write_text(json.dumps({"last_run": {"status": "failed", "error": "wrong password"}}))
+    failed, _ = status(repository, host="app1", rpo_minutes=60, fact_file=str(fact))
+    assert failed["rpo_met"] is True and failed["last_run_ok"] is False
+    assert failed["msg"].endswith("the last backup run failed: wrong password")
+    fact.write_text(json.dumps({"last_run": {"status": "ok"}}))
+    good, _ = status(repository, host="app1", rpo_minutes=60, fact_file=str(fact))
+    assert good["last_run_ok"] is True and "failed" not in good["msg"]
+    without_fact, _ = status(repository, host="app1", rpo_minutes=60)
+    assert without_fact["last_run_ok"] is None

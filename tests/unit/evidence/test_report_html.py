@@ -42,13 +42,15 @@ def test_backup_and_vpn_records_are_shown_with_breaches_marked(tmp_path, sample)
         "app1": [{"repository": "rest:https://backup1/app1", "age_minutes": 30, "rpo_met": True}],
         "app2": [{"repository": "rest:https://backup1/app2", "age_minutes": 2000, "rpo_met": False}],
         "app3": [{"check": "restore_verify", "verified": False}, {"check": "restore_verify", "verified": True}],
+        # Within its RPO, but the agent's last run failed: that needs attention before the RPO is missed.
+        "app4": [{"repository": "rest:https://backup1/app4", "rpo_met": True, "last_run_ok": False}],
     }
     run["vpn"] = {"vpn1": [{"peer": "supplier-a", "<b>": "<i>x</i>", "allowed": [{"host": "app1", "port": 22}]}]}
     files = write_evidence(tmp_path / "run", run, sample.results())
     html = files["report"].read_text()
     assert html.index('id="waivers"') < html.index('id="backup"') < html.index('id="vpn"') < html.index('id="hosts"')
     backup = html[html.index('id="backup"') : html.index('id="vpn"')]
-    assert "Backups (2 need attention)" in backup and backup.count('class="breach"') == 2
-    assert backup.count("<tr") == 7  # per host: a header row and a row per record
+    assert "Backups (3 need attention)" in backup and backup.count('class="breach"') == 3
+    assert backup.count("<tr") == 9  # per host: a header row and a row per record
     assert "drill" not in html[html.index('id="backup"') : html.index('id="hosts"')]  # no empty section
     assert "<i>x</i>" not in html and "&lt;i&gt;x&lt;/i&gt;" in html
