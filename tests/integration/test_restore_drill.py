@@ -8,6 +8,9 @@ role's backup set (the dump of its PostgreSQL database), applies the role withou
 data, loads the dump and runs the contract's health check. From a backup without the dump it
 fails; from the next backup, which has it, the portal serves again.
 
+Last, a backup run that fails (a wrong repository password on the agent) shows in the audit's
+evidence and report while its latest snapshot is still within the RPO.
+
 Only the hosts the drill needs are set up (the backup server, and demo-app1 with the baseline
 and the portal, as site.yml would): the drill's own run applies the baseline to its target."""
 
@@ -172,3 +175,32 @@ def test_a_service_without_a_backup_fails_the_drill_and_says_where(backed_up_dem
     assert record["status"] == "fail" and record["rto_met"] is False
     assert record["failed_step"].startswith("Restore the latest backup")
     assert podman("ps", "-a", "-q", "--filter", "name=demo-drill-website") == ""
+
+
+@pytest.mark.lab
+def test_a_failing_backup_shows_in_the_audit_before_its_rpo_is_missed(backed_up_demo, fleet):
+    """The agent's password is wrong: its run fails, the local fact says so, and the audit's
+    evidence and report mark the host's backup although its latest snapshot is still young."""
+    password_file = "/etc/landingzone-backup/repository.password"
+    podman("exec", "demo-app1", "sh", "-c", f"cp -p {password_file} /root/password.saved && printf x > {password_file}")
+    try:
+        fact = _wait_for_backup("demo-app1")
+        audit = landingzone(
+            fleet, "--json", "--vault-password-file", str(PASSWORD_FILE), "audit", "demo", "--limit", "demo-app1"
+        )
+    finally:
+        podman("exec", "demo-app1", "mv", "/root/password.saved", password_file)
+    assert fact["last_run"]["status"] == "failed" and "wrong password" in fact["last_run"]["error"], fact
+
+    assert audit.returncode == 1, audit.stdout[-3000:] + audit.stderr[-2000:]
+    (outcome,) = json.loads(audit.stdout)["municipalities"]
+    evidence = json.loads((ROOT / outcome["evidence_dir"] / "results.json").read_text())
+    # Non-compliant because of the backup alone: the baseline on the host holds.
+    statuses = {result["status"] for result in evidence["results"] if result["host"] == "demo-app1"}
+    assert statuses <= {"pass", "waived", "not_applicable"}, statuses
+    (record,) = evidence["backup"]["demo-app1"]
+    assert record["rpo_met"] is True and record["last_run_ok"] is False
+    assert "wrong password" in record["last_run"]["error"]
+    report = (ROOT / outcome["evidence_dir"] / "report.html").read_text()
+    backup = report[report.index('id="backup"') :]
+    assert "Backups (1 need attention)" in backup and 'class="breach"' in backup[: backup.index("</section>")]
