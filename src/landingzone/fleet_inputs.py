@@ -79,6 +79,7 @@ def _load_one(root, fleet, name, limit, password, secret_names, control_roles) -
         role_vars=card_to_vars(card, control_roles),
         secrets=secrets | set(secret_values(card)),
         display_name=str(card.get("display_name") or name),
+        groups=groups,
     )
 
 

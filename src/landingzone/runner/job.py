@@ -60,6 +60,8 @@ class Municipality:
     role_vars: dict = field(default_factory=dict)
     secrets: set[str] = field(default_factory=set)
     display_name: str = ""
+    # Each inventory group with its hosts, as read when the inputs were validated.
+    groups: dict[str, set[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -215,7 +217,7 @@ def run_municipality(
     }
     if settings.waiver_requests and any(r.get("status") in exit_codes.NON_COMPLIANT_STATUSES for r in observer.results):
         # Beside its failing controls, a host shows what the supplier roles of its groups asked to waive.
-        run["waiver_requests"] = requests_by_host(municipality.inventory_dir / "hosts.yml", settings.waiver_requests)
+        run["waiver_requests"] = requests_by_host(municipality.groups, settings.waiver_requests)
     evidence_dir = settings.evidence_root / municipality.name / ident
     write_evidence(evidence_dir, run, observer.results)
     rotate_runs(settings.runs_root / municipality.name, settings.keep_runs, settings.evidence_root)

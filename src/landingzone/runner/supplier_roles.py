@@ -5,18 +5,14 @@ after it (playbooks/citizen_portal.yml: ``hosts: citizen_portal``). So the hosts
 in the municipality's inventory are the ones whose failing controls show the role's requests.
 """
 
-from pathlib import Path
-
-from landingzone.inventory import hosts_of, inventory_list
+from collections.abc import Mapping
 
 
-def requests_by_host(hosts_file: Path, requests: list[dict]) -> dict[str, list[dict]]:
-    """{host: the waiver requests of the supplier roles whose group holds it}."""
-    if not requests:
-        return {}
-    inventory = inventory_list(hosts_file)
+def requests_by_host(groups: Mapping[str, set[str]], requests: list[dict]) -> dict[str, list[dict]]:
+    """{host: the waiver requests of the supplier roles whose group holds it}; ``groups`` is each
+    inventory group with its hosts, as read when the municipality's inputs were validated."""
     by_host: dict[str, list[dict]] = {}
     for request in requests:
-        for host in sorted(hosts_of(inventory, request["role"])):
+        for host in sorted(groups.get(request["role"], ())):
             by_host.setdefault(host, []).append(request)
     return by_host

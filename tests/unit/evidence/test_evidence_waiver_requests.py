@@ -15,6 +15,7 @@ from jsonschema import Draft202012Validator
 import landingzone
 from landingzone.errors import LandingzoneError
 from landingzone.evidence import render_evidence, write_evidence
+from landingzone.fleet_inputs import inventory_shape
 from landingzone.jsonschema_formats import FORMAT_CHECKER
 from landingzone.runner.supplier_roles import requests_by_host
 from landingzone.supplier_role import load, load_all, waiver_requests
@@ -69,17 +70,23 @@ def sample_with(control_id: str, statuses: dict[str, str]) -> SampleRun:
     return sample
 
 
-def test_requests_reach_the_hosts_of_the_group_named_after_the_role(requests, hosts_file):
-    by_host = requests_by_host(hosts_file, requests)
+@pytest.fixture
+def groups(hosts_file) -> dict[str, set[str]]:
+    """The inventory's groups with their hosts, as the CLI reads them when it loads a municipality."""
+    return inventory_shape(hosts_file)[1]
+
+
+def test_requests_reach_the_hosts_of_the_group_named_after_the_role(requests, groups):
+    by_host = requests_by_host(groups, requests)
     assert by_host == {"gem-app1": requests}
-    assert requests_by_host(hosts_file, waiver_requests(load(ROOT / "roles" / "citizen_portal"))) == {}
+    assert requests_by_host(groups, waiver_requests(load(ROOT / "roles" / "citizen_portal"))) == {}
 
 
-def test_failing_control_carries_the_pending_request_and_stays_failed(tmp_path, requests, hosts_file):
+def test_failing_control_carries_the_pending_request_and_stays_failed(tmp_path, requests, groups):
     sample = sample_with("LZ-PERM-003", {"gem-app1": "fail", "gem-app2": "fail", "gem-vpn1": "pass"})
     results = sample.results()
     plain = json.loads(write_evidence(tmp_path / "plain", sample.run(), results)["results"].read_text())
-    run = dict(sample.run(), waiver_requests=requests_by_host(hosts_file, requests))
+    run = dict(sample.run(), waiver_requests=requests_by_host(groups, requests))
     document = json.loads(write_evidence(tmp_path / "run", run, results)["results"].read_text())
 
     assert list(schema(2).iter_errors(document)) == []
@@ -102,17 +109,17 @@ def test_failing_control_carries_the_pending_request_and_stays_failed(tmp_path, 
     assert sum(1 for r in document["results"] if "waiver_requests" in r) == 1
 
 
-def test_only_failing_controls_show_a_request(tmp_path, requests, hosts_file):
+def test_only_failing_controls_show_a_request(tmp_path, requests, groups):
     for status in ("pass", "waived", "fixed", "not_applicable"):
         sample = sample_with("LZ-PERM-003", {"gem-app1": status})
-        run = dict(sample.run(), waiver_requests=requests_by_host(hosts_file, requests))
+        run = dict(sample.run(), waiver_requests=requests_by_host(groups, requests))
         document = json.loads(write_evidence(tmp_path / status, run, sample.results())["results"].read_text())
         assert not [r for r in document["results"] if "waiver_requests" in r], status
 
 
-def test_report_shows_the_request_beside_the_failing_control(tmp_path, requests, hosts_file):
+def test_report_shows_the_request_beside_the_failing_control(tmp_path, requests, groups):
     sample = sample_with("LZ-PERM-003", {"gem-app1": "fail"})
-    run = dict(sample.run(), waiver_requests=requests_by_host(hosts_file, requests))
+    run = dict(sample.run(), waiver_requests=requests_by_host(groups, requests))
     html = write_evidence(tmp_path / "run", run, sample.results())["report"].read_text()
     words = (
         f"waiver requested by requested_waiver: {requests[0]['justification']}"
@@ -129,9 +136,9 @@ def test_report_shows_the_request_beside_the_failing_control(tmp_path, requests,
     assert html.count("waiver requested by") == 2
 
 
-def test_schema_refuses_a_request_on_a_control_that_does_not_fail(tmp_path, requests, hosts_file):
+def test_schema_refuses_a_request_on_a_control_that_does_not_fail(tmp_path, requests, groups):
     sample = sample_with("LZ-PERM-003", {"gem-app1": "fail"})
-    run = dict(sample.run(), waiver_requests=requests_by_host(hosts_file, requests))
+    run = dict(sample.run(), waiver_requests=requests_by_host(groups, requests))
     document = json.loads(write_evidence(tmp_path / "run", run, sample.results())["results"].read_text())
     record = next(r for r in document["results"] if "waiver_requests" in r)
     record["status"] = "waived"
