@@ -171,11 +171,20 @@ def test_a_backup_killed_mid_run_is_followed_by_a_good_one():
     ok(AGENT, "head -c 150000000 /dev/urandom > /srv/data/big.bin")
     try:
         since = now_on(AGENT)
+        ok(SERVER, "touch /tmp/before-killed-run")
         ok(AGENT, "systemctl start --no-block landingzone-backup.service")
-        # Wait until restic is uploading, then kill it the hard way.
-        ok(AGENT, 'for i in $(seq 100); do pid=$(pidof restic) && break; sleep 0.2; done; [ -n "$pid" ]')
-        time.sleep(2)
-        ok(AGENT, "kill -KILL $(pidof restic)")
+        # Freeze the server the moment the run has taken its lock: restic then waits on the server, mid-run,
+        # and is still there to be killed the hard way, however fast this machine backs up.
+        try:
+            ok(
+                SERVER,
+                "for i in $(seq 1200); do "
+                "find /srv/restic/lz-backup-agent/locks -type f -newer /tmp/before-killed-run | grep -q . "
+                "&& exec kill -STOP $(pidof rclone); sleep 0.05; done; echo 'no lock taken within 60 s'; exit 1",
+            )
+            ok(AGENT, "pkill -KILL -x restic")  # exit 1 if no restic was running
+        finally:
+            SERVER.run("kill -CONT $(pidof rclone)")
         # OnFailure= logs the alert once the service has failed.
         deadline = time.monotonic() + 60
         while "ALERT backup of lz-backup-agent failed" not in journal_since(AGENT, since):
