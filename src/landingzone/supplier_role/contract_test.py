@@ -106,6 +106,8 @@ def environment() -> dict[str, str]:
         "ANSIBLE_FORCE_COLOR": "0",
         # Every test container has the same inventory name: facts must not outlive a run.
         "ANSIBLE_CACHE_PLUGIN": "memory",
+        # Modules reach the container through podman exec's stdin instead of being copied in first.
+        "ANSIBLE_PIPELINING": "True",
     }
 
 
