@@ -12,7 +12,7 @@ import shlex
 import subprocess
 
 import pytest
-from lab_cli import ENV, ROOT
+from lab_cli import BIN, ENV, ROOT, run
 
 pytestmark = pytest.mark.lab
 
@@ -114,3 +114,57 @@ def test_a_failing_dump_fails_the_run_with_the_reason(database_host):
     )
     message = inside(f"python3 -c {shlex.quote(script)}")
     assert "dump of postgresql database nosuchdb failed" in message and "nosuchdb" in message
+
+
+# ---- loading the dumps back, as a restore or the drill does ------------------------------------------
+LOAD_PLAYBOOK = """\
+- name: Load restored dumps as a restore does
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: Load them through the backup agent's entry point
+      ansible.builtin.include_role:
+        name: cyberveilig.landingzone.backup_agent
+        tasks_from: load_dumps
+"""
+
+
+def load_through_the_role(databases, tmp_path):
+    """The role's load_dumps entry point on the container; ansible-playbook's result."""
+    playbook = tmp_path / "load.yml"
+    playbook.write_text(LOAD_PLAYBOOK)
+    command = [
+        BIN / "ansible-playbook", "-i", f"{CONTAINER},", "-c", "containers.podman.podman", str(playbook),
+        "-e", json.dumps({"backup_agent_load_databases": databases}),
+    ]  # fmt: skip
+    return run(command)
+
+
+def test_dumps_of_all_databases_load_back_through_the_role(database_host, tmp_path):
+    dump([])
+    inside("runuser -u postgres -- psql -q -c 'DROP DATABASE registry' && mariadb -e 'DROP DATABASE finance'")
+    everything = [{"engine": "postgresql", "name": "all"}, {"engine": "mariadb", "name": "all"}]
+    done = load_through_the_role(everything, tmp_path)
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert "An Peeters" in inside("runuser -u postgres -- psql -tA -d registry -c 'SELECT name FROM people'")
+    assert inside("mariadb -N -e 'SELECT id FROM finance.invoices'").split() == ["4242"]
+
+
+def test_an_unexpected_error_in_a_dump_of_all_fails_the_load(database_host, tmp_path):
+    # pg_dumpall's script must fail on the role psql is connected as; any other error must not pass.
+    dump([{"engine": "postgresql", "name": "all"}])
+    inside(f"echo 'SELECT * FROM no_such_table;' >> {DUMPS}/postgresql-all.sql")
+    done = load_through_the_role([{"engine": "postgresql", "name": "all"}], tmp_path)
+    assert done.returncode != 0
+    assert f"failed: [{CONTAINER}] (item=postgresql:all)" in done.stdout, done.stdout[-3000:]
+    assert "no_such_table" in done.stdout
+
+
+def test_a_named_mariadb_dump_replaces_its_database_whole(database_host, tmp_path):
+    dump([{"engine": "mariadb", "name": "finance"}])
+    # After the backup: a table the dump does not hold, and a row lost.
+    inside("mariadb -e 'CREATE TABLE finance.scratch (x int); DELETE FROM finance.invoices'")
+    done = load_through_the_role([{"engine": "mariadb", "name": "finance"}], tmp_path)
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert inside("mariadb -N -e 'SHOW TABLES FROM finance'").split() == ["invoices"]
+    assert inside("mariadb -N -e 'SELECT id FROM finance.invoices'").split() == ["4242"]
