@@ -1,6 +1,6 @@
 """restic_repository: initialise once, never over a repository it cannot open, check on request."""
 
-from conftest import PASSWORD, restic, run_module
+from restic_harness import PASSWORD, restic, run_module
 
 
 def test_absent_repository_is_initialised_once(tmp_path):

@@ -3,7 +3,7 @@
 import os
 
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils import _restic_manifest as manifest
-from conftest import PASSWORD, restic, run_module
+from restic_harness import PASSWORD, restic, run_module
 
 
 def make_tree(root):

@@ -3,7 +3,7 @@
 import datetime
 import json
 
-from conftest import PASSWORD, restic, run_module
+from restic_harness import PASSWORD, restic, run_module
 
 
 def backup_at(repository, data, when, host="app1"):

@@ -8,7 +8,7 @@ from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.
     ControlError,
     validate_control,
 )
-from conftest import control, run
+from engine_harness import control, run
 
 FLAG = {"path": "/etc/security/pwquality.conf", "key": "enforce_for_root", "value": "", "separator": ""}
 

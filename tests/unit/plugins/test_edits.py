@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.runner import CommandRunner
-from conftest import OK, control, run
+from engine_harness import OK, control, run
 
 JOURNALD = {"path": "/etc/systemd/journald.conf", "key": "Storage", "value": "persistent", "separator": "=",
             "section": "Journal", "service": "systemd-journald"}  # fmt: skip

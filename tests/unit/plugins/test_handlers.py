@@ -13,7 +13,7 @@ from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.
     ControlError,
     validate_control,
 )
-from conftest import BASE_FILES, BASE_SHADOW, FakeSystem, control, is_read_only, make_host
+from engine_harness import BASE_FILES, BASE_SHADOW, FakeSystem, control, is_read_only, make_host
 from scenarios import SCENARIOS
 
 ENVIRON = {"SSH_CONNECTION": "198.51.100.7 50022 10.20.0.5 22"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.engine import Engine
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.runner import CommandResult
-from conftest import control, make_host, run
+from engine_harness import control, make_host, run
 
 SYSCTL_FILE = "/etc/sysctl.d/60-landingzone.conf"
 

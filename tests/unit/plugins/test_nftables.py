@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.handlers.nftables_ruleset import render
-from conftest import control, run
+from engine_harness import control, run
 
 PARAMS = {"management_networks": ["10.20.0.0/16"], "ssh_port": 2222}
 

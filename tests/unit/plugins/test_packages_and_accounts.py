@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.runner import CommandResult
-from conftest import control, run
+from engine_harness import control, run
 
 
 def test_all_package_controls_become_one_install_and_one_purge(system):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import control, run
+from engine_harness import control, run
 
 HASHES = ("$y$j9T$rootsalt$roothash", "$y$j9T$opsalt$opshash", "$y$j9T$bgsalt$NEWHASH", "PRIVATE KEY MATERIAL")
 

@@ -8,7 +8,7 @@ import stat
 
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.rollback import rollback
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.runner import CommandResult
-from conftest import control, make_host, run
+from engine_harness import control, make_host, run
 
 DROPIN = "/etc/ssh/sshd_config.d/00-landingzone.conf"
 

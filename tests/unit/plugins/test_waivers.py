@@ -8,7 +8,7 @@ import pytest
 from ansible_collections.cyberveilig.landingzone.plugins.action.linux_controls import prepare
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.schema import ControlError
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.waivers import WaiverError, annotate
-from conftest import control, run
+from engine_harness import control, run
 
 TODAY = datetime.date(2025, 6, 1)
 LOGIN_DEFS = {"path": "/etc/login.defs", "key": "PASS_MAX_DAYS", "value": 365}

@@ -1,0 +1,225 @@
+"""A fake Debian host for the engine: a real file tree under tmp_path, fake commands only.
+
+The fake commands keep state (units, packages, the nft table, live sysctl values) so a
+test can apply, then audit again and see the host really converged. The tests import it;
+conftest.py holds the fixtures.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+COLLECTIONS = Path(__file__).resolve().parents[3] / "collections"
+if str(COLLECTIONS) not in sys.path:
+    sys.path.insert(0, str(COLLECTIONS))
+
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.engine import Engine  # noqa: E402
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.host import Host  # noqa: E402
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.runner import (  # noqa: E402
+    CommandResult,
+)
+
+OK = CommandResult(0, "", "")
+
+# Commands that only look: check mode may run these and nothing else.
+READ_ONLY = {
+    ("systemctl", "is-enabled"),
+    ("systemctl", "is-active"),
+    ("systemctl", "show"),
+    ("nft", "list"),
+    ("nft", "-c"),
+    ("sshd", "-t"),
+    ("visudo", "-c"),
+    ("rsyslogd", "-N1"),
+    ("systemd-detect-virt", "--container"),
+}
+
+
+def is_read_only(argv):
+    return tuple(argv[:2]) in READ_ONLY
+
+
+class FakeSystem:
+    """Plays the external commands the engine runs, against the tree under `root`."""
+
+    def __init__(self, root):
+        self.root = Path(root)
+        self.calls = []
+        self.stdin = []
+        self.units = {}  # unit -> {"enabled": str, "active": str}
+        self.nft_loaded = False
+        self.fail = {}  # command name -> CommandResult to return instead
+
+    # ---- helpers for tests ------------------------------------------------------------------
+    def write(self, path, text, mode=0o644):
+        real = self.root / path.lstrip("/")
+        real.parent.mkdir(parents=True, exist_ok=True)
+        real.write_text(text)
+        os.chmod(real, mode)
+        return real
+
+    def read(self, path):
+        real = self.root / path.lstrip("/")
+        return real.read_text() if real.exists() else None
+
+    def mutating_calls(self):
+        return [argv for argv in self.calls if not is_read_only(argv)]
+
+    # ---- the runner interface -------------------------------------------------------------------
+    def run(self, argv, env=None, stdin=None):
+        argv = list(argv)
+        self.calls.append(argv)
+        self.stdin.append(stdin)
+        if argv[0] in self.fail:
+            return self.fail[argv[0]]
+        handler = getattr(self, "_" + argv[0].replace("-", "_"), None)
+        return handler(argv[1:], env or {}, stdin) if handler else OK
+
+    def _systemctl(self, args, env, stdin):
+        verb, unit = args[0], args[-1]
+        state = self.units.setdefault(unit, {"enabled": "disabled", "active": "inactive"})
+        if verb == "is-enabled":
+            return CommandResult(0 if state["enabled"] == "enabled" else 1, state["enabled"] + "\n", "")
+        if verb == "is-active":
+            return CommandResult(0 if state["active"] == "active" else 3, state["active"] + "\n", "")
+        if verb == "show":
+            return CommandResult(0, state.get("condition", "yes") + "\n", "")
+        changes = {
+            "enable": {"enabled": "enabled"},
+            "disable": {"enabled": "disabled"},
+            "start": {"active": "active"},
+            "stop": {"active": "inactive"},
+            "mask": {"enabled": "masked", "active": "inactive"},
+            "unmask": {"enabled": "disabled"},
+        }
+        state.update(changes.get(verb, {}))
+        return OK
+
+    def _sysctl(self, args, env, stdin):
+        key, value = args[-1].split("=", 1)
+        self.write("/proc/sys/" + key.replace(".", "/"), value + "\n")
+        return OK
+
+    def _nft(self, args, env, stdin):
+        if args[0] == "list":
+            return OK if self.nft_loaded else CommandResult(1, "", "Error: No such file or directory")
+        if args[0] == "-f":
+            self.nft_loaded = True
+        return OK
+
+    def _apt_get(self, args, env, stdin):
+        assert env.get("DEBIAN_FRONTEND") == "noninteractive"
+        verb = args[0]
+        names = [a for a in args[1:] if not a.startswith("-") and "::" not in a]
+        status = self.read("/var/lib/dpkg/status") or ""
+        stanzas = [s.strip() for s in status.split("\n\n") if s.strip()]
+        kept = [s for s in stanzas if s.splitlines()[0].split(": ", 1)[1] not in names]
+        if verb == "install":
+            kept += [f"Package: {n}\nStatus: install ok installed\nArchitecture: amd64" for n in names]
+        if verb in ("install", "purge"):
+            self.write("/var/lib/dpkg/status", "\n\n".join(kept) + "\n")
+        return OK
+
+    def _pam_auth_update(self, args, env, stdin):
+        profile = self.read(f"/usr/share/pam-configs/{args[-1]}") or ""
+        modules = [line.strip() for line in profile.splitlines() if ".so" in line]
+        self.write("/etc/pam.d/common-auth", (self.read("/etc/pam.d/common-auth") or "") + "\n".join(modules) + "\n")
+        return OK
+
+    def _mount(self, args, env, stdin):
+        options, mountpoint = args[1].split(",", 1)[1], args[2]
+        lines = (self.read("/proc/mounts") or "").splitlines()
+        out = []
+        for line in lines:
+            fields = line.split()
+            if fields[1] == mountpoint:
+                fields[3] = ",".join(dict.fromkeys(fields[3].split(",") + options.split(",")))
+            out.append(" ".join(fields))
+        self.write("/proc/mounts", "\n".join(out) + "\n")
+        return OK
+
+    def _useradd(self, args, env, stdin):
+        name, shell = args[-1], args[args.index("--shell") + 1]
+        self.write("/etc/passwd", self.read("/etc/passwd") + f"{name}:x:1001:1001::/home/{name}:{shell}\n")
+        self.write("/etc/shadow", self.read("/etc/shadow") + f"{name}:!:19000:0:99999:7:::\n", 0o640)
+        groups = args[args.index("--groups") + 1].split(",") if "--groups" in args else []
+        self._add_to_groups(name, groups)
+        return OK
+
+    def _usermod(self, args, env, stdin):
+        name = args[-1]
+        if "--groups" in args:
+            self._add_to_groups(name, args[args.index("--groups") + 1].split(","))
+        return OK
+
+    def _add_to_groups(self, name, groups):
+        out = []
+        for line in self.read("/etc/group").splitlines():
+            fields = line.split(":")
+            if fields[0] in groups:
+                fields[3] = ",".join(m for m in [*fields[3].split(","), name] if m)
+            out.append(":".join(fields))
+        self.write("/etc/group", "\n".join(out) + "\n")
+
+    def _chpasswd(self, args, env, stdin):
+        name, pw_hash = stdin.strip().split(":", 1)
+        out = []
+        for line in self.read("/etc/shadow").splitlines():
+            fields = line.split(":")
+            if fields[0] == name:
+                fields[1] = pw_hash
+            out.append(":".join(fields))
+        self.write("/etc/shadow", "\n".join(out) + "\n", 0o640)
+        return OK
+
+    def _aide(self, args, env, stdin):
+        if "--init" not in args:
+            return CommandResult(1, "", "aide: only --init is faked")
+        self.write("/var/lib/aide/aide.db.new", "database")  # database_out of Debian's aide.conf
+        return OK
+
+    def _systemd_detect_virt(self, args, env, stdin):
+        return CommandResult(1, "none\n", "")
+
+
+BASE_FILES = {
+    "/etc/passwd": (
+        "root:x:0:0:root:/root:/bin/bash\n"
+        "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
+        "sync:x:4:65534:sync:/bin:/bin/sync\n"
+        "ops:x:1000:1000:operator:/home/ops:/bin/bash\n"
+        "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"
+    ),
+    "/etc/group": "root:x:0:\nshadow:x:42:\nsudo:x:27:ops\nadm:x:4:\nops:x:1000:\n",
+    "/etc/login.defs": "UID_MIN 1000\nPASS_MAX_DAYS 99999\n",
+    "/etc/ssh/sshd_config": "Include /etc/ssh/sshd_config.d/*.conf\nPort 22\nUsePAM yes\n",
+}
+BASE_SHADOW = "root:$y$j9T$rootsalt$roothash:19000:0:99999:7:::\nops:$y$j9T$opsalt$opshash:19000:0:99999:7:::\n"
+
+
+def make_host(system, check_mode=False, host_kind="server", **kwargs):
+    kwargs.setdefault("environ", {})
+    kwargs.setdefault("backup_dir", "/var/backups/landingzone")
+    return Host(root=str(system.root), runner=system, check_mode=check_mode, host_kind=host_kind, **kwargs)
+
+
+def control(ctype, params, control_id="LZ-TST-001", **extra):
+    record = {
+        "id": control_id,
+        "title": f"test {ctype}",
+        "type": ctype,
+        "params": params,
+        "level": "basic",
+        "risk": "low",
+        "applies_to": ["server", "virtual_pc", "container"],
+    }
+    record.update(extra)
+    return record
+
+
+def run(system, controls, mode="apply", check_mode=False, **kwargs):
+    host = make_host(system, check_mode=check_mode, **kwargs)
+    report = Engine(host).run(controls, mode)
+    return report, host
