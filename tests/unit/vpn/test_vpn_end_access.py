@@ -1,21 +1,17 @@
 """The end-access script edits the files the module wrote: it removes exactly one supplier's
 peers from the wg-quick file and leaves its nftables chain drop-only."""
 
-import importlib.machinery
-import importlib.util
 from pathlib import Path
 
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._vpn import names, nftables, plan, wireguard
+from role_script import load_role_script
 from vpn_testdata import ADDRESSES, NOW
 
 SCRIPT = Path(__file__).resolve().parents[3] / "roles" / "vpn_gateway" / "files" / "vpn-gateway-end-access"
 
 
 def _script():
-    loader = importlib.machinery.SourceFileLoader("vpn_gateway_end_access", str(SCRIPT))
-    module = importlib.util.module_from_spec(importlib.util.spec_from_loader(loader.name, loader))
-    loader.exec_module(module)
-    return module
+    return load_role_script(SCRIPT, "vpn_gateway_end_access")
 
 
 def _two_suppliers(supplier, keys):

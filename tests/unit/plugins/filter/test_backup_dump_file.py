@@ -3,30 +3,22 @@
 from __future__ import annotations
 
 import functools
-import importlib.machinery
-import importlib.util
-import sys
 from pathlib import Path
-from unittest import mock
 
 import pytest
 from ansible.errors import AnsibleFilterError
 from ansible_collections.cyberveilig.landingzone.plugins.filter.backup import FilterModule, backup_dump_file
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils import _restic_manifest
+from role_script import load_role_script
 
 AGENT = Path(__file__).resolve().parents[4] / "roles" / "backup_agent" / "files" / "landingzone-backup"
 
 
 @functools.cache
 def agent_program():
-    """The agent's program (a script without .py), loaded as a module.
-
-    On a host it imports the manifest writer the role installs beside it: here, the collection's."""
-    loader = importlib.machinery.SourceFileLoader("landingzone_backup_agent", str(AGENT))
-    module = importlib.util.module_from_spec(importlib.util.spec_from_loader(loader.name, loader))
-    with mock.patch.dict(sys.modules, {"manifest": _restic_manifest}):
-        loader.exec_module(module)
-    return module
+    """The agent's program; on a host it imports the manifest writer the role installs beside it,
+    here the collection's."""
+    return load_role_script(AGENT, "landingzone_backup_agent", beside={"manifest": _restic_manifest})
 
 
 @pytest.mark.parametrize(
