@@ -71,7 +71,7 @@ def supplier_firewall_dropin(contract, management_networks, municipality_network
 
 
 def supplier_backup_set(contracts):
-    """{paths, databases} of one or several roles, for the backup agent."""
+    """{paths, databases, services} of one or several roles, for the backup agent."""
     return _module().backup_set(_contracts(contracts))
 
 

@@ -1,10 +1,11 @@
 """Reading a supplier role's contract (``roles/<role>/meta/landingzone.yml``).
 
 The contract is what a supplier role promises the landing zone: the ports it listens on,
-the data to back up, the check that proves the service works, and the baseline controls it
-asks to have waived. Its JSON Schema (schema/supplier-role-v1.json) says everything about
-its shape; this module turns the schema's verdicts into messages that name the file and
-the field, and adds the one check JSON Schema cannot make (``any`` stands alone).
+the data to back up, the services that hold its databases open, the check that proves the
+service works, and the baseline controls it asks to have waived. Its JSON Schema
+(schema/supplier-role-v1.json) says everything about its shape; this module turns the
+schema's verdicts into messages that name the file and the field, and adds the one check
+JSON Schema cannot make (``any`` stands alone).
 """
 
 from __future__ import annotations
@@ -105,6 +106,9 @@ def _explain(error: ValidationError):
     elif kind == "pattern":
         hint = error.schema.get("description")
         yield path, f"{value!r} is not valid: {hint or 'it must match ' + rule}"
+    elif kind == "uniqueItems" and isinstance(value, list):
+        repeated = dict.fromkeys(item for index, item in enumerate(value) if item in value[:index])
+        yield path, f"lists {', '.join(map(repr, repeated))} more than once"
     elif kind == "minLength":
         yield path, "must not be empty" if rule == 1 else f"must be at least {rule} characters"
     else:

@@ -1,7 +1,8 @@
 """What the landing zone derives from a supplier contract, so nothing is typed twice.
 
 - the firewall allowlist, as the role's nftables drop-in (/etc/nftables.d/<role>.nft);
-- the backup set: the paths to include and the databases to dump first;
+- the backup set: the paths to include, the databases to dump first, and the services to stop
+  while those dumps load back (a dump drops its database, which a connected session prevents);
 - the health check the restore drill and the contract test run;
 - the waiver requests, shown beside the failing controls until the card approves them.
 
@@ -75,10 +76,11 @@ def firewall_dropin(contract: Contract, management_networks, municipality_networ
 
 
 def backup_set(contracts) -> dict:
-    """What the backup agent includes for these roles: {paths, databases: [{engine, name, role}]}."""
+    """What the backup agent includes for these roles, and the services to stop while their dumps
+    load: {paths, databases: [{engine, name}], services}."""
     if isinstance(contracts, Contract):
         contracts = [contracts]
-    paths, databases = [], []
+    paths, databases, services = [], [], []
     for contract in contracts:
         for path in contract.data["backup"]["paths"]:
             if path not in paths:
@@ -87,7 +89,10 @@ def backup_set(contracts) -> dict:
             entry = {"engine": database["engine"], "name": database["name"]}
             if entry not in databases:
                 databases.append(entry)
-    return {"paths": paths, "databases": databases}
+        for service in contract.data.get("services", []):
+            if service not in services:
+                services.append(service)
+    return {"paths": paths, "databases": databases, "services": services}
 
 
 def health_check(contract: Contract) -> dict:

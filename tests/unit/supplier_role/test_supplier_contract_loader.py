@@ -64,12 +64,22 @@ def test_the_reference_role_keeps_the_contract():
         (("waiver_requests", 0, "justification"), "because", "waiver_requests[0].justification", "at least 20"),
         (("backup",), KeyError, "backup", "is required"),
         (("ports", 0, "prot"), "tcp", "ports[0].prot", "is not a field of the contract"),
+        (("services",), ["citizen portal.service"], "services[0]", "must be a systemd service unit"),
+        (("services",), ["citizen-portal"], "services[0]", "ending in .service"),
+        (("services",), ["app.service", "app.service"], "services", "lists 'app.service' more than once"),
+        (("services",), "app.service", "services", "is not of type 'array'"),
     ],
 )  # fmt: skip
 def test_a_bad_contract_names_file_and_field(path, value, field, words):
     error = problems(changed(path, value))
     assert any(name == field and words in message for name, message in error.problems), error.problems
     assert str(error).startswith("roles/example_app/meta/landingzone.yml: ")
+
+
+def test_services_are_optional_and_take_unit_names():
+    units = ["citizen-portal.service", "worker@1.service", "app_v2.legacy.service"]
+    assert validate(changed(("services",), units), "x.yml").data["services"] == units
+    assert "services" not in validate(GOOD, "x.yml").data
 
 
 def test_a_port_declared_twice_is_an_error():

@@ -88,7 +88,17 @@ def test_backup_set_merges_roles_without_repeats():
     assert backup_set([contract(), other]) == {
         "paths": ["/srv/example", "/srv/other"],
         "databases": [{"engine": "postgresql", "name": "example"}],
+        "services": [],
     }
+
+
+def test_backup_set_names_the_services_to_stop_while_the_dumps_load():
+    one = contract(services=["example-app.service", "example-worker@1.service"])
+    other = contract(role="other_app", services=["other-app.service", "example-app.service"])
+    assert backup_set([one, other])["services"] == [
+        "example-app.service", "example-worker@1.service", "other-app.service",
+    ]  # fmt: skip
+    assert backup_set(contract())["services"] == []
 
 
 def test_health_checks_for_the_drill():
@@ -120,6 +130,7 @@ def test_filters_read_the_reference_role_and_report_errors_as_filter_errors(tmp_
     assert data["contract"]["role"] == "citizen_portal"
     assert "tcp dport 443 accept" in filters.supplier_firewall_dropin(data, ["10.0.0.0/8"])
     assert filters.supplier_backup_set([data])["databases"] == [{"engine": "postgresql", "name": "citizen_portal"}]
+    assert filters.supplier_backup_set("citizen_portal")["services"] == ["citizen-portal.service"]
     assert filters.supplier_health_check(data)["kind"] == "command"
     assert filters.supplier_waiver_requests(data) == []
     assert filters.supplier_contract("citizen_portal") == data
