@@ -16,6 +16,9 @@ from landingzone.evidence.summary import NONCOMPLIANT, summarise
 from landingzone.jsonschema_formats import FORMAT_CHECKER
 from landingzone.supplier_role import annotate_waiver_requests
 
+# The state of a supplier role's waiver request, by the status of the control it asks about.
+REQUEST_STATE = {**dict.fromkeys(NONCOMPLIANT, "pending"), "waived": "approved"}
+
 SCHEMA_VERSION = 2
 KNOWN_VERSIONS = (1, 2)
 RUN_FIELDS = (
@@ -76,20 +79,23 @@ def result_record(result: dict, default_timestamp) -> dict:
 
 
 def with_waiver_requests(records: list[dict], requests_by_host: dict) -> list[dict]:
-    """Each failing record with the waiver requests of the supplier roles on its host.
+    """Each failing or waived record with the waiver requests of the supplier roles on its host.
 
     ``requests_by_host`` is {host: [{control, role, justification}]}. A failing control has
-    no waiver in effect (the engine reports one that is as ``waived``), so each request shown
-    is pending: it waits for a waiver with an approver and an expiry on the card. The status,
-    the reason and the counts stay as the engine reported them.
+    no waiver in effect (the engine reports one that is as ``waived``), so each request on it
+    is pending: it waits for a waiver with an approver and an expiry on the card. On a waived
+    control the card's waiver is in effect, and the request it answers is shown as approved,
+    so that the evidence still names the role that asked and why. The status, the reason and
+    the counts stay as the engine reported them.
     """
     annotated = []
     for record in records:
         requests = requests_by_host.get(record["host"])
-        if requests and record["status"] in NONCOMPLIANT:
+        state = REQUEST_STATE.get(record["status"])
+        if requests and state:
             (record,) = annotate_waiver_requests([record], requests, note_in_reason=False)
             if "waiver_requests" in record:
-                record["waiver_requests"] = [dict(r, state="pending") for r in record["waiver_requests"]]
+                record["waiver_requests"] = [dict(r, state=state) for r in record["waiver_requests"]]
         annotated.append(record)
     return annotated
 

@@ -13,6 +13,11 @@ from landingzone.evidence.sections import render_sections
 from landingzone.evidence.summary import LEVELS, NONCOMPLIANT, STATUSES, percent, reading_order
 
 WAIVER_WARN_DAYS = 30
+# What a supplier role's waiver request amounts to, by its state in results.json.
+REQUEST_WORDS = {
+    "pending": "not in effect until approved on the card",
+    "approved": "approved on the card (see Waivers)",
+}
 
 
 def render_report(document: dict) -> str:
@@ -116,10 +121,11 @@ def _references(result: dict) -> str:
 
 
 def _waiver_requests(result: dict) -> str:
-    """A supplier role's request beside the control it asks to waive; never a waiver itself."""
+    """A supplier role's request beside the control it asks to waive: pending (never a waiver
+    itself) on a failing control, approved on one the card waives."""
     return "".join(
         f'<p class="waiver-request">waiver requested by {esc(request["role"])}: {esc(request["justification"])}'
-        " — not in effect until approved on the card</p>"
+        f" — {REQUEST_WORDS[request['state']]}</p>"
         for request in result.get("waiver_requests") or []
     )
 
@@ -150,6 +156,13 @@ def _waiver_state(waiver: dict, finished: datetime.date) -> tuple[str, str]:
     return "", "active"
 
 
+def _asked_by(asked: dict) -> str:
+    """Under a waiver's justification, the supplier roles whose contract asked for it, and why."""
+    return "".join(
+        f'<p class="waiver-request">requested by {esc(role)}: {esc(why)}</p>' for role, why in sorted(asked.items())
+    )
+
+
 def _waivers(document: dict) -> str:
     grouped: dict[tuple, dict] = {}
     for result in document["results"]:
@@ -157,8 +170,10 @@ def _waivers(document: dict) -> str:
         if not waiver:
             continue
         key = (result["control"], waiver.get("approver"), waiver.get("expires"), waiver.get("justification"))
-        entry = grouped.setdefault(key, {"waiver": waiver, "hosts": set(), "title": result["title"]})
+        entry = grouped.setdefault(key, {"waiver": waiver, "hosts": set(), "title": result["title"], "asked": {}})
         entry["hosts"].add(result["host"])
+        for request in result.get("waiver_requests") or []:
+            entry["asked"][request["role"]] = request["justification"]
     if not grouped:
         return '<section id="waivers"><h2>Waivers</h2><p>No waiver applied in this run.</p></section>'
     finished = datetime.datetime.fromisoformat(document["run"]["finished"]).date()
@@ -169,7 +184,8 @@ def _waivers(document: dict) -> str:
             f'<tr class="waiver"><td><code class="id">{esc(control)}</code> {esc(entry["title"])}</td>'
             f"<td>{esc(', '.join(sorted(entry['hosts'])))}</td><td>{esc(approver)}</td>"
             f'<td class="expires id {css}">{esc(expires)}</td><td class="{css}">{esc(state)}</td>'
-            f"<td>{esc(justification)}</td><td>{esc(entry['waiver'].get('compensating_measure'))}</td></tr>"
+            f"<td>{esc(justification)}{_asked_by(entry['asked'])}</td>"
+            f"<td>{esc(entry['waiver'].get('compensating_measure'))}</td></tr>"
         )
     return (
         f'<section id="waivers"><h2>Waivers ({len(rows)})</h2>'

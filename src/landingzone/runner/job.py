@@ -215,8 +215,9 @@ def run_municipality(
         **observer.sections,
         "secrets": sorted(secrets),
     }
-    if settings.waiver_requests and any(r.get("status") in exit_codes.NON_COMPLIANT_STATUSES for r in observer.results):
-        # Beside its failing controls, a host shows what the supplier roles of its groups asked to waive.
+    if settings.waiver_requests:
+        # Beside its failing controls, a host shows what the supplier roles of its groups asked to
+        # waive; beside its waived ones, which of them asked for the waiver in effect.
         run["waiver_requests"] = requests_by_host(municipality.groups, settings.waiver_requests)
     evidence_dir = settings.evidence_root / municipality.name / ident
     write_evidence(evidence_dir, run, observer.results)

@@ -1,4 +1,5 @@
-"""Supplier roles' waiver requests in the evidence: beside the failing control, never a waiver.
+"""Supplier roles' waiver requests in the evidence: pending beside the failing control, never a
+waiver; approved beside the control the card waives, still naming the role that asked.
 
 The requests come from real contracts (roles/citizen_portal and the contract test's fixture
 roles) and the hosts that carry a role from a real inventory read by ansible-inventory.
@@ -109,12 +110,40 @@ def test_failing_control_carries_the_pending_request_and_stays_failed(tmp_path, 
     assert sum(1 for r in document["results"] if "waiver_requests" in r) == 1
 
 
-def test_only_failing_controls_show_a_request(tmp_path, requests, groups):
-    for status in ("pass", "waived", "fixed", "not_applicable"):
+def test_only_failing_and_waived_controls_show_a_request(tmp_path, requests, groups):
+    for status in ("pass", "fixed", "not_applicable"):
         sample = sample_with("LZ-PERM-003", {"gem-app1": status})
         run = dict(sample.run(), waiver_requests=requests_by_host(groups, requests))
         document = json.loads(write_evidence(tmp_path / status, run, sample.results())["results"].read_text())
         assert not [r for r in document["results"] if "waiver_requests" in r], status
+
+
+def test_the_card_waiver_in_effect_names_the_role_that_asked_for_it(tmp_path, requests, groups):
+    sample = sample_with("LZ-PERM-003", {"gem-app1": "waived", "gem-app2": "waived"})
+    results = sample.results()
+    plain = json.loads(write_evidence(tmp_path / "plain", sample.run(), results)["results"].read_text())
+    run = dict(sample.run(), waiver_requests=requests_by_host(groups, requests))
+    written = write_evidence(tmp_path / "run", run, results)
+    document = json.loads(written["results"].read_text())
+
+    assert list(schema(2).iter_errors(document)) == []
+    by_host = {r["host"]: r for r in document["results"] if r["control"] == "LZ-PERM-003"}
+    assert by_host["gem-app1"]["status"] == "waived"
+    assert by_host["gem-app1"]["waiver"]["approver"]
+    assert by_host["gem-app1"]["waiver_requests"] == [
+        {"role": "requested_waiver", "justification": requests[0]["justification"], "state": "approved"}
+    ]
+    # gem-app2 carries the same waiver from the card, but no role on it asked.
+    assert "waiver_requests" not in by_host["gem-app2"]
+    assert document["summary"] == plain["summary"]
+
+    html = written["report"].read_text()
+    waivers = html[html.index('id="waivers"') : html.index('id="hosts"')]
+    row = next(row for row in waivers.split("<tr") if "LZ-PERM-003" in row)
+    assert f"requested by requested_waiver: {requests[0]['justification']}" in row
+    host = html[html.index('id="host-gem-app1"') : html.index('id="host-gem-app2"')]
+    assert "— approved on the card (see Waivers)" in host
+    assert "not in effect until approved" not in html
 
 
 def test_report_shows_the_request_beside_the_failing_control(tmp_path, requests, groups):
@@ -136,13 +165,21 @@ def test_report_shows_the_request_beside_the_failing_control(tmp_path, requests,
     assert html.count("waiver requested by") == 2
 
 
-def test_schema_refuses_a_request_on_a_control_that_does_not_fail(tmp_path, requests, groups):
+@pytest.mark.parametrize(
+    ("status", "state"),
+    [("pass", "pending"), ("waived", "pending"), ("fail", "approved"), ("not_applicable", "approved")],
+)
+def test_schema_refuses_a_request_whose_state_does_not_match_its_control(tmp_path, requests, groups, status, state):
     sample = sample_with("LZ-PERM-003", {"gem-app1": "fail"})
     run = dict(sample.run(), waiver_requests=requests_by_host(groups, requests))
     document = json.loads(write_evidence(tmp_path / "run", run, sample.results())["results"].read_text())
     record = next(r for r in document["results"] if "waiver_requests" in r)
-    record["status"] = "waived"
-    assert [e.message for e in schema(2).iter_errors(document)] == ["'waived' is not one of ['fail', 'error']"]
+    assert list(schema(2).iter_errors(document)) == []
+    record["status"] = status
+    record["waiver_requests"][0]["state"] = state
+    assert [e.message for e in schema(2).iter_errors(document)] == [
+        f"{record!r} is not valid under any of the given schemas"
+    ]
 
 
 def test_version_1_evidence_still_validates_and_renders(written):
