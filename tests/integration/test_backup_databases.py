@@ -2,7 +2,9 @@
 
 The backup program of roles/backup_agent runs inside a lab container where both servers are
 installed from Debian: with no database declared it finds and dumps both; with one declared it
-dumps that one only and drops the dumps it no longer makes; and a dump restores.
+dumps that one only and drops the dumps it no longer makes; and a dump restores. The role's
+load_dumps entry point loads them back, stopping the services that hold a database open first
+(a dump drops its database) and starting them again only when every dump loaded.
 """
 
 from __future__ import annotations
@@ -129,13 +131,16 @@ LOAD_PLAYBOOK = """\
 """
 
 
-def load_through_the_role(databases, tmp_path):
+def load_through_the_role(databases, tmp_path, stop_services=None):
     """The role's load_dumps entry point on the container; ansible-playbook's result."""
     playbook = tmp_path / "load.yml"
     playbook.write_text(LOAD_PLAYBOOK)
+    extra_vars = {"backup_agent_load_databases": databases}
+    if stop_services is not None:
+        extra_vars["backup_agent_load_stop_services"] = stop_services
     command = [
         BIN / "ansible-playbook", "-i", f"{CONTAINER},", "-c", "containers.podman.podman", str(playbook),
-        "-e", json.dumps({"backup_agent_load_databases": databases}),
+        "-e", json.dumps(extra_vars),
     ]  # fmt: skip
     return run(command)
 
@@ -168,3 +173,82 @@ def test_a_named_mariadb_dump_replaces_its_database_whole(database_host, tmp_pat
     assert done.returncode == 0, done.stdout[-3000:]
     assert inside("mariadb -N -e 'SHOW TABLES FROM finance'").split() == ["invoices"]
     assert inside("mariadb -N -e 'SELECT id FROM finance.invoices'").split() == ["4242"]
+
+
+# ---- the application's services stopped while its databases load ------------------------------------
+# An application's connection pool, as a unit that can be started again: psql connected to the
+# registry database, idle, reading a pipe that never ends. Stopping the unit ends psql, and the
+# server ends the session when the connection closes.
+HOLDER = "registry-reader.service"
+HOLDER_UNIT = """\
+[Unit]
+Description=Holds a session open on the registry database, as an application's connection pool does
+After=postgresql.service
+
+[Service]
+User=postgres
+Environment=PGAPPNAME=registry-reader
+ExecStart=/bin/sh -c 'sleep infinity | psql -X --quiet -d registry'
+"""
+HOLDER_SESSIONS = (
+    "runuser -u postgres -- psql -tA -d postgres -c "
+    "\"SELECT count(*) FROM pg_stat_activity WHERE datname = 'registry' AND application_name = 'registry-reader'\""
+)
+
+
+def wait_for_the_holder_session():
+    for _ in range(50):
+        if inside(HOLDER_SESSIONS).strip() == "1":
+            return
+        inside("sleep 0.2")
+    raise AssertionError(f"{HOLDER} opened no session on registry: {inside(f'systemctl status {HOLDER} || true')}")
+
+
+def hold_the_registry_open():
+    """The holder unit installed, started and connected to registry."""
+    inside(
+        f"cat > /etc/systemd/system/{HOLDER} <<'UNIT'\n{HOLDER_UNIT}UNIT\n"
+        f"systemctl daemon-reload && systemctl start {HOLDER}"
+    )
+    wait_for_the_holder_session()
+
+
+def holder_state():
+    return podman("exec", CONTAINER, "systemctl", "is-active", HOLDER, check=False).stdout.strip()
+
+
+def test_the_services_holding_a_database_open_stop_while_it_loads_and_start_again(database_host, tmp_path):
+    registry = [{"engine": "postgresql", "name": "registry"}]
+    dump(registry)
+    inside("runuser -u postgres -- psql -q -d registry -c 'DELETE FROM people'")
+    hold_the_registry_open()
+
+    # Without the services named, the dump's DROP DATABASE is refused and nothing is replaced.
+    done = load_through_the_role(registry, tmp_path)
+    assert done.returncode != 0
+    assert 'database "registry" is being accessed by other users' in done.stdout, done.stdout[-3000:]
+    assert inside("runuser -u postgres -- psql -tA -d registry -c 'SELECT count(*) FROM people'").strip() == "0"
+
+    done = load_through_the_role(registry, tmp_path, stop_services=[HOLDER])
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert "An Peeters" in inside("runuser -u postgres -- psql -tA -d registry -c 'SELECT name FROM people'")
+    assert holder_state() == "active"
+    wait_for_the_holder_session()
+
+
+def test_a_failed_load_leaves_the_services_stopped_and_names_them(database_host, tmp_path):
+    registry = [{"engine": "postgresql", "name": "registry"}]
+    dump(registry)
+    inside(f"echo 'SELECT * FROM no_such_table;' >> {DUMPS}/postgresql-registry.sql")
+    hold_the_registry_open()
+    done = load_through_the_role(registry, tmp_path, stop_services=[HOLDER])
+    assert done.returncode != 0
+    assert f"postgresql:registry did not load; {HOLDER} left stopped" in done.stdout, done.stdout[-3000:]
+    assert "no_such_table" in done.stdout
+    assert holder_state() == "inactive"
+
+
+def test_a_service_name_that_is_no_unit_is_refused_naming_the_variable(database_host, tmp_path):
+    done = load_through_the_role([{"engine": "postgresql", "name": "registry"}], tmp_path, stop_services=["psql; rm"])
+    assert done.returncode != 0
+    assert "backup_agent_load_stop_services: psql; rm is not a systemd service unit" in done.stdout, done.stdout[-3000:]
