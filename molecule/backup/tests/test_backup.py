@@ -73,6 +73,9 @@ def module(hostname, name, args):
         ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json",
         ANSIBLE_FORCE_COLOR="0",
     )
+    # Callbacks enabled for the scenario's own playbooks (profile_tasks, say) would print
+    # into the JSON read here.
+    env.pop("ANSIBLE_CALLBACKS_ENABLED", None)
     command = [
         str(Path(sys.executable).parent / "ansible"),
         "-i", INVENTORY, hostname, "-m", f"cyberveilig.landingzone.{name}", "-a", json.dumps(args),
