@@ -97,3 +97,10 @@ def test_requested_waiver_holds_once_the_card_approves_it(baselined_host, tmp_pa
     waived = [r for r in report.baseline_results if r["id"] == "LZ-PERM-003"]
     assert waived[0]["status"] == "waived"
     assert waived[0]["waiver_requests"][0]["role"] == "requested_waiver"
+
+
+def test_a_role_whose_data_is_a_mariadb_database_keeps_its_contract(baselined_host, tmp_path):
+    report = run_contract_test(FIXTURES / "mariadb_records", baselined_host, tmp_path)
+    assert not report.violations, report.text()
+    statuses = {row["clause"]: row["status"] for row in report.clause_results()}
+    assert set(statuses.values()) == {"pass"} and "backup.restore" in statuses, statuses

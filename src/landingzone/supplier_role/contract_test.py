@@ -83,7 +83,7 @@ SYSTEM_STATE = (
     "/var/spool/rsyslog",
 )
 # A declared database's engine keeps its files here; the dump is what is backed up.
-ENGINE_STATE = {"postgresql": "/var/lib/postgresql"}
+ENGINE_STATE = {"postgresql": "/var/lib/postgresql", "mariadb": "/var/lib/mysql"}
 RESTIC_REPO = "/var/tmp/lz-contract/repo"
 DUMP_DIR = "/var/tmp/lz-contract/dumps"
 RESTORE_DIR = "/var/tmp/lz-contract/restore"
@@ -449,15 +449,45 @@ def check_data_paths(report, contract, container):
         )
 
 
+def _dump(db: dict, dump: str) -> str:
+    """The shell step that dumps one declared database to `dump`."""
+    if db["engine"] == "mariadb":
+        return f"mariadb-dump --single-transaction --skip-dump-date {db['name']} > {dump}"
+    return f"runuser -u postgres -- pg_dump -Fc -d {db['name']} > {dump}"
+
+
+def _load_and_compare(db: dict, restored: str) -> list[str]:
+    """The shell steps that load a restored dump into a fresh database and compare it with the
+    original: same schema, rows and grants, read as a plain dump of both, line for line."""
+    name, check_db = db["name"], f"{db['name']}_restorecheck"
+    differs = f" || {{ echo 'database {name} differs after the restore'; exit 1; }}"
+    if db["engine"] == "mariadb":
+        plain = "mariadb-dump --skip-dump-date --skip-comments"
+        return [
+            f"mariadb -e 'DROP DATABASE IF EXISTS {check_db}; CREATE DATABASE {check_db}'",
+            f"mariadb {check_db} < {restored}",
+            f"diff <({plain} {name}) <({plain} {check_db}) >/dev/null{differs}",
+            f"mariadb -e 'DROP DATABASE {check_db}'",
+        ]
+    # Newer pg_dump versions write restrict lines with a random key: those are left out.
+    plain = "runuser -u postgres -- pg_dump --no-owner"
+    return [
+        f"runuser -u postgres -- dropdb --if-exists {check_db}",
+        f"runuser -u postgres -- createdb {check_db}",
+        f"runuser -u postgres -- pg_restore --no-owner -d {check_db} {restored}",
+        f"diff <({plain} {name} | {UNRESTRICTED}) <({plain} {check_db} | {UNRESTRICTED}) >/dev/null{differs}",
+        f"runuser -u postgres -- dropdb {check_db}",
+    ]
+
+
 def check_backup_restores(report, contract, container):
     report.check("backup.restore")
     declared = backup_set(contract)
     password = uuid.uuid4().hex
     env = f"export RESTIC_REPOSITORY={RESTIC_REPO} RESTIC_PASSWORD={password}"
-    dumps = [f"{DUMP_DIR}/{db['name']}.dump" for db in declared["databases"]]
+    dumps = [f"{DUMP_DIR}/{db['engine']}-{db['name']}.dump" for db in declared["databases"]]
     steps = [env, f"mkdir -p {DUMP_DIR} {RESTORE_DIR}", "restic init --quiet"]
-    for db, dump in zip(declared["databases"], dumps, strict=True):
-        steps.append(f"runuser -u postgres -- pg_dump -Fc -d {db['name']} > {dump}")
+    steps += [_dump(db, dump) for db, dump in zip(declared["databases"], dumps, strict=True)]
     sources = list(declared["paths"]) + dumps
     existing = " ".join(shlex.quote(p) for p in sources)
     if sources:
@@ -465,18 +495,7 @@ def check_backup_restores(report, contract, container):
         for source in sources:
             steps.append(f"diff -r --no-dereference {shlex.quote(source)} {RESTORE_DIR}{shlex.quote(source)}")
     for db, dump in zip(declared["databases"], dumps, strict=True):
-        check_db = f"{db['name']}_restorecheck"
-        steps += [
-            f"runuser -u postgres -- dropdb --if-exists {check_db}",
-            f"runuser -u postgres -- createdb {check_db}",
-            f"runuser -u postgres -- pg_restore --no-owner -d {check_db} {RESTORE_DIR}{dump}",
-            # Same schema, rows and grants: a plain dump of both reads the same, line for line
-            # (but for the random key of the restrict lines newer pg_dump versions write).
-            f"diff <(runuser -u postgres -- pg_dump --no-owner {db['name']} | {UNRESTRICTED}) "
-            f"<(runuser -u postgres -- pg_dump --no-owner {check_db} | {UNRESTRICTED}) >/dev/null"
-            f" || {{ echo 'database {db['name']} differs after the restore'; exit 1; }}",
-            f"runuser -u postgres -- dropdb {check_db}",
-        ]
+        steps += _load_and_compare(db, f"{RESTORE_DIR}{dump}")
     if not sources:
         return
     result = in_container(container, "set -e\n" + "\n".join(steps), timeout=600, check=False)

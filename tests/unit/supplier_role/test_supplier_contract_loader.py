@@ -57,7 +57,7 @@ def test_the_reference_role_keeps_the_contract():
         (("ports", 0, "sources"), ["everyone"], "ports[0].sources[0]", "neither management"),
         (("ports", 0, "sources"), ["any", "management"], "ports[0].sources", "list it alone"),
         (("backup", "paths"), ["relative/path"], "backup.paths[0]", "is not valid"),
-        (("backup", "databases", 0, "engine"), "oracle", "backup.databases[0].engine", "postgresql"),
+        (("backup", "databases", 0, "engine"), "oracle", "backup.databases[0].engine", "one of postgresql, mariadb"),
         (("health_check",), {"https": {"path": "/x", "expect": "ok"}, "command": {"argv": ["x"], "expect": "y"}},
          "health_check", "exactly one of"),
         (("waiver_requests", 0, "control"), "PERM-3", "waiver_requests[0].control", "is not valid"),
