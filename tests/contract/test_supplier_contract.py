@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from landingzone.supplier_role.contract_test import environment, run_contract_test
+from landingzone.supplier_role.contract_test import BaselinedHost, environment, is_ready, make_pki, run_contract_test
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "supplier_roles"
@@ -104,3 +104,11 @@ def test_a_role_whose_data_is_a_mariadb_database_keeps_its_contract(baselined_ho
     assert not report.violations, report.text()
     statuses = {row["clause"]: row["status"] for row in report.clause_results()}
     assert set(statuses.values()) == {"pass"} and "backup.restore" in statuses, statuses
+
+
+def test_the_baselined_image_is_used_only_with_the_ca_it_was_made_with(baselined_host, tmp_path):
+    assert is_ready(baselined_host)
+    # Another CA beside the same image (as when another checkout rebuilt it): not a match, so
+    # the image would be made again rather than checked against certificates it does not hold.
+    make_pki(tmp_path / "pki")
+    assert not is_ready(BaselinedHost(image=baselined_host.image, pki_dir=tmp_path / "pki"))

@@ -52,6 +52,12 @@ from landingzone.supplier_role.derive import annotate_waiver_requests, backup_se
 PLAYBOOKS = Path(__file__).resolve().parent / "contract_playbooks"
 IMAGE = image_name("bookworm")
 BASE_REPOSITORY = "localhost/landingzone-contract-base"
+# The baselined image lives in podman's store, one per machine; the CA that issued its host
+# certificate lives beside it, shared by every checkout ($LZ_CONTRACT_CACHE), and the image is
+# labelled with that CA's fingerprint, so an image and a CA that do not belong together (one
+# checkout rebuilt the image, another kept the old CA) are never used together.
+DEFAULT_CACHE = Path("/var/cache/landingzone/contract-test")
+CA_LABEL = "org.cyberveilig.landingzone.contract-ca"
 HOST = "lz-contract-host"
 BIN = Path(sys.executable).parent
 # What the baselined image is made from: a change to any of these makes a new one.
@@ -290,7 +296,21 @@ def baseline_key() -> str:
 
 
 def _cache_dir() -> Path:
-    return _root() / ".cache" / "contract-test"
+    return Path(os.environ.get("LZ_CONTRACT_CACHE") or DEFAULT_CACHE)
+
+
+def _ca_fingerprint(pki_dir: Path) -> str:
+    return hashlib.sha256((pki_dir / "ca.crt").read_bytes()).hexdigest()[:32]
+
+
+def is_ready(host: BaselinedHost) -> bool:
+    """The image exists and was baselined with the certificate of the CA in `host.pki_dir`."""
+    if not (host.pki_dir / f"{HOST}.key").is_file() or not (host.pki_dir / "ca.crt").is_file():
+        return False
+    labels = podman("image", "inspect", "--format", "{{json .Labels}}", host.image, check=False)
+    if labels.returncode != 0:
+        return False
+    return (json.loads(labels.stdout or "null") or {}).get(CA_LABEL) == _ca_fingerprint(host.pki_dir)
 
 
 def baselined_image(log=lambda line: None) -> BaselinedHost:
@@ -303,8 +323,7 @@ def baselined_image(log=lambda line: None) -> BaselinedHost:
     host = BaselinedHost(image=f"{BASE_REPOSITORY}:{key}", pki_dir=cache / key / "pki")
     with open(cache / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        ready = (host.pki_dir / f"{HOST}.key").is_file()
-        if ready and podman("image", "exists", host.image, check=False).returncode == 0:
+        if is_ready(host):
             return host
         log(f"baselining a lab host once for this baseline (image {host.image}) ...")
         _remove_older_images(keep=host.image)
@@ -322,7 +341,8 @@ def _build_baselined_image(host: BaselinedHost, workdir: Path) -> None:
         result = ansible_playbook("baseline.yml", name, workdir, [], _common_vars(host, []))
         if result.returncode != 0:
             raise LandingzoneError("contract-test: the baseline did not apply:\n" + failure_of(result), exit_code=3)
-        podman("commit", "-q", name, host.image, timeout=300)
+        label = f"LABEL {CA_LABEL}={_ca_fingerprint(host.pki_dir)}"
+        podman("commit", "-q", "--change", label, name, host.image, timeout=300)
     finally:
         remove_container(name)
 
