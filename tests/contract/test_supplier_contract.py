@@ -82,6 +82,7 @@ def test_cli_names_the_broken_clause_and_exits_1(baselined_host):
         ("requested_waiver", "baseline", "requested a waiver but the card has none"),
         ("data_outside", "backup.paths", "/var/lib/data-outside-cache/records.db"),
         ("failing_health", "health_check", "expected 'ready'"),
+        ("missing_service", "services", "not active after the install: missing-service.service (inactive)"),
     ],
 )
 def test_broken_role_fails_naming_the_clause(baselined_host, tmp_path, fixture, clause, words):

@@ -5,6 +5,7 @@ Clauses, each checked against the real thing in a podman container of the lab im
 
 - ``contract``: meta/landingzone.yml is valid (checked before any container starts);
 - ``install``: the role applies on the baselined host;
+- ``services``: every unit the contract names in ``services`` is active after the install;
 - ``ports``: every new listener beyond loopback (``ss -Hltnu`` before and after) is a
   declared port;
 - ``firewall``: every declared port is opened by the role's drop-in in the baseline's chain;
@@ -66,6 +67,7 @@ BASELINE_VARS = "molecule/linux_baseline/vars/baseline.yml"
 CLAUSES = {
     "contract": "meta/landingzone.yml is valid",
     "install": "the role applies on a baselined lab host",
+    "services": "every declared service is active after the install",
     "ports": "every new listener beyond loopback is a declared port",
     "firewall": "every declared port is opened by the role's nftables drop-in",
     "baseline": "the baseline audit passes but for controls the card waives",
@@ -425,6 +427,23 @@ def check_baseline(report, contract, results):
             )
 
 
+def check_services(report, contract, container):
+    """The units the contract names are the role's own and running: a restore stops and starts
+    exactly these, so a typo here would only show in the middle of a restore."""
+    report.check("services")
+    units = backup_set(contract)["services"]
+    if not units:
+        return
+    states = in_container(container, f"systemctl is-active {shlex.join(units)}", check=False).stdout.split()
+    if len(states) != len(units):  # systemctl answers one line per unit; anything else is no answer
+        states = ["unknown"] * len(units)
+    inactive = [f"{unit} ({state})" for unit, state in zip(units, states, strict=True) if state != "active"]
+    if inactive:
+        report.violate(
+            "services", f"declared in {contract.source} but not active after the install: {', '.join(inactive)}"
+        )
+
+
 def check_health(report, contract, container):
     report.check("health_check")
     check = health_check(contract)
@@ -572,6 +591,7 @@ def _hold_to_contract(report, contract: Contract, role_dir: Path, name: str, wor
         report.violate("install", "the role did not apply:\n" + failure_of(installed))
         return
     report.check("install")
+    check_services(report, contract, name)
     check_ports(report, contract, before, listeners(name))
     check_firewall(report, contract, name)
     clock = time.monotonic()
