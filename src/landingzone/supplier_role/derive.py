@@ -78,21 +78,20 @@ def firewall_dropin(contract: Contract, management_networks, municipality_networ
 def backup_set(contracts) -> dict:
     """What the backup agent includes for these roles, and the services to stop while their dumps
     load: {paths, databases: [{engine, name}], services}."""
-    if isinstance(contracts, Contract):
-        contracts = [contracts]
-    paths, databases, services = [], [], []
-    for contract in contracts:
-        for path in contract.data["backup"]["paths"]:
-            if path not in paths:
-                paths.append(path)
-        for database in contract.data["backup"]["databases"]:
-            entry = {"engine": database["engine"], "name": database["name"]}
-            if entry not in databases:
-                databases.append(entry)
-        for service in contract.data.get("services", []):
-            if service not in services:
-                services.append(service)
-    return {"paths": paths, "databases": databases, "services": services}
+    contracts = [contracts] if isinstance(contracts, Contract) else list(contracts)
+    # dict.fromkeys keeps the first of each, in the order the roles declare them.
+    paths = dict.fromkeys(path for contract in contracts for path in contract.data["backup"]["paths"])
+    databases = dict.fromkeys(
+        (database["engine"], database["name"])
+        for contract in contracts
+        for database in contract.data["backup"]["databases"]
+    )
+    services = dict.fromkeys(service for contract in contracts for service in contract.data.get("services", []))
+    return {
+        "paths": list(paths),
+        "databases": [{"engine": engine, "name": name} for engine, name in databases],
+        "services": list(services),
+    }
 
 
 def health_check(contract: Contract) -> dict:
