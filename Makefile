@@ -9,7 +9,7 @@ MUNICIPALITY ?= demo
 # The lab municipality's vault password: a lab-only secret, committed on purpose.
 LAB_VAULT_PASSWORD ?= lab/demo-vault-password
 
-.PHONY: setup images demo lab-down lint unit molecule vm-smoke test test-vm build clean
+.PHONY: setup images demo lab-down lint unit molecule vm-smoke test test-slow test-vm build clean
 
 ## setup: Debian packages, the virtualenv with the exact pins, podman config
 setup:
@@ -46,7 +46,11 @@ vm-smoke: setup
 
 ## test: everything CI checks
 test: lint images
-	pytest --durations=15 -m "not vm or vm_smoke" tests
+	pytest --durations=15 -m "not slow and (not vm or vm_smoke)" tests
+
+## test-slow: the full proofs that need not run on every submission (see the README)
+test-slow: images
+	pytest --durations=15 -m "slow or vm" tests
 
 ## test-vm: the full proof of the kernel-level controls on a real kernel (qemu)
 test-vm: setup
