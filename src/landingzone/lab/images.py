@@ -1,7 +1,9 @@
 """The lab images: Debian built with debootstrap and imported into podman.
 
 An image carries the hash of its recipe as a label; it is rebuilt only when the
-recipe (recipe.yml, customize.sh, this file) changes.
+recipe (recipe.yml, customize.sh, this file) changes. Each build is also kept under
+a tag named after that hash, so that switching between checkouts whose recipes
+differ re-points the suite's tag instead of building again.
 """
 
 import os
@@ -67,6 +69,10 @@ def debian_mirror() -> str:
     raise LandingzoneError("no Debian mirror found in this machine's apt sources: set LZ_DEBIAN_MIRROR to one")
 
 
+def digest_tag(suite: str, digest: str) -> str:
+    return f"{image_name(suite)}-{digest}"
+
+
 def is_current(podman: Podman, recipe: Recipe, suite: str) -> bool:
     info = podman.inspect("image", image_name(suite))
     labels = ((info or {}).get("Config") or {}).get("Labels") or {}
@@ -80,11 +86,17 @@ def ensure_images(root: Path, suites: list[str] | None = None, log=print) -> Non
     for suite in suites or recipe.suites:
         if suite not in recipe.suites:
             raise LandingzoneError(f"lab/images/recipe.yml: suites: no recipe for {suite!r}")
+        digest = recipe.digest(suite)
         if is_current(podman, recipe, suite):
-            log(f"image {image_name(suite)}: cached (recipe {recipe.digest(suite)})")
+            log(f"image {image_name(suite)}: cached (recipe {digest})")
             continue
-        log(f"image {image_name(suite)}: building (recipe {recipe.digest(suite)}) ...")
+        if podman.exists("image", digest_tag(suite, digest)):
+            podman.run("tag", digest_tag(suite, digest), image_name(suite))
+            log(f"image {image_name(suite)}: cached under {digest_tag(suite, digest)}")
+            continue
+        log(f"image {image_name(suite)}: building (recipe {digest}) ...")
         build_image(podman, recipe, suite)
+        podman.run("tag", image_name(suite), digest_tag(suite, digest))
         log(f"image {image_name(suite)}: built")
 
 
