@@ -142,6 +142,19 @@ def test_snapshot_status_reports_the_fresh_backup_against_the_rpo():
     assert agent_connection()["password"] not in raw
 
 
+def test_the_backup_server_judges_the_rpo_from_its_arrival_index():
+    # The keeper's index service, as the audit starts it, under systemd and as the keeper's account.
+    ok(SERVER, "systemctl start landingzone-backup-index.service")
+    index = json.loads(SERVER.file("/var/lib/landingzone-backup-server/arrivals/lz-backup-agent.json").content_string)
+    assert SERVER.file("/var/lib/landingzone-backup-server/arrivals/lz-backup-agent.json").user == "restic-keeper"
+    result, _ = module("lz-backup-server", "restic_arrival_status", {"client": "lz-backup-agent", "rpo_minutes": 60})
+    assert result["rpo_met"] is True, result["reason"]
+    latest = result["latest_good"]
+    assert latest["id"] == fact(AGENT)["last_snapshot"]["id"][:8] and latest["suspect"] is False
+    assert latest["files"] >= 6 and 0 <= result["age_minutes"] < 30
+    assert all(entry["measured"] for entry in index["snapshots"].values())
+
+
 # ---- append-only -----------------------------------------------------------------------------------
 def test_a_client_cannot_delete_or_prune_its_history():
     snapshots = ok(AGENT, f"{AGENT_RESTIC} snapshots --json")
@@ -163,8 +176,9 @@ def test_a_client_cannot_delete_or_prune_its_history():
     AGENT.run(f"cat > /tmp/delete_snapshot.py <<'EOF'\n{delete}EOF")
     status = ok(AGENT, "set -a; . /etc/landingzone-backup/repository.env; python3 /tmp/delete_snapshot.py")
     assert status.strip() == "403"
-    run(AGENT, f"{AGENT_RESTIC} forget {ids[0]}", timeout=120)
-    run(AGENT, f"{AGENT_RESTIC} forget --keep-last 1 --prune", timeout=120)
+    # restic's forget and prune from a client, and every other way to delete or overwrite, are tried
+    # against the same REST server on loopback by tests/unit/backup/test_keeper_attacks.py: refused,
+    # restic retries for most of a minute, which this scenario cannot afford.
     after = [s["id"] for s in json.loads(ok(AGENT, f"{AGENT_RESTIC} snapshots --json"))]
     assert after == ids
 
@@ -204,40 +218,47 @@ def test_a_backup_killed_mid_run_is_followed_by_a_good_one():
 
 
 # ---- on the server: retention and the offsite copy ------------------------------------------------
-def test_retention_keeps_exactly_what_the_policy_says():
-    # Policy of the scenario: keep_daily 3, keep_weekly 2, keep_monthly 1, keep_yearly 0.
-    times = [
-        "2025-06-01 10:00:00",
-        "2026-10-15 10:00:00",
-        "2026-11-04 10:00:00",
-        "2026-11-11 10:00:00",
-        "2026-11-18 10:00:00",
-        "2026-11-19 10:00:00",
-        "2026-11-20 10:00:00",
-        "2026-11-20 12:00:00",
+def test_retention_keeps_by_arrival_exactly_what_the_policy_says():
+    # Policy of the scenario: keep_daily 3, keep_weekly 2, keep_monthly 1, keep_yearly 0, keep_last_good 1,
+    # min_hold_days 1. The probes arrive (the server's mtime of their snapshot file) when they claim to.
+    arrivals = [
+        "2024-06-01 10:00:00",
+        "2025-10-15 10:00:00",
+        "2025-11-04 10:00:00",
+        "2025-11-11 10:00:00",
+        "2025-11-18 10:00:00",
+        "2025-11-19 10:00:00",
+        "2025-11-20 10:00:00",
+        "2025-11-20 12:00:00",
     ]
-    # The probe snapshots are written on the server's disk by its service account, the way the retention
-    # itself works, in one go: the client's way in is what the tests above prove, and eight more runs
-    # through the REST server (a bcrypt check for every request) would cost half a minute.
+    # Written on the server's disk by the keeper's account, the way the retention itself works, and
+    # dated by touching their snapshot file: the client's way in is what the tests above prove, and
+    # eight more runs through the REST server (a bcrypt check for every request) would cost half a minute.
     probe = (
-        "echo {stamp} | TZ=UTC runuser -u restic-rest -- restic --no-cache -r /srv/restic/lz-backup-agent "
-        "backup -q --host retention-probe --time {stamp} --stdin --stdin-filename retention-probe"
+        "echo {stamp} | TZ=UTC runuser -u restic-keeper -- restic --no-cache -r /srv/restic/lz-backup-agent "
+        "backup -q --host retention-probe --time {stamp} --stdin --stdin-filename retention-probe && "
+        '(cd /srv/restic/lz-backup-agent/snapshots && touch -d {stamp_utc} "$(ls -t | head -1)")'
     )
     ok(
         SERVER,
-        "cd / && export RESTIC_PASSWORD_FILE=/etc/landingzone-backup-server/passwords/lz-backup-agent && "
-        + " && ".join(probe.format(stamp=shlex.quote(stamp)) for stamp in times),
+        "cd / && export RESTIC_PASSWORD_FILE=/etc/landingzone-backup-keeper/passwords/lz-backup-agent && "
+        + " && ".join(
+            probe.format(stamp=shlex.quote(stamp), stamp_utc=shlex.quote(f"{stamp} UTC")) for stamp in arrivals
+        ),
     )
     ok(SERVER, "systemctl start landingzone-backup-retention.service")
     listed = ok(
         SERVER,
-        "RESTIC_PASSWORD_FILE=/etc/landingzone-backup-server/passwords/lz-backup-agent "
+        "RESTIC_PASSWORD_FILE=/etc/landingzone-backup-keeper/passwords/lz-backup-agent "
         "restic --no-cache -r /srv/restic/lz-backup-agent snapshots --host retention-probe --json",
     )
     kept = sorted(s["time"][:16].replace("T", " ") for s in json.loads(listed))
     # Daily: 11-20 (the later one), 11-19, 11-18; weekly: week 47 (11-20), week 46 (11-11); monthly: November.
-    assert kept == ["2026-11-11 10:00", "2026-11-18 10:00", "2026-11-19 10:00", "2026-11-20 12:00"]
-    # The agent's own snapshots are a group of their own, and the repository is sound after the prune.
+    assert kept == ["2025-11-11 10:00", "2025-11-18 10:00", "2025-11-19 10:00", "2025-11-20 12:00"]
+    index = json.loads(SERVER.file("/var/lib/landingzone-backup-server/arrivals/lz-backup-agent.json").content_string)
+    forgotten = [e for e in index["snapshots"].values() if (e["removed"] or {}).get("by") == "retention"]
+    assert len(forgotten) == 4 and not any(e["suspect"] for e in index["snapshots"].values())
+    # The agent's own snapshots arrived within the minimum hold, and the repository is sound after the prune.
     assert json.loads(ok(AGENT, f"{AGENT_RESTIC} snapshots --host lz-backup-agent --json"))
     ok(AGENT, f"{AGENT_RESTIC} check")
 
@@ -245,12 +266,23 @@ def test_retention_keeps_exactly_what_the_policy_says():
 def test_the_offsite_copy_lands_in_s3_and_restores_from_there():
     ok(SERVER, "systemctl start landingzone-backup-offsite.service", timeout=600)
     endpoint, env = s3_environment()
-    agent_password = SERVER.file("/etc/landingzone-backup-server/passwords/lz-backup-agent").content_string
+    agent_password = SERVER.file("/etc/landingzone-backup-keeper/passwords/lz-backup-agent").content_string
     local = ok(
         SERVER,
-        "RESTIC_PASSWORD_FILE=/etc/landingzone-backup-server/passwords/lz-backup-agent "
+        "RESTIC_PASSWORD_FILE=/etc/landingzone-backup-keeper/passwords/lz-backup-agent "
         "restic --no-cache -r /srv/restic/lz-backup-agent snapshots --json",
     )
+    # The arrival index went with the copies (restic copy keeps no mtimes).
+    exports = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
+    index = json.loads(
+        ok(
+            SERVER,
+            f"{exports} RESTIC_PASSWORD_FILE=/etc/landingzone-backup-keeper/passwords/lz-backup-agent "
+            f"restic --no-cache -r s3:{endpoint}/lz-offsite/lz-backup-agent dump latest "
+            "--host landingzone-arrival-index /var/lib/landingzone-backup-server/arrivals/lz-backup-agent.json",
+        )
+    )
+    assert {s["id"] for s in json.loads(local)} <= set(index["snapshots"])
     result, raw = module(
         "lz-backup-server",
         "restic_restore_verify",
