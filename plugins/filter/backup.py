@@ -24,7 +24,12 @@ def backup_dump_file(database, directory):
 # What the backup server's offsite copy does in the bucket: restic copy lists, reads and writes
 # objects, and takes and removes its lock under <client>/locks/. Some S3 implementations name
 # the bucket check HeadBucket where AWS asks ListBucket for it: both are granted.
-_WRITER_BUCKET_ACTIONS = ["s3:ListBucket", "s3:HeadBucket", "s3:GetBucketLocation", "s3:GetBucketObjectLockConfiguration"]
+_WRITER_BUCKET_ACTIONS = [
+    "s3:ListBucket",
+    "s3:HeadBucket",
+    "s3:GetBucketLocation",
+    "s3:GetBucketObjectLockConfiguration",
+]
 _WRITER_OBJECT_ACTIONS = ["s3:GetObject", "s3:PutObject"]
 # Never, whatever else a provider's account may allow: the lock, the versions, the rules.
 _WRITER_DENIED = [
