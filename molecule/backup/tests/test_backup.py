@@ -155,6 +155,23 @@ def test_the_backup_server_judges_the_rpo_from_its_arrival_index():
     assert all(entry["measured"] for entry in index["snapshots"].values())
 
 
+# ---- two accounts on the server ---------------------------------------------------------------------
+def test_the_rest_servers_account_reads_no_secret_of_the_keepers():
+    secrets = [
+        "/etc/landingzone-backup-keeper/passwords/lz-backup-agent",
+        "/etc/landingzone-backup-keeper/offsite-keys.json",
+        "/etc/landingzone-backup-keeper/keeper.json",
+        "/var/lib/landingzone-backup-server/arrivals/lz-backup-agent.json",
+    ]
+    ok(SERVER, "systemctl start landingzone-backup-index.service")
+    for secret in secrets:
+        assert run(SERVER, f"test -s {secret}").rc == 0, secret
+        assert run(SERVER, f"runuser -u restic-rest -- cat {secret}").rc != 0, secret
+        assert run(SERVER, f"runuser -u restic-keeper -- cat {secret}").rc == 0, secret
+    # The files of the role's earlier layout, where the REST account read them, are gone.
+    assert run(SERVER, "ls /etc/landingzone-backup-server/passwords /etc/landingzone-backup-server/offsite.env").rc != 0
+
+
 # ---- append-only -----------------------------------------------------------------------------------
 def test_a_client_cannot_delete_or_prune_its_history():
     snapshots = ok(AGENT, f"{AGENT_RESTIC} snapshots --json")
