@@ -189,7 +189,10 @@ class Restic:
         kwargs = {}
         if self.run_as:
             account = pwd.getpwnam(self.run_as)
-            kwargs.update(user=account.pw_uid, group=account.pw_gid, extra_groups=[])
+            # Its own groups too: the backup server's keeper reaches the repositories through one.
+            kwargs.update(
+                user=account.pw_uid, group=account.pw_gid, extra_groups=os.getgrouplist(self.run_as, account.pw_gid)
+            )
         try:
             done = subprocess.run(
                 self._argv(args),
@@ -292,7 +295,10 @@ class Restic:
         kwargs = {}
         if self.run_as:
             account = pwd.getpwnam(self.run_as)
-            kwargs.update(user=account.pw_uid, group=account.pw_gid, extra_groups=[])
+            # Its own groups too: the backup server's keeper reaches the repositories through one.
+            kwargs.update(
+                user=account.pw_uid, group=account.pw_gid, extra_groups=os.getgrouplist(self.run_as, account.pw_gid)
+            )
         with tempfile.TemporaryFile(mode="w+") as errors:
             try:
                 process = subprocess.Popen(
