@@ -41,6 +41,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "collections"))
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._restic_arrivals import (  # noqa: E402
+    DEFAULT_RETENTION,
+)
+
 BIN = Path(sys.executable).parent
 CONTAINER = "lz-bench-backup"
 IMAGE = "localhost/landingzone-lab:bookworm"
@@ -202,14 +207,8 @@ def plain_restic(passwords: dict, *args) -> str:
 
 
 # ---- the retention -----------------------------------------------------------------------------------
-RETENTION = {
-    "keep_daily": 7,
-    "keep_weekly": 4,
-    "keep_monthly": 12,
-    "keep_yearly": 1,
-    "keep_last_good": 3,
-    "min_hold_days": 30,
-}
+# The card's defaults, as the keeper applies them.
+RETENTION = dict(DEFAULT_RETENTION)
 # restic's own options among them: it knows no last good snapshots and no minimum hold.
 PLAIN_KEEP = ("keep_daily", "keep_weekly", "keep_monthly", "keep_yearly")
 KEEPER = ROOT / "roles" / "backup_server" / "files" / "landingzone-backup-keeper"

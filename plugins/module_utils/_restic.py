@@ -168,6 +168,15 @@ class Restic:
         env.update(extra or {})
         return env
 
+    def _account(self) -> dict:
+        """subprocess arguments that run restic as ``run_as``, with that account's own groups (the
+        backup server's keeper reaches the repositories through one)."""
+        if not self.run_as:
+            return {}
+        account = pwd.getpwnam(self.run_as)
+        groups = os.getgrouplist(self.run_as, account.pw_gid)
+        return {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": groups}
+
     def reach(self):
         """Fail in seconds when a REST or S3 server does not answer: restic itself retries for minutes."""
         if self._reached:
@@ -186,13 +195,7 @@ class Restic:
     def run(self, *args, extra_env=None, check=True, cwd=None):
         """(rc, stdout, stderr) of ``restic ARGS``; raises ResticError when it fails and ``check``."""
         self.reach()
-        kwargs = {}
-        if self.run_as:
-            account = pwd.getpwnam(self.run_as)
-            # Its own groups too: the backup server's keeper reaches the repositories through one.
-            kwargs.update(
-                user=account.pw_uid, group=account.pw_gid, extra_groups=os.getgrouplist(self.run_as, account.pw_gid)
-            )
+        kwargs = self._account()
         try:
             done = subprocess.run(
                 self._argv(args),
@@ -292,13 +295,7 @@ class Restic:
     def _stream(self, reader, *args):
         """(rc, reader(stdout)) of ``restic ARGS``, stdout read as it comes; stderr kept short."""
         self.reach()
-        kwargs = {}
-        if self.run_as:
-            account = pwd.getpwnam(self.run_as)
-            # Its own groups too: the backup server's keeper reaches the repositories through one.
-            kwargs.update(
-                user=account.pw_uid, group=account.pw_gid, extra_groups=os.getgrouplist(self.run_as, account.pw_gid)
-            )
+        kwargs = self._account()
         with tempfile.TemporaryFile(mode="w+") as errors:
             try:
                 process = subprocess.Popen(

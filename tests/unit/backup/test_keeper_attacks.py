@@ -18,6 +18,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils import _restic_arrivals as arrivals
 from keeper_harness import BackupServer
 from restic_harness import PASSWORD, run_module
 
@@ -26,14 +27,7 @@ CLIENTS = {
     "app2": {"rest": "app2-rest-Secret-2", "repository": PASSWORD},
 }
 # The card's defaults but for the minimum hold, so that the hold is not what saves the genuine snapshots.
-RETENTION = {
-    "keep_daily": 7,
-    "keep_weekly": 4,
-    "keep_monthly": 12,
-    "keep_yearly": 1,
-    "keep_last_good": 3,
-    "min_hold_days": 1,
-}
+RETENTION = dict(arrivals.DEFAULT_RETENTION, min_hold_days=1)
 NOW = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
 GENUINE_ARRIVALS = [
     NOW - datetime.timedelta(days=3),
