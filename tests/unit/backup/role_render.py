@@ -21,11 +21,13 @@ def _trusted(value):
     return value
 
 
-def role_variables(role: str, **variables) -> dict:
+def role_variables(role: str, task_vars: dict | None = None, **variables) -> dict:
+    """The role's defaults and vars, a task's own ``vars`` (trusted too), then ``variables``."""
     loader = DataLoader()
     found = {}
     for part in ("defaults", "vars"):
         found.update(_trusted(loader.load_from_file(str(REPO / "roles" / role / part / "main.yml")) or {}))
+    found.update(_trusted(task_vars or {}))
     found.update(ansible_managed="Ansible managed", **variables)
     return found
 
@@ -37,10 +39,16 @@ def render(role: str, template: str, **variables) -> str:
     return templar.template(trust_as_template(text))
 
 
-def value(role: str, expression: str, **variables):
+def value(role: str, expression: str, task_vars: dict | None = None, **variables):
     """What a Jinja expression of the role evaluates to, for the tasks' own expressions."""
-    templar = Templar(loader=DataLoader(), variables=role_variables(role, **variables))
+    templar = Templar(loader=DataLoader(), variables=role_variables(role, task_vars, **variables))
     return templar.template(trust_as_template("{{ " + expression + " }}"))
+
+
+def text(role: str, template_text: str, task_vars: dict | None = None, **variables) -> str:
+    """A task's templated string (a message, say), as the role renders it."""
+    templar = Templar(loader=DataLoader(), variables=role_variables(role, task_vars, **variables))
+    return templar.template(trust_as_template(template_text))
 
 
 def roles_dir() -> Path:
