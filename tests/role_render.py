@@ -8,7 +8,8 @@ from pathlib import Path
 
 from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar, trust_as_template
-from restic_harness import REPO
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def _trusted(value):
