@@ -104,8 +104,12 @@ def assert_rest_server_confined(vm):
     assert status["NoNewPrivs"] == "1" and status["Seccomp"] == "2", status
     assert int(status["CapEff"], 16) == 0 and int(status["CapBnd"], 16) == 0, status
     assert sh(vm, f"readlink /proc/{pid}/ns/mnt") != sh(vm, "readlink /proc/1/ns/mnt")
-    hidden = sh(vm, f"nsenter -t {pid} -m ls /etc/landingzone-backup-keeper 2>&1; echo rc=$?")
-    assert "rc=0" not in hidden, hidden
+    # In its namespace the keeper's directory is an empty node with no permission at all: even root,
+    # entering it from outside, finds nothing in it.
+    outside = sh(vm, "test -e /etc/landingzone-backup-keeper/passwords; echo rc=$?").strip()
+    inside = sh(vm, f"nsenter -t {pid} -m test -e /etc/landingzone-backup-keeper/passwords; echo rc=$?").strip()
+    assert (outside, inside) == ("rc=0", "rc=1")
+    assert sh(vm, f"nsenter -t {pid} -m stat -c %a /etc/landingzone-backup-keeper").strip() == "0"
     read_only = sh(vm, f"nsenter -t {pid} -m touch /usr/lz-probe 2>&1; echo rc=$?")
     assert "Read-only file system" in read_only, read_only
 
