@@ -9,11 +9,15 @@ MUNICIPALITY ?= demo
 # The lab municipality's vault password: a lab-only secret, committed on purpose.
 LAB_VAULT_PASSWORD ?= lab/demo-vault-password
 
-.PHONY: setup images demo lab-down lint unit molecule vm-smoke test test-slow test-vm build clean
+.PHONY: setup lock images demo lab-down lint unit molecule vm-smoke test test-slow test-vm build clean
 
-## setup: Debian packages, the virtualenv with the exact pins, podman config
+## setup: Debian packages, the virtualenv from requirements/lock.txt, podman config
 setup:
 	@bash tools/setup.sh
+
+## lock: compile requirements/lock.txt from pyproject.toml (after changing a pin)
+lock: setup
+	@bash tools/lock.sh
 
 ## images: the Debian 12 and 13 lab images (cached; rebuilt when their recipe changes)
 images: setup
