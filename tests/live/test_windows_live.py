@@ -38,6 +38,7 @@ MISSING = [name for name in REQUIRED if not os.environ.get(name)]
 
 pytestmark = [
     pytest.mark.windows_live,
+    pytest.mark.ci_may_skip,
     pytest.mark.skipif(bool(MISSING), reason=f"no Windows host configured ({', '.join(MISSING)} not set)"),
 ]
 
