@@ -48,7 +48,8 @@ molecule: images
 vm-smoke: setup
 	pytest -m vm_smoke tests
 
-## test: everything CI checks
+## test: everything CI checks; it ends with its time budget (total and slowest parts)
+test: export LZ_TEST_STARTED := $(shell date +%s)
 test: lint images
 	pytest --durations=15 -m "not slow and (not vm or vm_smoke)" tests
 

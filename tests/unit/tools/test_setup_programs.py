@@ -124,30 +124,42 @@ def listed_packages() -> set[str]:
     return names
 
 
-def owning_package(path: str) -> str | None:
-    """The Debian package that installed `path` (usr-merged paths are registered either way)."""
-    real = os.path.realpath(path)
-    candidates = {path, real}
-    for p in list(candidates):
-        if p.startswith("/usr/"):
-            candidates.add(p[len("/usr") :])
-        else:
-            candidates.add("/usr" + p)
-    for candidate in candidates:
-        done = subprocess.run(["dpkg-query", "-S", candidate], capture_output=True, text=True, check=False)
-        for line in done.stdout.splitlines():
-            if not line.startswith("diversion by "):  # /bin/sh: "diversion by dash ..." then "dash: /bin/sh"
-                return line.split(":", 1)[0].split(",")[0].strip()
-    return None
+def _registered_forms(path: str) -> list[str]:
+    """`path` as dpkg may have registered it: as given, resolved, with and without /usr."""
+    forms = {path, os.path.realpath(path)}
+    for form in list(forms):
+        forms.add(form[len("/usr") :] if form.startswith("/usr/") else "/usr" + form)
+    return sorted(forms)
 
 
-def is_base_system(package: str) -> bool:
-    """Essential or required packages are on every Debian system, fresh or not."""
+def owning_packages(paths: list[str]) -> dict[str, str]:
+    """{path: the Debian package that installed it}, from one dpkg-query for all of them."""
+    forms = {form: path for path in paths for form in _registered_forms(path)}
+    done = subprocess.run(["dpkg-query", "-S", *forms], capture_output=True, text=True, check=False)
+    owners = {}
+    for line in done.stdout.splitlines():
+        if line.startswith("diversion by "):  # /bin/sh: "diversion by dash ..." lines, then "dash: /bin/sh"
+            continue
+        package, _, registered = line.partition(": ")
+        if registered in forms:
+            owners.setdefault(forms[registered], package.split(",")[0].strip())
+    return owners
+
+
+def base_system_packages(packages: set[str]) -> set[str]:
+    """Those of `packages` that are essential or required: on every Debian system, fresh or not."""
     done = subprocess.run(
-        ["dpkg-query", "-W", "-f=${Essential} ${Priority}", package], capture_output=True, text=True, check=False
+        ["dpkg-query", "-W", "-f=${Package} ${Essential} ${Priority}\n", *packages],
+        capture_output=True,
+        text=True,
+        check=False,
     )
-    essential, _, priority = done.stdout.partition(" ")
-    return essential == "yes" or priority == "required"
+    base = set()
+    for line in done.stdout.splitlines():
+        name, essential, priority = (line.split() + ["", ""])[:3]
+        if essential == "yes" or priority == "required":
+            base.add(name)
+    return base
 
 
 def test_the_scan_sees_the_programs_it_must():
@@ -160,28 +172,29 @@ def test_the_scan_sees_the_programs_it_must():
 @pytest.mark.skipif(shutil.which("dpkg-query") is None, reason="reads Debian's package database")
 def test_every_controller_program_comes_from_setup():
     venv_bin = Path(sys.executable).parent
-    packages = listed_packages()
+    search_path = f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}"
+    programs = controller_programs()
     problems = []
-    for program, files in sorted(controller_programs().items()):
-        where = (
-            program
-            if program.startswith("/")
-            else shutil.which(program, path=f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}")
-        )
-        used_by = ", ".join(sorted(files))
+    found = {}
+    for program, files in sorted(programs.items()):
+        where = program if program.startswith("/") else shutil.which(program, path=search_path)
         if where is None:
             problems.append(
-                f"{program} (run by {used_by}) is not installed: add its Debian package to tools/debian-packages.txt"
+                f"{program} (run by {', '.join(sorted(files))}) is not installed: "
+                "add its Debian package to tools/debian-packages.txt"
             )
-            continue
-        if Path(where).parent == venv_bin:
-            continue
-        package = owning_package(where)
+        elif Path(where).parent != venv_bin:
+            found[program] = where
+    owners = owning_packages(list(found.values()))
+    allowed = listed_packages() | base_system_packages(set(owners.values()))
+    for program, where in sorted(found.items()):
+        used_by = ", ".join(sorted(programs[program]))
+        package = owners.get(where)
         if package is None:
             problems.append(
                 f"{program} ({where}, run by {used_by}) belongs to no Debian package: setup cannot install it"
             )
-        elif package not in packages and not is_base_system(package):
+        elif package not in allowed:
             problems.append(
                 f"{program} comes from {package}, which tools/debian-packages.txt does not list (run by {used_by})"
             )
