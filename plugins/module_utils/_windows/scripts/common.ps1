@@ -189,7 +189,7 @@ function Read-LzwAuditPolicy {
             if ($run.rc -ne 0) { throw "auditpol /backup failed with exit code $($run.rc): $($run.output)" }
             $settings = @{}
             $rows = Get-Content -LiteralPath $file | Select-Object -Skip 1 |
-                ConvertFrom-Csv -Header machine, target, subcategory, guid, inclusion, exclusion, value
+                ConvertFrom-Csv -Header 'machine', 'target', 'subcategory', 'guid', 'inclusion', 'exclusion', 'value'
             foreach ($row in $rows) {
                 if ($row.guid -and $row.value -match '^\d+$') { $settings[$row.guid.Trim('{}').ToLowerInvariant()] = [int]$row.value }
             }
