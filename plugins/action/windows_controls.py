@@ -17,7 +17,7 @@ from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls 
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.schema import HOST_KINDS, ControlError
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.waivers import WaiverError, annotate
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows import catalog, management, transport
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.parse import to_results
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.parse import host_refusal, to_results
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.script import render_script
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.types import TYPES
 
@@ -144,6 +144,27 @@ def prepare(args, hostname, groups=(), traits=(), applying=True, today=None):
 
 
 def report(job, module_result, applying, script):
+    engine = {
+        "runner": RUNNER_MODULE,
+        "module_executions": 1,
+        "mode": job.mode if applying or job.mode == "audit" else "audit (check mode)",
+        "script_sha256": hashlib.sha256(script.encode("utf-8")).hexdigest(),
+        "script_bytes": len(script.encode("utf-8")),
+        "host_errors": str(module_result.get("host_err") or "")[:2000],
+    }
+    refusal = host_refusal(module_result)
+    if refusal:
+        # One error for the host, naming why: not one per control that never ran.
+        return {
+            "results": [],
+            "summary": results.summarise([]),
+            "changed": False,
+            "reboot_required": False,
+            "failed": True,
+            "msg": refusal,
+            "engine": engine,
+            "warnings": list(job.warnings),
+        }
     records, problems = to_results(job.plan, module_result, applying, job.not_applicable, job.held_back)
     summary = results.summarise(records)
     warnings = list(job.warnings) + [f"host output: {problem}" for problem in problems]
@@ -157,13 +178,6 @@ def report(job, module_result, applying, script):
         "reboot_required": any(record["reboot_required"] for record in records),
         "failed": errors > 0,
         "msg": f"{errors} control(s) ended in error" if errors else "all controls processed",
-        "engine": {
-            "runner": RUNNER_MODULE,
-            "module_executions": 1,
-            "mode": job.mode if applying or job.mode == "audit" else "audit (check mode)",
-            "script_sha256": hashlib.sha256(script.encode("utf-8")).hexdigest(),
-            "script_bytes": len(script.encode("utf-8")),
-            "host_errors": str(module_result.get("host_err") or "")[:2000],
-        },
+        "engine": engine,
         "warnings": warnings,
     }

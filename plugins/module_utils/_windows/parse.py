@@ -21,6 +21,8 @@ from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.types import TYPES
 
 MARKER = "LZW-RESULT "
+# One line about the host itself, printed instead of any result when the script cannot run its checks.
+HOST_MARKER = "LZW-HOST "
 ID_IN_LINE = re.compile(r'"id"\s*:\s*"(LZW-[A-Z0-9]+-\d{3})"')
 
 
@@ -30,6 +32,26 @@ def _lines(module_result):
         if isinstance(item, str):
             yield from item.splitlines()
     yield from str(module_result.get("host_out") or "").splitlines()
+
+
+def host_refusal(module_result):
+    """Why the script checked nothing on this host, in words, or None when it ran its checks."""
+    for line in _lines(module_result):
+        start = line.find(HOST_MARKER)
+        if start < 0:
+            continue
+        try:
+            state = json.loads(line[start + len(HOST_MARKER) :])
+        except ValueError:
+            continue
+        mode = state.get("language_mode") if isinstance(state, dict) else None
+        if mode:
+            return (
+                f"PowerShell runs in {mode} mode on this host, not FullLanguage, so no control was checked: "
+                "App Control for Business (WDAC) script enforcement or AppLocker constrains unsigned scripts, "
+                "and the checks need .NET. Allow the engine's script for the management account, then run again."
+            )
+    return None
 
 
 def host_records(module_result):

@@ -1,5 +1,5 @@
-"""The one PowerShell script a run sends to the host: helpers, then one Invoke-LzwControl per
-control (management path first), each printing one result line.
+"""The one PowerShell script a run sends to the host: the language mode guard, helpers, then one
+Invoke-LzwControl per control (management path first), each printing one result line.
 
 An apply script has a Fix block for every control it may fix. The audit script (mode audit,
 and check mode) is rendered without the apply helpers, with the runner that takes no fix, and
@@ -45,7 +45,7 @@ def render_script(plan, applying):
         "[CmdletBinding(SupportsShouldProcess)]",
         "param()",
     ]
-    parts = ["\n".join(header), _part("common.ps1")]
+    parts = ["\n".join(header), _part("language_mode.ps1"), _part("common.ps1")]
     if applying:
         parts.append(_part("apply_helpers.ps1"))
         parts.append(_part("apply_runner.ps1"))
