@@ -120,7 +120,7 @@ class Outcome:
         self.waiver_state = _waiver_state(control)
         self.waiver_info = dict(waiver, state=self.waiver_state) if waiver else None
 
-    def _record(self, status, finding=None, changed=False, reason="", source=None, reboot=False):
+    def _record(self, status, finding=None, changed=False, reason="", source=None, reboot=False, value_type=None):
         record = results.record(
             self.control,
             status,
@@ -133,6 +133,9 @@ class Outcome:
         )
         if source:
             record["evidence"]["source"] = source
+        value_type = self.host.get("value_type") if value_type is None else value_type
+        if value_type:
+            record["evidence"]["value_type"] = value_type  # REG_DWORD, REG_SZ ...: what the host holds
         return _with_references(record, self.control)
 
     def result(self):
@@ -179,7 +182,9 @@ class Outcome:
         fixed = Finding(
             compliant=after.get("state") == "compliant", found=after.get("found"), reason=str(after.get("reason") or "")
         )
-        reboot = bool(self.host.get("reboot"))
+        # The host says so for what it can see (a feature pending removal); the catalog says so for
+        # values Windows reads only at start (RunAsPPL, NodeType ...), where the host cannot tell.
+        reboot = bool(self.host.get("reboot")) or bool(self.control.get("reboot_required"))
         if fixed.compliant:
             return self._record(
                 "fixed",
@@ -188,6 +193,7 @@ class Outcome:
                 reason=finding.reason + expired,
                 source=after.get("source") or source,
                 reboot=reboot,
+                value_type=after.get("value_type") or "",
             )
         if after.get("pending"):
             return self._record(
@@ -197,11 +203,12 @@ class Outcome:
                 reason=f"{finding.reason}{expired}; takes effect after a restart",
                 source=after.get("source") or source,
                 reboot=True,
+                value_type=after.get("value_type") or "",
             )
         return self._record(
             "error", fixed, changed=True,
             reason=f"the fix ran but did not take effect: {fixed.reason or 'still not compliant'}{expired}",
-            source=after.get("source") or source,
+            source=after.get("source") or source, value_type=after.get("value_type") or "",
         )  # fmt: skip
 
 

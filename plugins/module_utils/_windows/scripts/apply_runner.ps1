@@ -26,7 +26,10 @@ function Invoke-LzwControl {
         }
         try {
             $after = @(& $Check) | Where-Object { $_ -is [hashtable] } | Select-Object -Last 1
-            $record.after = @{ state = $after.state; found = $after.found; source = $after.source; reason = $after.reason; pending = $after.pending }
+            $record.after = @{
+                state = $after.state; found = $after.found; source = $after.source; reason = $after.reason
+                pending = $after.pending; value_type = $after.value_type
+            }
         } catch {
             $record.after = @{ state = 'error'; reason = 'check after the fix failed: ' + $_.Exception.Message }
         }

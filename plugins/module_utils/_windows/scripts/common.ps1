@@ -283,15 +283,34 @@ function Get-LzwUsableCertificate {
 
 # ---- the checks of the numerous types, one call per control in the script
 
+function ConvertTo-LzwRegistryTypeName {
+    # The registry's own names for value types, as regedit and the evidence show them.
+    param([string]$Kind)
+    $names = @{
+        DWord = 'REG_DWORD'; QWord = 'REG_QWORD'; String = 'REG_SZ'; ExpandString = 'REG_EXPAND_SZ'
+        MultiString = 'REG_MULTI_SZ'; Binary = 'REG_BINARY'; None = 'REG_NONE'; Unknown = 'REG_NONE'
+    }
+    if ($names.ContainsKey($Kind)) { return $names[$Kind] }
+    return $Kind
+}
+
 function Test-LzwRegistryControl {
-    param([string]$Path, [string]$Name, $Expected, [string]$Compare)
+    # The value and its type: a REG_SZ '1' is not the REG_DWORD 1 Windows reads, whatever it prints as.
+    param([string]$Path, [string]$Name, $Expected, [string]$Compare, [string]$Kind)
     $value = Read-LzwRegistry -Path $Path -Name $Name
     $source = Get-LzwRegistrySource -Path $Path -Name $Name -Exists $value.exists
-    $compliant = $value.exists -and (Test-LzwValue -Found $value.value -Expected $Expected -Compare $Compare)
+    $wantedType = ConvertTo-LzwRegistryTypeName $Kind
+    $foundType = ''
+    if ($value.exists) { $foundType = ConvertTo-LzwRegistryTypeName $value.kind }
+    $compliant = $value.exists -and $foundType -eq $wantedType -and (Test-LzwValue -Found $value.value -Expected $Expected -Compare $Compare)
     $reason = ''
-    if (-not $value.exists) { $reason = 'not set' } elseif (-not $compliant) { $reason = 'set to ' + (ConvertTo-Json -InputObject $value.value -Compress) }
+    if (-not $value.exists) { $reason = 'not set' }
+    elseif ($foundType -ne $wantedType) { $reason = "$foundType " + (ConvertTo-Json -InputObject $value.value -Compress) + ", not the $wantedType the control sets" }
+    elseif (-not $compliant) { $reason = 'set to ' + (ConvertTo-Json -InputObject $value.value -Compress) }
     if (-not $compliant -and $source.domain) { $reason = Get-LzwDomainReason -Source $source -Found $value.value }
-    return Get-LzwFinding -Compliant $compliant -Found $value.value -Source $source.text -Reason $reason -Fixable (-not $source.domain)
+    $finding = Get-LzwFinding -Compliant $compliant -Found $value.value -Source $source.text -Reason $reason -Fixable (-not $source.domain)
+    $finding.value_type = $foundType
+    return $finding
 }
 
 function Test-LzwSecurityControl {
