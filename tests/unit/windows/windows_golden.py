@@ -29,6 +29,8 @@ SAMPLES = {
     "registry_value_multi_string": "LZW-SEC-029",
     "security_policy": "LZW-ACC-001",
     "security_policy_user_right": "LZW-URA-012",
+    "security_policy_user_right_local_logon": "LZW-URA-015",
+    "security_policy_user_right_exact": "LZW-URA-003",
     "audit_policy": "LZW-AUD-001",
     "service": "LZW-SVC-001",
     "service_running": "LZW-SVC-023",

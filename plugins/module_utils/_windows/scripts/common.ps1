@@ -172,10 +172,30 @@ function Read-LzwSecurityPolicy {
 }
 
 function ConvertTo-LzwSidList {
-    # '*S-1-5-32-544,*S-1-5-32-555' as a sorted list of SIDs (account names stay names).
+    # A user right as secedit exports it, as a sorted list of SIDs. secedit writes '*' + SID for most
+    # holders but the account name for some, such as the built-in guest: 'Gast' on Dutch Windows,
+    # 'Guest' on English. Names are translated here, so rights compare by SID in every language; a
+    # name that resolves to nothing (a deleted account) stays as it was written, and shows as such.
     param([string]$Value)
-    if (-not $Value) { return , @() }
-    return , @($Value.Split(',') | ForEach-Object { $_.Trim().TrimStart('*') } | Where-Object { $_ } | Sort-Object -Unique)
+    $sids = @()
+    foreach ($entry in @(([string]$Value).Split(',') | ForEach-Object { $_.Trim() } | Where-Object { $_ })) {
+        if ($entry.StartsWith('*')) { $sids += $entry.Substring(1); continue }
+        try {
+            $account = New-Object -TypeName System.Security.Principal.NTAccount -ArgumentList $entry
+            $sids += $account.Translate([System.Security.Principal.SecurityIdentifier]).Value
+        } catch {
+            $sids += $entry
+        }
+    }
+    return , @($sids | Sort-Object -Unique)
+}
+
+function ConvertTo-LzwSeceditAccount {
+    # How secedit reads a holder back: '*' + SID, or a bare account name. Never '*' + a name, which
+    # secedit rejects or drops ('*Gast').
+    param([string]$Account)
+    if ($Account -match '^S-1-\d+(-\d+)+$') { return '*' + $Account }
+    return $Account
 }
 
 function Read-LzwAuditPolicy {
