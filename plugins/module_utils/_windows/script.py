@@ -25,7 +25,8 @@ def render_control(control, fixing):
     """One Invoke-LzwControl call; with fixing, its Fix block too (when the type has one)."""
     handler = TYPES[control["type"]]
     lines = [f"# {control['id']}: {' '.join(control['title'].split())}".replace("\r", " ")]
-    lines.append(f"Invoke-LzwControl -Id {quote(control['id'])} -Check {{")
+    mdm = f" -Mdm {quote(control['mdm'])}" if control.get("mdm") else ""
+    lines.append(f"Invoke-LzwControl -Id {quote(control['id'])}{mdm} -Check {{")
     lines.append(indent(handler.check(control["params"])))
     fix = handler.fix(control["params"]) if fixing and not handler.AUDIT_ONLY else None
     if fix:

@@ -21,7 +21,7 @@ from ansible.playbook.play_context import PlayContext
 from ansible_collections.cyberveilig.landingzone.plugins.action.windows_controls import ActionModule
 
 CONTROL_CALL = re.compile(
-    r"^Invoke-LzwControl -Id '(?P<id>LZW-[A-Z0-9]+-\d{3})' -Check \{\n(?P<body>.*?)^\}$", re.S | re.M
+    r"^Invoke-LzwControl -Id '(?P<id>LZW-[A-Z0-9]+-\d{3})'(?: -Mdm '[^']*')? -Check \{\n(?P<body>.*?)^\}$", re.S | re.M
 )
 MARKER = "LZW-RESULT "
 

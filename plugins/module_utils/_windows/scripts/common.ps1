@@ -141,6 +141,36 @@ function Get-LzwDomainReason {
     return "set to $(ConvertTo-Json -InputObject $Found -Compress) by $($Source.text); a local change would be undone at the next policy refresh: change that policy object"
 }
 
+function Get-LzwMdmOwner {
+    # An MDM (Intune) writes each policy it manages under PolicyManager\current\device\<Area>, the
+    # value named after the policy, with <Policy>_WinningProvider naming the enrollment that won.
+    # Whatever it manages, it writes again at its next sync: a local fix would not hold.
+    param([string]$Policy)
+    $area, $name = $Policy.Split('/')
+    $key = 'HKLM:\SOFTWARE\Microsoft\PolicyManager\current\device\' + $area
+    $value = Read-LzwRegistry -Path $key -Name $name
+    $provider = Read-LzwRegistry -Path $key -Name ($name + '_WinningProvider')
+    if (-not $value.exists -and -not $provider.exists) { return $null }
+    $text = "MDM policy '$Policy'"
+    if ($provider.exists) { $text += " (provider $($provider.value))" }
+    return @{ text = $text; value = $value.value }
+}
+
+function Add-LzwMdmOwner {
+    # The MDM's ownership of a setting reported as a domain policy's is: named, and not fixed here.
+    param([hashtable]$Finding, [string]$Policy)
+    if (-not $Policy) { return $Finding }
+    $owner = Get-LzwMdmOwner -Policy $Policy
+    if ($null -eq $owner) { return $Finding }
+    $Finding.source = $owner.text
+    if ($Finding.state -eq 'noncompliant') {
+        $Finding.fixable = $false
+        $Finding.reason = "set to $(ConvertTo-Json -InputObject $Finding.found -Compress) by $($owner.text); " +
+            'a local change would be undone at the next MDM sync: change that policy in the MDM'
+    }
+    return $Finding
+}
+
 function Invoke-LzwNative {
     # A console program with its output as text. Windows PowerShell 5.1 turns a native program's
     # stderr into error records, which 'Stop' would make fatal: the exit code decides instead.
