@@ -42,6 +42,8 @@ class ActionModule(ActionBase):
             "winrm_port",
             "rdp_port",
             "winrm_certificate_thumbprint",
+            "identity",
+            "management_account",
         )
     )
 
@@ -122,13 +124,16 @@ def prepare(args, hostname, groups=(), traits=(), applying=True, today=None):
         controls, args.get("level", "important"), disabled
     )
     records = [catalog.engine_record(control) for control in chosen]
+    records, refused_here = management.guard_user_rights(
+        records, args.get("identity", "entra"), args.get("management_account") or "", hostname
+    )
     # The card's waivers name controls of every catalog; the CLI checks those ids against all of
     # them. This engine takes the Windows ones, and checks those against the Windows catalog.
     ours = [
         w for w in waivers if not isinstance(w, dict) or str(w.get("control", "")).startswith(WINDOWS_WAIVER_PREFIX)
     ]
     records, warnings = annotate(records, ours, hostname, groups=groups, known_ids=known, today=today)
-    plan, not_applicable, held_back = [], [], {}
+    plan, not_applicable, held_back = [], list(refused_here), {}
     for control in records:
         if host_kind not in control["applies_to"]:
             reason = f"applies to {', '.join(control['applies_to'])}; this host is a {host_kind.replace('_', ' ')}"
