@@ -22,7 +22,7 @@ BY_ID = {control["id"]: control for control in CONTROLS}
 CONTENT_AREAS = {
     "accounts", "user_rights", "security_options", "uac", "audit_policy", "logging", "defender", "asr", "firewall",
     "services", "features", "network", "credentials", "winrm", "rdp", "management", "removable_media",
-    "screen_lock", "updates", "laps", "bitlocker", "system",
+    "screen_lock", "updates", "laps", "bitlocker", "system", "session_host",
 }  # fmt: skip
 
 

@@ -20,17 +20,25 @@ from windows_testdata import engine_args, rendered_catalog
 
 HOST_KINDS = ("server", "virtual_pc")
 LEVELS = ("basic", "important", "essential")
-# The role's switches that change which controls (and so which PowerShell) a script holds.
+# The role's switches that change which controls (and so which PowerShell) a script holds: the
+# catalog's context, and the engine's own arguments.
 VARIANTS = {
-    "defaults": {},
-    "class-4": {"data_classification": 4},
+    "entra": ({}, {}),
+    "ad-domain-account": (
+        {"windows_baseline_identity": "ad", "windows_baseline_management_account": "GEMEENTE\\svc-landingzone"},
+        {"identity": "ad", "management_account": "GEMEENTE\\svc-landingzone"},
+    ),
+    "hybrid-session-host-class-4": (
+        {"windows_baseline_identity": "hybrid", "windows_baseline_session_host": True, "data_classification": 4},
+        {"identity": "hybrid"},
+    ),
 }
 
 
 def rendered_scripts():
-    catalogs = {variant: rendered_catalog(**context) for variant, context in VARIANTS.items()}
+    catalogs = {variant: rendered_catalog(**context) for variant, (context, _) in VARIANTS.items()}
     for variant, host_kind, level, applying in itertools.product(catalogs, HOST_KINDS, LEVELS, (True, False)):
-        args = engine_args(catalog=catalogs[variant], level=level, host_kind=host_kind)
+        args = engine_args(catalog=catalogs[variant], level=level, host_kind=host_kind, **VARIANTS[variant][1])
         args["rdp_networks"] = ["10.40.0.0/22"]
         plan = prepare(args, "gem-vpc-01", applying=applying).plan
         name = f"{variant}-{host_kind}-{level}-{'apply' if applying else 'audit'}"
@@ -52,6 +60,8 @@ def test_every_helper_file_and_golden_script_passes_the_gate(path):
 
 def test_the_gate_saw_every_variant():
     assert len(SCRIPTS_RENDERED) == len(VARIANTS) * len(HOST_KINDS) * len(LEVELS) * 2
+    assert "Test-LzwLocalGroupControl" in SCRIPTS_RENDERED["hybrid-session-host-class-4-virtual_pc-basic-audit"]
+    assert "'S-1-5-113'" in SCRIPTS_RENDERED["ad-domain-account-server-essential-apply"]
     assert all(script.count("Invoke-LzwControl -Id") > 50 for script in SCRIPTS_RENDERED.values())
 
 
@@ -106,7 +116,7 @@ def test_the_gate_lets_5_1_constructs_through(script):
     ],
 )
 def test_the_gate_fails_a_broken_rendered_script(breakage, problem):
-    script = SCRIPTS_RENDERED["defaults-virtual_pc-essential-apply"]
+    script = SCRIPTS_RENDERED["entra-virtual_pc-essential-apply"]
     broken = breakage(script)
     assert broken != script
     assert any(problem in found for found in syntax_problems(broken)), syntax_problems(broken)[:3]

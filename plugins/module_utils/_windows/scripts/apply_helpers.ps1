@@ -124,3 +124,15 @@ function Set-LzwCredentialGuard {
     Set-LzwRegistry -Path $policyKey -Name 'LsaCfgFlags' -Value $Flags -Kind 'DWord'
     return @{ reboot = $true }
 }
+
+function Add-LzwLocalGroupMember {
+    # Adds the accounts that are missing; never removes a member.
+    param([string]$Group, [string[]]$Members)
+    $path = 'WinNT://' + $env:COMPUTERNAME + '/' + $Group + ',group'
+    $found = Read-LzwLocalGroupSids -Path $path
+    foreach ($account in $Members) {
+        $sid = Resolve-LzwAccountSid -Account $account
+        if ($null -ne $sid -and $found -notcontains $sid) { ([ADSI]$path).Add('WinNT://' + $sid) }
+    }
+}
+

@@ -658,3 +658,53 @@ function Test-LzwListenerControl {
     }
     return Get-LzwFinding -Compliant ($problems.Count -eq 0) -Found $found -Source 'WS-Management configuration' -Reason ($problems -join '; ') -Fixable $fixable
 }
+
+function Resolve-LzwAccountSid {
+    # A SID as it is, an account name translated, local_administrator as the built-in Administrator
+    # (RID 500) whatever its name; $null for what does not resolve here.
+    param([string]$Account)
+    if ($Account -match '^S-1-\d+(-\d+)+$') { return $Account }
+    if ($Account -eq 'local_administrator') {
+        $builtin = @(Get-CimInstance -ClassName Win32_UserAccount -Filter 'LocalAccount = True' | Where-Object { [string]$_.SID -match '^S-1-5-21-\d+-\d+-\d+-500$' })
+        if ($builtin.Count -gt 0) { return [string]$builtin[0].SID }
+        return $null
+    }
+    if ($Account.StartsWith('.\')) { $Account = $env:COMPUTERNAME + $Account.Substring(1) }
+    try {
+        $name = New-Object -TypeName System.Security.Principal.NTAccount -ArgumentList $Account
+        return $name.Translate([System.Security.Principal.SecurityIdentifier]).Value
+    } catch {
+        return $null
+    }
+}
+
+function Read-LzwLocalGroupSids {
+    # Through ADSI: Get-LocalGroupMember stops at a member it cannot resolve (an Entra or deleted account).
+    param([string]$Path)
+    $sids = @()
+    foreach ($member in @(([ADSI]$Path).Invoke('Members'))) {
+        $bytes = $member.GetType().InvokeMember('objectSid', 'GetProperty', $null, $member, $null)
+        $sids += (New-Object -TypeName System.Security.Principal.SecurityIdentifier -ArgumentList $bytes, 0).Value
+    }
+    return , @($sids | Sort-Object -Unique)
+}
+
+function Test-LzwLocalGroupControl {
+    param([string]$Group, [string[]]$Members)
+    $path = 'WinNT://' + $env:COMPUTERNAME + '/' + $Group + ',group'
+    if (-not [ADSI]::Exists($path)) {
+        return Get-LzwFinding -Compliant $false -Found 'no such group' -Source 'local groups' -Fixable $false `
+            -Reason "the local group '$Group' does not exist here (is FSLogix installed?)"
+    }
+    $found = Read-LzwLocalGroupSids -Path $path
+    $problems = @()
+    $fixable = $true
+    foreach ($account in $Members) {
+        $sid = Resolve-LzwAccountSid -Account $account
+        if ($null -eq $sid) { $problems += "$account does not resolve on this host"; $fixable = $false }
+        elseif ($found -notcontains $sid) { $problems += "$account ($sid) is not a member" }
+    }
+    return Get-LzwFinding -Compliant ($problems.Count -eq 0) -Found @{ members = $found } -Source 'local groups' `
+        -Reason ($problems -join '; ') -Fixable $fixable
+}
+
