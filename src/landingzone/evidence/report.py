@@ -20,7 +20,12 @@ REQUEST_WORDS = {
 }
 
 
-def render_report(document: dict) -> str:
+RENDERER_META = "landingzone-renderer"
+
+
+def render_report(document: dict, renderer: str = "") -> str:
+    """The page; ``renderer`` (renderer.renderer_id) is named in it so that a verifier knows
+    whether its own code would render the same bytes."""
     municipality = document["municipality"]
     run = document["run"]
     name = municipality.get("display_name") or municipality["name"]
@@ -37,7 +42,8 @@ def render_report(document: dict) -> str:
         _hosts(document),
         _footer(run),
     ]
-    return page(f"Landing zone evidence: {title}", "\n".join(part for part in body if part))
+    meta = {RENDERER_META: renderer} if renderer else {}
+    return page(f"Landing zone evidence: {title}", "\n".join(part for part in body if part), meta)
 
 
 def _run_facts(municipality: dict, run: dict) -> str:

@@ -1,0 +1,106 @@
+"""`landingzone evidence ...` and `landingzone pki evidence-key`: commands for auditors and for the key they check.
+
+`evidence verify` needs the fleet CA's public certificate and nothing else: no vault, no
+inventory, no host. Exit codes: 0 every run verified, 1 a check failed, 2 bad input.
+"""
+
+import argparse
+import json
+from pathlib import Path
+
+from landingzone.errors import LandingzoneError
+from landingzone.evidence.verify import CHECKS, load_ca, run_directories, verify_run
+from landingzone.fleet_evidence_key import FleetEvidenceKey
+from landingzone.paths import collection_root
+from landingzone.runner import exit_codes
+from landingzone.runner.vault import read_password
+
+CA_HELP = "the fleet CA certificate the signatures must chain to (default: the fleet's pki/ca.crt)"
+
+
+def _fleet(args) -> Path:
+    return Path(args.fleet).resolve() if args.fleet else collection_root() / "inventories"
+
+
+def resolve_runs(fleet: Path, targets: list[str]) -> list[Path]:
+    """Each target is a directory (a run, or a tree of runs) or a run of the fleet's evidence:
+    IDENT or MUNICIPALITY/IDENT."""
+    runs: list[Path] = []
+    for target in targets:
+        path = Path(target)
+        if path.is_dir():
+            found = run_directories(path)
+        else:
+            evidence = fleet / "evidence"
+            pattern = target if "/" in target else f"*/{target}"
+            found = sorted(p for p in evidence.glob(pattern) if p.is_dir()) if evidence.is_dir() else []
+        if not found:
+            raise LandingzoneError(
+                f"{target}: evidence verify: neither a run directory nor a run of {fleet / 'evidence'}"
+            )
+        runs += [run for run in found if run not in runs]
+    return runs
+
+
+def _ca_path(args) -> Path:
+    if args.ca:
+        return Path(args.ca)
+    default = _fleet(args) / "pki" / "ca.crt"
+    if not default.exists():
+        raise LandingzoneError(f"{default}: --ca: give the fleet CA certificate the evidence must be signed under")
+    return default
+
+
+def cmd_verify(args) -> int:
+    ca = load_ca(_ca_path(args))
+    results = [verify_run(run, ca) for run in resolve_runs(_fleet(args), args.targets)]
+    code = exit_codes.COMPLIANT if all(r.verified for r in results) else exit_codes.NON_COMPLIANT
+    if args.json:
+        print(json.dumps({"verified": code == 0, "runs": [r.as_dict() for r in results]}, indent=2))
+        return code
+    width = max(map(len, CHECKS))
+    for result in results:
+        print(f"{result.run_dir}: {'VERIFIED' if result.verified else 'NOT VERIFIED'}")
+        for verdict in result.verdicts:
+            print(f"  {verdict.check:<{width}}  {'pass' if verdict.passed else 'FAIL'}  {verdict.detail}")
+    verified = sum(r.verified for r in results)
+    print(f"{verified} of {len(results)} runs verified")
+    return code
+
+
+def cmd_evidence_key(args) -> int:
+    password = read_password(args.vault_password_file)
+    if password is None:
+        raise LandingzoneError(
+            "pki evidence-key: --vault-password-file: the key is kept under the vault; give the vault password "
+            "(--vault-password-file, LANDINGZONE_VAULT_PASSWORD_FILE or LANDINGZONE_VAULT_PASSWORD)"
+        )
+    key = FleetEvidenceKey(_fleet(args))
+    cert = key.issue(password, renew=args.renew)
+    data = {"cert": str(cert), "key": str(key.key_path)}
+    print(json.dumps(data, indent=2) if args.json else f"evidence-signing key: {cert} (key {key.key_path})")
+    return exit_codes.COMPLIANT
+
+
+def _output_options(parser: argparse.ArgumentParser) -> None:
+    # Also after the action; SUPPRESS keeps a value given before the command.
+    parser.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print machine-readable JSON")
+    parser.add_argument("--fleet", metavar="DIR", default=argparse.SUPPRESS, help="the fleet (for RUN and the CA)")
+
+
+def add_evidence_parser(add) -> None:
+    """The `evidence` command group; ``add`` makes a subcommand parser with the common options."""
+    evidence = add("evidence", help="check and export a run's evidence (for auditors)")
+    actions = evidence.add_subparsers(dest="action", required=True)
+    verify = actions.add_parser("verify", help="check signature, files, schema and rendering of runs")
+    verify.add_argument("targets", nargs="+", metavar="DIR|RUN", help="a run directory, a tree of runs, or a run ident")
+    verify.add_argument("--ca", metavar="FILE", help=CA_HELP)
+    _output_options(verify)
+    verify.set_defaults(func=cmd_verify)
+
+
+def add_evidence_key_parser(pki_actions) -> None:
+    """`landingzone pki evidence-key`: the fleet's evidence-signing certificate and key."""
+    key = pki_actions.add_parser("evidence-key", help="issue the key every run's evidence is signed with (once)")
+    key.add_argument("--renew", action="store_true", help="replace the key (old runs keep verifying)")
+    key.set_defaults(func=cmd_evidence_key)
