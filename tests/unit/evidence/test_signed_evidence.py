@@ -233,3 +233,26 @@ def test_verify_command_exit_codes_and_output(run_dir, fleet, capsys):
     assert "missing.crt: --ca" in capsys.readouterr().err
     assert main(["--fleet", str(fleet), "evidence", "verify", "20990101T000000Z-audit"]) == 2
     assert "neither a run directory nor a run" in capsys.readouterr().err
+
+
+def test_the_fleet_index_lists_every_runs_signature_state(run_dir, fleet):
+    from landingzone.evidence import fleet_index
+    from landingzone.evidence.fleet import run_signatures
+
+    unsigned = SampleRun(ident="20261127T100000Z-audit")
+    write_evidence(fleet / "evidence" / "gemtest" / unsigned.ident, unsigned.run(), unsigned.results())
+    tampered = SampleRun(ident="20261126T100000Z-apply", kind="apply")
+    tampered_dir = fleet / "evidence" / "othertown" / tampered.ident
+    write_evidence(tampered_dir, tampered.run(), tampered.results(), FleetEvidenceKey(fleet).signer(PASSWORD))
+    flip(tampered_dir / "junit.xml", 50)
+
+    states = {ident: state for _, ident, state in run_signatures(fleet / "evidence")}
+    assert {ident: state.state for ident, state in states.items()} == {
+        run_dir.name: "signed",
+        unsigned.ident: "unsigned",
+        tampered.ident: "broken",
+    }
+    assert "junit.xml: differs" in states[tampered.ident].detail
+    html = fleet_index(fleet / "evidence").read_text()
+    assert "Runs and their signatures (1 broken)" in html
+    assert html.count('class="run-signature"') == 3
