@@ -145,6 +145,15 @@ def _time(element: Tlv) -> datetime.datetime:
         raise CmsError(f"unreadable signing time {text!r}") from None
 
 
+def _certificate(element: Tlv) -> x509.Certificate:
+    # cryptography accepts a signature BIT STRING that claims unused bits when they happen to be
+    # zero; DER does not, and neither does this reader, so that no byte of a signature is slack.
+    bits = _children(_expect(element, SEQUENCE, "certificate"))[2]
+    if _expect(bits, 0x03, "certificate signature").content[:1] != b"\x00":
+        raise CmsError("a certificate's signature claims unused bits: not DER")
+    return x509.load_der_x509_certificate(element.encoded)
+
+
 def _signed_attributes(element: Tlv) -> dict[str, Tlv]:
     attributes: dict[str, Tlv] = {}
     for attribute in _children(element):
@@ -196,7 +205,7 @@ def _verify(signature: bytes, content: bytes) -> DetachedSignature:
         raise CmsError("the signature must be detached, over plain data")
     certificates = []
     if rest and rest[0].tag == CONTEXT_0:
-        certificates = [x509.load_der_x509_certificate(c.encoded) for c in _children(rest.pop(0))]
+        certificates = [_certificate(c) for c in _children(rest.pop(0))]
     if rest and rest[0].tag == CONTEXT_1:
         rest.pop(0)  # CRLs: revocation is not checked (see docs/evidence.md)
     if len(rest) != 1:
