@@ -9,7 +9,9 @@ import json
 from pathlib import Path
 
 from landingzone.errors import LandingzoneError
+from landingzone.evidence.document import check_document
 from landingzone.evidence.verify import CHECKS, load_ca, run_directories, verify_run
+from landingzone.evidence.write import RESULTS_FILE
 from landingzone.fleet_evidence_key import FleetEvidenceKey
 from landingzone.paths import collection_root
 from landingzone.runner import exit_codes
@@ -68,6 +70,41 @@ def cmd_verify(args) -> int:
     return code
 
 
+def _write_oscal(model, out: str | None, what: str) -> None:
+    text = model.oscal_serialize_json(pretty=True) + "\n"
+    if out is None:
+        print(text, end="")
+        return
+    Path(out).write_text(text, encoding="utf-8")
+    print(f"{what}: {out}")
+
+
+def cmd_component_definition(args) -> int:
+    # trestle takes a second to import: only the OSCAL commands load it.
+    from landingzone.evidence.oscal_component import component_definition
+    from landingzone.runner.metadata import collection_version
+
+    root = collection_root()
+    _write_oscal(component_definition(root, collection_version(root)), args.out, "OSCAL component definition")
+    return exit_codes.COMPLIANT
+
+
+def cmd_assessment_results(args) -> int:
+    from landingzone.evidence.oscal_results import assessment_results
+
+    runs = resolve_runs(_fleet(args), [args.target])
+    if len(runs) != 1:
+        raise LandingzoneError(f"{args.target}: evidence assessment-results: names {len(runs)} runs; name one")
+    results = runs[0] / RESULTS_FILE
+    try:
+        document = json.loads(results.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise LandingzoneError(f"{results}: cannot be read: {exc}") from None
+    check_document(document)
+    _write_oscal(assessment_results(document, runs[0]), args.out, "OSCAL assessment results")
+    return exit_codes.COMPLIANT
+
+
 def cmd_evidence_key(args) -> int:
     password = read_password(args.vault_password_file)
     if password is None:
@@ -97,6 +134,14 @@ def add_evidence_parser(add) -> None:
     verify.add_argument("--ca", metavar="FILE", help=CA_HELP)
     _output_options(verify)
     verify.set_defaults(func=cmd_verify)
+    component = actions.add_parser("component-definition", help="the control catalogs as an OSCAL component definition")
+    component.add_argument("--out", metavar="FILE", help="write it here (default: standard output)")
+    component.set_defaults(func=cmd_component_definition)
+    results = actions.add_parser("assessment-results", help="one run as OSCAL assessment results")
+    results.add_argument("target", metavar="DIR|RUN", help="a run directory or a run ident of the fleet")
+    results.add_argument("--out", metavar="FILE", help="write it here (default: standard output)")
+    _output_options(results)
+    results.set_defaults(func=cmd_assessment_results)
 
 
 def add_evidence_key_parser(pki_actions) -> None:
