@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 from landingzone.errors import LandingzoneError
+from landingzone.evidence.archive import archive, archive_target
 from landingzone.evidence.document import check_document
 from landingzone.evidence.verify import CHECKS, load_ca, run_directories, verify_run
 from landingzone.evidence.write import RESULTS_FILE
@@ -105,6 +106,16 @@ def cmd_assessment_results(args) -> int:
     return exit_codes.COMPLIANT
 
 
+def cmd_archive(args) -> int:
+    fleet = _fleet(args)
+    cacert = Path(args.cacert) if args.cacert else fleet / "pki" / "ca.crt"
+    target = archive_target(args.repository, args.rest_user, args.rest_password_file, args.password_file, cacert)
+    snapshots = {name: archive(fleet / "evidence", name, target) for name in args.municipalities}
+    text = "\n".join(f"{name}: snapshot {snapshot} in {args.repository}" for name, snapshot in snapshots.items())
+    print(json.dumps({"snapshots": snapshots}, indent=2) if args.json else text)
+    return exit_codes.COMPLIANT
+
+
 def cmd_evidence_key(args) -> int:
     password = read_password(args.vault_password_file)
     if password is None:
@@ -142,6 +153,17 @@ def add_evidence_parser(add) -> None:
     results.add_argument("--out", metavar="FILE", help="write it here (default: standard output)")
     _output_options(results)
     results.set_defaults(func=cmd_assessment_results)
+    copy = actions.add_parser("archive", help="copy municipalities' evidence to an append-only restic repository")
+    copy.add_argument("municipalities", nargs="+", metavar="MUNICIPALITY")
+    copy.add_argument(
+        "--repository", required=True, metavar="URL", help="rest:https://HOST:PORT/PATH/ (no credentials)"
+    )
+    copy.add_argument("--rest-user", required=True, metavar="USER", help="the REST server's user for the evidence")
+    copy.add_argument("--rest-password-file", required=True, metavar="FILE", help="that user's REST password")
+    copy.add_argument("--password-file", required=True, metavar="FILE", help="the repository's password")
+    copy.add_argument("--cacert", metavar="FILE", help="the CA of the backup server (default: the fleet's pki/ca.crt)")
+    _output_options(copy)
+    copy.set_defaults(func=cmd_archive)
 
 
 def add_evidence_key_parser(pki_actions) -> None:
