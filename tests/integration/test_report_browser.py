@@ -23,8 +23,8 @@ READING_ORDER = {"error": 0, "fail": 1, "waived": 2, "fixed": 3, "pass": 4, "not
 PORTAL_REQUEST = "The portal's appointment export needs this until the vendor's 2027 release."
 
 
-@pytest.fixture
-def browser(tmp_path):
+def chromium(profile: Path, javascript: bool = True):
+    """Debian's headless Chromium through Selenium, with a profile of its own."""
     if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
         pytest.skip("needs Debian's chromium and chromium-driver (tools/debian-packages.txt)")
     webdriver = pytest.importorskip("selenium.webdriver")
@@ -38,15 +38,22 @@ def browser(tmp_path):
         "--disable-component-update",
         "--disable-sync",
         "--no-first-run",
-        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+        f"--user-data-dir={profile}",
         "--window-size=1280,1600",
     ):
         options.add_argument(flag)
     # The DevTools network events (every request made) and the console (CSP violations, failed loads).
     options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
+    if not javascript:
+        options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
     # An explicit driver path keeps Selenium from looking for (and downloading) a driver of its own.
     service = webdriver.ChromeService(executable_path=str(CHROMEDRIVER))
-    driver = webdriver.Chrome(options=options, service=service)
+    return webdriver.Chrome(options=options, service=service)
+
+
+@pytest.fixture
+def browser(tmp_path):
+    driver = chromium(tmp_path / "chromium-profile")
     try:
         yield driver
     finally:
@@ -178,16 +185,7 @@ def test_fleet_index_shows_each_municipality_and_its_drift(browser, evidence, tm
 @pytest.fixture
 def browser_without_javascript(tmp_path):
     """Chromium with JavaScript switched off for every page, as some auditors' browsers are."""
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        pytest.skip("needs Debian's chromium and chromium-driver (tools/debian-packages.txt)")
-    webdriver = pytest.importorskip("selenium.webdriver")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--window-size=1280,1600"):
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path / 'chromium-nojs'}")
-    options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
-    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=str(CHROMEDRIVER)))
+    driver = chromium(tmp_path / "chromium-nojs", javascript=False)
     try:
         yield driver
     finally:

@@ -16,7 +16,6 @@ from landingzone.evidence.write import RESULTS_FILE
 from landingzone.fleet_evidence_key import FleetEvidenceKey
 from landingzone.paths import collection_root
 from landingzone.runner import exit_codes
-from landingzone.runner.vault import read_password
 
 CA_HELP = "the fleet CA certificate the signatures must chain to (default: the fleet's pki/ca.crt)"
 
@@ -117,12 +116,9 @@ def cmd_archive(args) -> int:
 
 
 def cmd_evidence_key(args) -> int:
-    password = read_password(args.vault_password_file)
-    if password is None:
-        raise LandingzoneError(
-            "pki evidence-key: --vault-password-file: the key is kept under the vault; give the vault password "
-            "(--vault-password-file, LANDINGZONE_VAULT_PASSWORD_FILE or LANDINGZONE_VAULT_PASSWORD)"
-        )
+    from landingzone.cli import _required_password  # the CLI imports this module: import when called
+
+    password = _required_password(args)
     key = FleetEvidenceKey(_fleet(args))
     cert = key.issue(password, renew=args.renew)
     data = {"cert": str(cert), "key": str(key.key_path)}

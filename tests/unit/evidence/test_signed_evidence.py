@@ -256,3 +256,21 @@ def test_the_fleet_index_lists_every_runs_signature_state(run_dir, fleet):
     html = fleet_index(fleet / "evidence").read_text()
     assert "Runs and their signatures (1 broken)" in html
     assert html.count('class="run-signature"') == 3
+
+
+def test_pki_evidence_key_command(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("LANDINGZONE_VAULT_PASSWORD", raising=False)
+    monkeypatch.delenv("LANDINGZONE_VAULT_PASSWORD_FILE", raising=False)
+    fleet = tmp_path / "fleet"
+    password_file = tmp_path / "vault-password"
+    password_file.write_text(PASSWORD + "\n")
+    base = ["--fleet", str(fleet), "--vault-password-file", str(password_file), "pki"]
+    assert main([*base, "init"]) == 0
+    assert main([*base, "evidence-key"]) == 0
+    key = FleetEvidenceKey(fleet)
+    first = key.cert_path.read_bytes()
+    assert "PRIVATE KEY" not in key.key_path.read_text() and key.key_path.read_text().startswith("$ANSIBLE_VAULT")
+    assert main([*base, "evidence-key"]) == 2 and "give --renew" in capsys.readouterr().err
+    assert main([*base, "evidence-key", "--renew"]) == 0 and key.cert_path.read_bytes() != first
+    assert main(["--fleet", str(fleet), "pki", "evidence-key", "--renew"]) == 2
+    assert "--vault-password-file" in capsys.readouterr().err
