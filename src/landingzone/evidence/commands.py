@@ -24,22 +24,21 @@ def _fleet(args) -> Path:
     return Path(args.fleet).resolve() if args.fleet else collection_root() / "inventories"
 
 
-def resolve_runs(fleet: Path, targets: list[str]) -> list[Path]:
+def resolve_runs(args, targets: list[str]) -> list[Path]:
     """Each target is a directory (a run, or a tree of runs) or a run of the fleet's evidence:
-    IDENT or MUNICIPALITY/IDENT."""
+    IDENT or MUNICIPALITY/IDENT. Only the latter needs a fleet (and so a checkout): an auditor
+    with a copy of the evidence and the CA certificate needs neither."""
     runs: list[Path] = []
     for target in targets:
         path = Path(target)
         if path.is_dir():
             found = run_directories(path)
         else:
-            evidence = fleet / "evidence"
+            evidence = _fleet(args) / "evidence"
             pattern = target if "/" in target else f"*/{target}"
             found = sorted(p for p in evidence.glob(pattern) if p.is_dir()) if evidence.is_dir() else []
         if not found:
-            raise LandingzoneError(
-                f"{target}: evidence verify: neither a run directory nor a run of {fleet / 'evidence'}"
-            )
+            raise LandingzoneError(f"{target}: neither a run directory nor a run of the fleet's evidence")
         runs += [run for run in found if run not in runs]
     return runs
 
@@ -55,7 +54,7 @@ def _ca_path(args) -> Path:
 
 def cmd_verify(args) -> int:
     ca = load_ca(_ca_path(args))
-    results = [verify_run(run, ca) for run in resolve_runs(_fleet(args), args.targets)]
+    results = [verify_run(run, ca) for run in resolve_runs(args, args.targets)]
     code = exit_codes.COMPLIANT if all(r.verified for r in results) else exit_codes.NON_COMPLIANT
     if args.json:
         print(json.dumps({"verified": code == 0, "runs": [r.as_dict() for r in results]}, indent=2))
@@ -92,7 +91,7 @@ def cmd_component_definition(args) -> int:
 def cmd_assessment_results(args) -> int:
     from landingzone.evidence.oscal_results import assessment_results
 
-    runs = resolve_runs(_fleet(args), [args.target])
+    runs = resolve_runs(args, [args.target])
     if len(runs) != 1:
         raise LandingzoneError(f"{args.target}: evidence assessment-results: names {len(runs)} runs; name one")
     results = runs[0] / RESULTS_FILE
