@@ -142,8 +142,9 @@ def _footer(document: dict) -> str:
     return (
         '<footer><h2>Catalogs of this run</h2><ul class="small">'
         f"{hashes or '<li>none recorded</li>'}</ul>"
-        '<p class="small">results.json holds every field of every result; manifest.sha256 lets '
-        "<code>sha256sum -c</code> prove that no file of this evidence changed.</p></footer>"
+        '<p class="small">results.json holds every field of every result; manifest.sha256 lists the checksum of '
+        "every file, and manifest.sha256.p7s, where the fleet signs its evidence, signs the manifest. "
+        "<code>landingzone evidence verify</code> checks both with the fleet CA's certificate alone.</p></footer>"
     )
 
 
