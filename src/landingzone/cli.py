@@ -12,6 +12,9 @@ from landingzone.cli_contract_test import add_contract_test_parser
 from landingzone.drill import run_drills, services_to_drill
 from landingzone.errors import LandingzoneError
 from landingzone.evidence import fleet_index, render_evidence
+from landingzone.evidence.commands import add_evidence_key_parser, add_evidence_parser
+from landingzone.evidence.signature import is_signed
+from landingzone.fleet_evidence_key import FleetEvidenceKey
 from landingzone.fleet_inputs import fleet_municipalities, load_municipalities, select, with_hosts
 from landingzone.fleet_pki import PURPOSES, FleetCA
 from landingzone.lab import municipality_lab
@@ -160,11 +163,15 @@ def cmd_report(args) -> int:
     fleet = _fleet(args, root)
     evidence_root = fleet / "evidence"
     names = fleet_municipalities(fleet) if args.all else select(fleet, args.municipalities, False)
+    runs = [results.parent for name in names for results in sorted((evidence_root / name).glob("*/results.json"))]
+    # Signed runs are signed again (their signature covers the report): only they need the vault.
+    signer = None
+    if any(is_signed(run) for run in runs):
+        signer = FleetEvidenceKey(fleet).signer(read_password(args.vault_password_file))
     rendered = []
-    for name in names:
-        for results_file in sorted((evidence_root / name).glob("*/results.json")):
-            render_evidence(results_file.parent)
-            rendered.append(str(results_file.parent))
+    for run in runs:
+        render_evidence(run, signer)
+        rendered.append(str(run))
     index = fleet_index(evidence_root)
     text = "\n".join([f"re-rendered {len(rendered)} runs", *rendered, f"fleet index: {index}"])
     _print(args, {"rendered": rendered, "fleet_index": str(index)}, text)
@@ -327,6 +334,8 @@ def build_parser() -> argparse.ArgumentParser:
     issue.add_argument("--purpose", required=True, choices=PURPOSES)
     issue.add_argument("--san", action="append", default=[], metavar="NAME", help="DNS name or IP (repeatable)")
     pki.set_defaults(func=cmd_pki)
+    add_evidence_key_parser(pki_actions)
+    add_evidence_parser(add)
 
     add_vpn_parser(add)
 
