@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from landingzone.supplier_role.contract import Contract
+from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils.supplier_contract import Contract
 
 BASELINE_TABLE = "landingzone_filter"
 BASELINE_CHAIN = "input"
