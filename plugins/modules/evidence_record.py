@@ -31,6 +31,8 @@ options:
       - Never put a secret in it; evidence is meant to be read.
     type: dict
     required: true
+requirements:
+  - None; it runs on the controller only
 attributes:
   check_mode:
     support: full

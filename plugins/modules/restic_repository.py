@@ -42,6 +42,9 @@ options:
   init_from_password:
     description: The password of O(init_from_repository); defaults to O(password).
     type: str
+requirements:
+  - Python 3.11 or later on the target
+  - C(restic) on the target (Debian package restic)
 attributes:
   check_mode:
     description: Reports whether a repository would be initialised; runs C(restic check) only outside check mode.

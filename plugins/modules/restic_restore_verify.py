@@ -58,6 +58,9 @@ options:
     description: Fail the task when a restored path differs from the manifest.
     type: bool
     default: true
+requirements:
+  - Python 3.11 or later on the target
+  - C(restic) on the target (Debian package restic)
 attributes:
   check_mode:
     description:

@@ -90,6 +90,9 @@ options:
     description: Thumbprint of the certificate the HTTPS listener must use; empty for any valid one naming the host.
     type: str
     default: ""
+requirements:
+  - On the controller, pywinrm (the Python library of the WinRM connection) and the collection ansible.windows
+  - On the target, a Windows 11 virtual PC reached over WinRM
 attributes:
   check_mode:
     description: Check mode runs the audit script, which contains no fix code, and reports what apply would change.
