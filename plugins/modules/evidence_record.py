@@ -16,7 +16,7 @@ description:
     collection return their own records.
 version_added: 0.1.0
 author:
-  - cyberveilig.landingzone maintainers
+  - cyberveilig.landingzone maintainers (!UNKNOWN)
 options:
   section:
     description: The part of the evidence the record belongs to.

@@ -22,7 +22,7 @@ description:
     before this module runs.
 version_added: 0.1.0
 author:
-  - cyberveilig.landingzone maintainers
+  - cyberveilig.landingzone maintainers (!UNKNOWN)
 options:
   controls:
     description:

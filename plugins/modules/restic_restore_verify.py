@@ -20,7 +20,7 @@ description:
   - Returns a C(landingzone_evidence) record in section C(backup).
 version_added: 0.1.0
 author:
-  - cyberveilig.landingzone maintainers
+  - cyberveilig.landingzone maintainers (!UNKNOWN)
 extends_documentation_fragment:
   - cyberveilig.landingzone.restic
 options:

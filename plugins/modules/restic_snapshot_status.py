@@ -19,7 +19,7 @@ description:
     municipality's evidence.
 version_added: 0.1.0
 author:
-  - cyberveilig.landingzone maintainers
+  - cyberveilig.landingzone maintainers (!UNKNOWN)
 extends_documentation_fragment:
   - cyberveilig.landingzone.restic
 options:

@@ -26,7 +26,7 @@ description:
     restarting them, so the other suppliers' sessions carry on.
 version_added: 0.1.0
 author:
-  - cyberveilig.landingzone maintainers
+  - cyberveilig.landingzone maintainers (!UNKNOWN)
 options:
   suppliers:
     description:

@@ -17,7 +17,7 @@ description:
     run's results.json. No key of any kind is returned, only public keys.
 version_added: 0.1.0
 author:
-  - cyberveilig.landingzone maintainers
+  - cyberveilig.landingzone maintainers (!UNKNOWN)
 options:
   interface:
     description: Name of the WireGuard interface.

@@ -30,7 +30,7 @@ description:
     its result says why.
 version_added: 0.1.0
 author:
-  - cyberveilig.landingzone maintainers
+  - cyberveilig.landingzone maintainers (!UNKNOWN)
 options:
   catalog:
     description:
