@@ -39,6 +39,7 @@ attributes:
     description: Records the same in check mode; it changes nothing anywhere.
   diff_mode:
     support: none
+    description: It changes nothing, so there is no diff.
 """
 
 EXAMPLES = r"""
