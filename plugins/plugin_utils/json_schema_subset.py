@@ -99,6 +99,11 @@ def _min_length(rule, value, path, schema):
         yield path, "must not be empty" if rule == 1 else f"must be at least {rule} characters"
 
 
+def _max_length(rule, value, path, schema):
+    if isinstance(value, str) and len(value) > rule:
+        yield path, f"must be at most {rule} characters"
+
+
 def _minimum(rule, value, path, schema):
     if TYPES["integer"](value) and value < rule:
         yield path, f"{value!r} is less than the minimum of {rule}"
@@ -194,6 +199,7 @@ _CHECKS = {
     "enum": _enum,
     "pattern": _pattern_check,
     "minLength": _min_length,
+    "maxLength": _max_length,
     "minimum": _minimum,
     "maximum": _maximum,
     "format": _format,

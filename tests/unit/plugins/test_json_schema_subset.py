@@ -60,6 +60,9 @@ ODD_VALUES = [
     "sctp",
     "LZ-PERM-003",
     "A justification long enough to pass.",
+    'say "hi"',
+    "tab\there",
+    "y" * 101,
     [],
     ["any"],
     ["any", "management"],
@@ -184,7 +187,7 @@ def _problems(document):
 @pytest.mark.parametrize(
     "schema",
     [
-        {"type": "string", "maxLength": 3},
+        {"type": "array", "maxItems": 3},
         {"properties": {"a": {"$ref": "#/x"}}},
         {"type": "object", "additionalProperties": {"type": "string"}},
         {"type": "string", "format": "email"},
