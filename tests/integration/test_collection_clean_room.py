@@ -32,6 +32,10 @@ EXAMPLE_MARKER = "<!-- tests/integration/test_collection_clean_room.py runs this
 # the baseline would enable them again. The basic level keeps the run short: the portal
 # needs the baseline's firewall, not all of its controls.
 LAB_VARS = {"linux_baseline_level": "basic", "linux_baseline_disabled_controls": ["LZ-UPD-005", "LZ-UPD-006"]}
+# The lab's throwaway break-glass hash (molecule/linux_baseline/vars/baseline.yml): a supplier brings its own.
+BREAKGLASS_HASH = yaml.safe_load((ROOT / "molecule/linux_baseline/vars/baseline.yml").read_text())[
+    "linux_baseline_breakglass_password_hash"
+]
 
 
 @dataclass(frozen=True)
@@ -246,10 +250,11 @@ def portal_container():
 def test_the_readme_example_installs_the_citizen_portal_from_the_clean_room(clean_room, portal_container):
     host = {"ansible_connection": "containers.podman.podman", "ansible_host": portal_container}
     project = _project(clean_room, "portal", yaml.safe_dump({"all": {"hosts": {"portal": host}}}))
-    # The supplier's certificate for the name the portal answers to, and its CA.
+    # The supplier's certificate for the name the portal answers to, its CA, and the break-glass hash.
     subprocess.run(
         [sys.executable, "-m", "landingzone.pki", project / "tls", "portal"], check=True, capture_output=True
     )
+    (project / "breakglass.sha512").write_text(BREAKGLASS_HASH + "\n")
     done = clean_room.run(
         "ansible-playbook", "-i", "hosts.yml", "supplier.yml", "-e", "@lab-vars.json", cwd=project, timeout=1200
     )
