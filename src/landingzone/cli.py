@@ -26,6 +26,7 @@ from landingzone.runner.job import RUN_KINDS, FleetSettings, Outcome
 from landingzone.runner.progress import ProgressBoard
 from landingzone.runner.vars_file import render_vars
 from landingzone.runner.vault import password_file_for_jobs, read_password
+from landingzone.supplier_role import ContractError
 from landingzone.supplier_role.scaffold import new_supplier_role
 from landingzone.vpn.commands import add_vpn_parser
 
@@ -350,7 +351,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except LandingzoneError as exc:
+    # A bad contract is bad input too; its error comes from the collection, which knows no CLI.
+    except (LandingzoneError, ContractError) as exc:
         print(f"landingzone: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
