@@ -21,7 +21,7 @@ description:
   - Reads only; nothing on the server changes.
 version_added: 0.2.0
 author:
-  - cyberveilig.landingzone maintainers
+  - cyberveilig.landingzone maintainers (!UNKNOWN)
 options:
   client:
     description: The client's name on the backup server (its REST user and repository).
@@ -42,6 +42,8 @@ options:
     description: Fail the task when the RPO is not met (otherwise it is reported only).
     type: bool
     default: false
+requirements:
+  - Python 3.11 or later on the backup server
 attributes:
   check_mode:
     description: Only reads; runs the same in check mode.

@@ -20,7 +20,7 @@ description:
   - The copy holds the arrival index as the server sent it with the copies (host C(landingzone-arrival-index)).
 version_added: 0.2.0
 author:
-  - cyberveilig.landingzone maintainers
+  - cyberveilig.landingzone maintainers (!UNKNOWN)
 options:
   endpoint:
     description: The S3 endpoint (http or https URL), as on the card's C(backup.offsite.endpoint).
@@ -62,6 +62,9 @@ options:
     description: Seconds the copy may take.
     type: int
     default: 21600
+requirements:
+  - Python 3.11 or later on the host it runs on
+  - C(rclone) 1.60 or later (Debian package rclone), for C(--s3-version-at)
 attributes:
   check_mode:
     description: Lists what the copy would take (objects and bytes) and copies nothing.
