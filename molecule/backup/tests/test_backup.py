@@ -229,7 +229,6 @@ def test_a_backup_killed_mid_run_is_followed_by_a_good_one():
     try:
         since = now_on(AGENT)
         ok(SERVER, "touch /tmp/before-killed-run")
-        ok(AGENT, "systemctl reset-failed landingzone-backup.service landingzone-backup-failed.service")
         ok(AGENT, "systemctl start --no-block landingzone-backup.service")
         # Freeze the server the moment the backup has stored its first pack: restic then waits on the
         # server, mid-run, and is still there to be killed the hard way, however fast this machine backs up.
