@@ -6,9 +6,9 @@ the error messages pass on to the operator.
 """
 
 import datetime
-import ipaddress
 import re
 
+from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils.host_word import host_word
 from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils.json_schema_subset import (
     FORMAT_DESCRIPTIONS,
     cidr_problem,
@@ -22,7 +22,6 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # RFC 3339 with an explicit offset: an expiry without a time zone means different moments
 # to the operator and to the gateway.
 _DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})")
-_HOST_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
 # An address a person or a mail server reads; the local part without quotes, spaces or shell syntax.
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,63}")
 
@@ -70,16 +69,11 @@ def is_cidr(value: object) -> bool:
 def is_hostname(value: object) -> bool:
     if not isinstance(value, str):
         return True
+    # One check for the card and for the files a host name is written into: the collection's.
     try:
-        # Python's ipaddress takes anything after % as an IPv6 zone, newlines and $(...) included.
-        if "%" not in value:
-            ipaddress.ip_address(value)
-            return True
+        host_word(value)
     except ValueError:
-        pass
-    name = value[:-1] if value.endswith(".") else value
-    if not name or len(name) > 253 or not all(_HOST_LABEL.fullmatch(label) for label in name.split(".")):
-        raise ValueError("letters, digits and hyphens in dot-separated labels")
+        raise ValueError("letters, digits and hyphens in dot-separated labels") from None
     return True
 
 
