@@ -81,7 +81,9 @@ def main(rounds: int) -> None:
         "the catalogs (control ids)": lambda: catalog_roles(ROOT),
         "the secret scan of the inventory files": lambda: municipality_secrets(DEMO, PASSWORD, secret_names),
         "ansible-inventory --list": lambda: inventory_shape(DEMO / "hosts.yml"),
-        "validate demo, in-process, all of it": lambda: load_municipalities(ROOT, DEMO.parent, ["demo"], None, PASSWORD),
+        "validate demo, in-process, all of it": lambda: load_municipalities(
+            ROOT, DEMO.parent, ["demo"], None, PASSWORD
+        ),
     }
     results = {name: median_seconds(action, rounds) for name, action in figures.items()}
     reference = results["reference: yaml.safe_load of the card"]
