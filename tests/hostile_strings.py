@@ -32,6 +32,22 @@ HOSTILE = {
     "10 kB": "zq" + "x" * 10_240 + "qz",
 }
 
+# For schema tests: each refused in an identifier. "{valid}" stands for a valid value of the
+# field, so that a final newline or a ../ step is tried on a value otherwise right.
+FIELD_VALUES = {
+    "command substitution": "$(id)",
+    "backticks": "`id`",
+    "double quote": 'a"b',
+    "single quote": "a'b",
+    "newline": "a\nb",
+    "trailing newline": "{valid}\n",
+    "nul": "a\x00b",
+    "semicolon": "a;id",
+    "parent directory": "{valid}/../a",
+    "rtl override": "a\u202eb",
+    "10 kB": "a" * 10_240,
+}
+
 
 def swapped(structure, old: str, new: str):
     """``structure`` with every occurrence of ``old`` inside its strings replaced by ``new``."""

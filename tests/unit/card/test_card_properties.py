@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
 from landingzone.card import CardError, card_to_vars, load_card
-from landingzone.card.fields import walk
+from landingzone.card.fields import field_path, walk
 from landingzone.card.validation import JINJA_MARKERS, card_schema
 
 CONTROL = "LZ-SSH-009"
@@ -94,11 +94,7 @@ def json_type(value) -> str:
     return {float: "number", str: "string", list: "array", dict: "object", type(None): "null"}[type(value)]
 
 
-def field_name(path) -> str:
-    text = ""
-    for step in path:
-        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else step)
-    return text or "(top level)"
+field_name = field_path
 
 
 def no_template_markers(card) -> bool:

@@ -6,28 +6,22 @@ newlines and NUL travel as YAML escapes, as an attacker would write them).
 """
 
 import copy
+import sys
+from pathlib import Path
 
 import pytest
 import yaml
 from card_testdata import CARDS, FIXTURE_GROUPS, FIXTURE_HOSTS
 
 from landingzone.card import CardError, load_card
+from landingzone.card.fields import field_path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from hostile_strings import FIELD_VALUES  # noqa: E402
 
 COMPLETE = yaml.safe_load((CARDS / "good" / "complete.yml").read_text())
 RTL_OVERRIDE = "\u202e"
-HOSTILE = {
-    "command substitution": "$(id)",
-    "backticks": "`id`",
-    "double quote": 'a"b',
-    "single quote": "a'b",
-    "newline": "a\nb",
-    "trailing newline": "{valid}\n",
-    "nul": "a\x00b",
-    "semicolon": "a;id",
-    "parent directory": "{valid}/../a",
-    "rtl override": f"a{RTL_OVERRIDE}b",
-    "10 kB": "a" * 10_240,
-}
+HOSTILE = FIELD_VALUES
 # Identifier-like fields: (path, a valid value). Every hostile string is refused here.
 IDENTIFIERS = [
     (("name",), "gemtest"),
@@ -67,11 +61,7 @@ TEXT_REFUSED = ("nul", "rtl override", "10 kB")
 TEXT_CARRIED = ("command substitution", "backticks", "double quote", "single quote", "semicolon", "parent directory")
 
 
-def field_name(path) -> str:
-    text = ""
-    for step in path:
-        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else step)
-    return text
+field_name = field_path
 
 
 def card_with(path, value):

@@ -2,11 +2,17 @@
 encoders carry, and an alias bomb in meta/landingzone.yml is refused at once."""
 
 import copy
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
+from landingzone.card.fields import field_path
 from landingzone.supplier_role import ContractError, load, validate
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from hostile_strings import FIELD_VALUES  # noqa: E402
 
 GOOD = {
     "contract_version": 1,
@@ -19,19 +25,7 @@ GOOD = {
     "waiver_requests": [{"control": "LZ-PERM-003", "justification": "The vendor's client writes the group file."}],
 }
 COMMAND_CHECK = {"command": {"argv": ["/usr/local/bin/check", "--quiet"], "expect": "ok"}}
-HOSTILE = {
-    "command substitution": "$(id)",
-    "backticks": "`id`",
-    "double quote": 'a"b',
-    "single quote": "a'b",
-    "newline": "a\nb",
-    "trailing newline": "{valid}\n",
-    "nul": "a\x00b",
-    "semicolon": "a;id",
-    "parent directory": "{valid}/../../etc",
-    "rtl override": "a\u202eb",
-    "10 kB": "a" * 10_240,
-}
+HOSTILE = {**FIELD_VALUES, "parent directory": "{valid}/../../etc"}
 IDENTIFIERS = [
     (("role",), "example_app"),
     (("backup", "paths", 0), "/srv/example"),
@@ -48,11 +42,7 @@ TEXT = [
 ]
 
 
-def field_name(path) -> str:
-    text = ""
-    for step in path:
-        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else step)
-    return text
+field_name = field_path
 
 
 def changed(path, value, base=GOOD):
