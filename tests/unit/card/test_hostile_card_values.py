@@ -150,3 +150,13 @@ def test_an_ipv6_zone_cannot_smuggle_text_into_a_network(tmp_path, control_ids, 
         attempt()
     assert f"{path_file}: management_networks[1]: " in str(caught.value)
     assert "zone" in str(caught.value)
+
+
+def test_an_unknown_key_with_a_newline_cannot_forge_a_line_of_the_error(tmp_path, control_ids):
+    card = card_with(("contacts", 0, "name"), "Mira Claes")
+    card["contacts"][0]["x\ntests/card.yml: name: fine"] = 1
+    path_file, attempt = load(tmp_path, card, control_ids)
+    with pytest.raises(CardError) as caught:
+        attempt()
+    (line,) = str(caught.value).splitlines()
+    assert line.startswith(f"{path_file}: contacts[0]['x\\ntests/card.yml: name: fine']: is not a field of the card")
