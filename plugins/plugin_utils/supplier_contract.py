@@ -93,7 +93,7 @@ def problems_of(data) -> list[tuple[str, str]]:
         option = meant_option(contract_schema()["properties"]["health_check"]["oneOf"], value)
         if path == ("health_check",) and keyword == "oneOf" and option is not None:
             # {https: ...} or {command: ...} with a bad field inside: name that field.
-            worded = [(_field(where), text) for where, _, text in iter_problems(option, value, path)]
+            worded = [(_field(where), text) for where, _keyword, text in iter_problems(option, value, path)]
         else:
             worded = [(_field(path), _worded(path, keyword, message, value))]
         problems += [problem for problem in worded if problem not in problems]
