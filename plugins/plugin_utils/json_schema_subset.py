@@ -62,6 +62,24 @@ def compile_pattern(rule):
     return re.compile(rule[:-1] + r"\Z" if rule.endswith("$") and not rule.endswith("\\$") else rule)
 
 
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def field_name(path) -> str:
+    """A place in a document as messages write it: ``waivers[0].control``. A key the document
+    invented is quoted and escaped: a newline in it must not start a line of its own in the
+    error output, looking like another problem."""
+    text = ""
+    for step in path:
+        if isinstance(step, int):
+            text += f"[{step}]"
+        elif not _PLAIN_KEY.fullmatch(str(step)):
+            text += f"[{str(step)!r}]"
+        else:
+            text += f".{step}" if text else str(step)
+    return text or "(top level)"
+
+
 def _equal(first, second):
     # 1 == True in Python, never in JSON.
     return type(first) is type(second) and first == second

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import yaml
 from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils.json_schema_subset import (
+    field_name,
     iter_problems,
     meant_option,
 )
@@ -60,13 +61,6 @@ def contract_schema() -> dict:
     return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
 
 
-def _field(path) -> str:
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(top level)"
-
-
 def _worded(path, keyword, message, value):
     """The schema's verdict in the contract's own words where the generic one would puzzle."""
     if keyword == "additionalProperties":
@@ -93,9 +87,9 @@ def problems_of(data) -> list[tuple[str, str]]:
         option = meant_option(contract_schema()["properties"]["health_check"]["oneOf"], value)
         if path == ("health_check",) and keyword == "oneOf" and option is not None:
             # {https: ...} or {command: ...} with a bad field inside: name that field.
-            worded = [(_field(where), text) for where, _keyword, text in iter_problems(option, value, path)]
+            worded = [(field_name(where), text) for where, _keyword, text in iter_problems(option, value, path)]
         else:
-            worded = [(_field(path), _worded(path, keyword, message, value))]
+            worded = [(field_name(path), _worded(path, keyword, message, value))]
         problems += [problem for problem in worded if problem not in problems]
     if not problems:
         for index, port in enumerate(data["ports"]):

@@ -1,22 +1,9 @@
 """How a place in the card is written in messages: ``waivers[0].control``."""
 
-import re
+from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils.json_schema_subset import field_name
 
-_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
-
-
-def field_path(path) -> str:
-    text = ""
-    for step in path:
-        if isinstance(step, int):
-            text += f"[{step}]"
-        elif not _PLAIN_KEY.fullmatch(str(step)):
-            # A key the card invented is quoted and escaped: a newline in it must not start a line
-            # of its own in the error output, looking like another problem.
-            text += f"[{str(step)!r}]"
-        else:
-            text += f".{step}" if text else str(step)
-    return text or "(top level)"
+# One way of naming a place, for the card and the supplier contract: the collection's.
+field_path = field_name
 
 
 def walk(value, path=()):

@@ -110,3 +110,11 @@ def test_an_alias_bomb_in_a_contract_is_refused_at_once(tmp_path):
         load(role)
     assert time.monotonic() - started < 1
     assert "alias bomb" in str(caught.value) and str(role / "meta" / "landingzone.yml") in str(caught.value)
+
+
+def test_an_unknown_key_with_a_newline_cannot_forge_a_line_of_the_error():
+    data = changed(("ports", 0, "x\nroles/other/meta/landingzone.yml: role: fine"), 1)
+    with pytest.raises(ContractError) as caught:
+        validate(data, "roles/example_app/meta/landingzone.yml")
+    (line,) = str(caught.value).splitlines()
+    assert line.startswith("roles/example_app/meta/landingzone.yml: ports[0]['x\\nroles/other/meta/landingzone.yml")
