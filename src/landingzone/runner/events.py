@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from landingzone.evidence import redact
-from landingzone.runner.leftovers import record_job_pid
 
 ENGINE_ACTIONS = frozenset({"cyberveilig.landingzone.linux_controls", "cyberveilig.landingzone.windows_controls"})
 PASSED_STATUSES = frozenset({"pass", "fixed"})
@@ -58,9 +57,6 @@ class RunObserver:
     secrets: set[str]
     log_path: Path | None = None
     on_progress: Callable[[Progress], None] = lambda progress: None
-    # Where the job's process id is recorded, so that the next run can stop the job if this
-    # wrapper is killed (see leftovers.py).
-    run_dir: Path | None = None
     host_states: dict[str, HostState] = field(init=False)
     results: list[dict] = field(default_factory=list)
     stats_seen: bool = False
@@ -71,13 +67,9 @@ class RunObserver:
 
     def __post_init__(self):
         self.host_states = {name: HostState() for name in self.hosts}
-        self._job_pid_recorded = False
 
     def handle(self, event: dict) -> bool:
         """ansible-runner's event_handler: scrub, record, report; True lets it write the event."""
-        if self.run_dir is not None and not self._job_pid_recorded and isinstance(event.get("pid"), int):
-            record_job_pid(self.run_dir, event["pid"])
-            self._job_pid_recorded = True
         clean = redact(event, self.secrets)
         event.clear()
         event.update(clean)

@@ -24,7 +24,7 @@ from landingzone.runner import exit_codes
 from landingzone.runner.environment import clean_environment
 from landingzone.runner.events import Progress, RunObserver
 from landingzone.runner.ident import new_ident
-from landingzone.runner.leftovers import JOB_PID_FILE, clean_earlier_runs, remove_partial_events, stop_orphaned_job
+from landingzone.runner.leftovers import clean_earlier_runs, remove_partial_events, stop_processes_of_run
 from landingzone.runner.metadata import run_metadata
 from landingzone.runner.rotation import rotate_runs
 from landingzone.runner.stop import stop_requested, stopping_signal
@@ -190,12 +190,7 @@ def run_municipality(
     if settings.vault_password:
         secrets.add(settings.vault_password)
     observer = RunObserver(
-        municipality.name,
-        municipality.hosts,
-        secrets,
-        log_path=run_dir / "landingzone.log",
-        on_progress=on_progress,
-        run_dir=run_dir,
+        municipality.name, municipality.hosts, secrets, log_path=run_dir / "landingzone.log", on_progress=on_progress
     )
     on_progress(observer.progress())
     config = RunnerConfig(
@@ -215,11 +210,10 @@ def run_municipality(
     try:
         status, rc = Runner(config=config, event_handler=observer.handle, cancel_callback=stop_requested).run()
     finally:
-        # However the job ended, no unredacted event stays behind (leftovers.py); a crash of the
-        # wrapper leaves the job running without its lock, so it is stopped first.
-        stop_orphaned_job(run_dir)
+        # However the job ended, nothing of it runs on and no unredacted event stays behind:
+        # a cancel leaves its task workers running, a crash of the wrapper the whole job (leftovers.py).
+        stop_processes_of_run(run_dir)
         remove_partial_events(run_dir)
-        (run_dir / JOB_PID_FILE).unlink(missing_ok=True)
     why = "; ".join(observer.errors[-3:]) or f"the playbook ended ({status}, rc {rc}) before reaching it"
     if status == "canceled":
         why = f"the run was stopped ({signal.Signals(stopping_signal() or signal.SIGINT).name})"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from landingzone.runner.leftovers import JOB_PID_FILE, clean_earlier_runs, record_job_pid, stop_orphaned_job
+from landingzone.runner.leftovers import processes_of_run, stop_processes_of_run
 from landingzone.runner.vault import PRIVATE_PREFIX, PRIVATE_TMP, encrypt
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "fleet"
@@ -73,7 +73,11 @@ def world(tmp_path):
         f"lab_go_file: {go}\nlab_token: !vault |\n{vaulted}\n",
     )
     hash_value = _breakglass_hash(fleet)
-    return {"checkout": checkout, "fleet": fleet, "go": go, "secrets": [TOKEN, hash_value, PASSWORD]}
+    yield {"checkout": checkout, "fleet": fleet, "go": go, "secrets": [TOKEN, hash_value, PASSWORD]}
+    # Whatever a failed test left waiting ends here.
+    go.touch()
+    for run_dir in (fleet / ".landingzone" / "runs" / "lab-north").glob("*"):
+        stop_processes_of_run(run_dir)
 
 
 def _breakglass_hash(fleet: Path) -> str:
@@ -106,14 +110,14 @@ def _wait_for(condition, timeout: float, what: str):
     pytest.fail(f"waited {timeout:.0f} s for {what}")
 
 
-def _waiting_job(world) -> tuple[Path, int]:
-    """The run directory and job pid once the job waits for the go."""
+def _waiting_job(world) -> Path:
+    """The run directory once its job waits for the go."""
 
     def ready():
-        for pid_file in _runs(world).glob(f"*/{JOB_PID_FILE}"):
-            events = pid_file.parent.glob("artifacts/*/job_events/*.json")
+        for run_dir in _runs(world).glob("*"):
+            events = run_dir.glob("artifacts/*/job_events/*.json")
             if any("Wait for the test's go" in path.read_text(errors="replace") for path in events):
-                return pid_file.parent, int(pid_file.read_text())
+                return run_dir
         return None
 
     return _wait_for(ready, 90, "the job to wait for the go")
@@ -127,8 +131,9 @@ def _alive(pid: int) -> bool:
 
 
 def _files_holding(directory: Path, secrets: list[str]) -> list[str]:
+    """Every file under `directory` (which a crashed run may not have made) holding a secret."""
     found = []
-    for path in directory.rglob("*"):
+    for path in directory.rglob("*") if directory.exists() else ():
         if path.is_file():
             content = path.read_bytes()
             found += [f"{path.relative_to(directory)}: {s[:6]}..." for s in secrets if s.encode() in content]
@@ -144,13 +149,13 @@ def _no_secret_anywhere(world) -> None:
 
 def test_a_killed_run_leaves_its_secrets_only_until_the_next_run_starts(world):
     cli = _start(world)
-    run_dir, job = _waiting_job(world)
+    run_dir = _waiting_job(world)
     cli.kill()
     cli.wait(timeout=30)
     # The job lives on without the CLI and without the lock: let it print the secrets and end.
-    assert _alive(job)
+    assert processes_of_run(run_dir)
     world["go"].touch()
-    _wait_for(lambda: not _alive(job), 60, "the orphaned job to end")
+    _wait_for(lambda: not processes_of_run(run_dir), 60, "the orphaned job to end")
     # What the fix is about: the orphan's unredacted partial events hold the secrets.
     assert _files_holding(run_dir, [TOKEN]), "the orphan wrote no partial event with the secret"
     password_copies = list(PRIVATE_TMP.glob(f"{PRIVATE_PREFIX}{cli.pid}-*"))
@@ -165,55 +170,85 @@ def test_a_killed_run_leaves_its_secrets_only_until_the_next_run_starts(world):
 
 def test_the_next_run_stops_an_orphaned_job_still_running(world):
     cli = _start(world)
-    run_dir, job = _waiting_job(world)
+    run_dir = _waiting_job(world)
     cli.kill()
     cli.wait(timeout=30)
-    assert _alive(job)
+    orphans = processes_of_run(run_dir)
+    assert orphans
 
     again = _start(world)
-    _wait_for(lambda: not _alive(job), 60, "the next run to stop the orphaned job")
+    _wait_for(lambda: not processes_of_run(run_dir), 60, "the next run to stop the orphaned job")
+    # The go comes only now: the orphans were stopped, they did not finish on their own.
     world["go"].touch()
     out, err = again.communicate(timeout=120)
     assert again.returncode == 0, err
-    assert not (run_dir / JOB_PID_FILE).exists()
+    assert not any(_alive(pid) for pid in orphans)
     _no_secret_anywhere(world)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=lambda s: s.name)
 def test_a_stopped_run_ends_its_job_and_keeps_no_secret(world, sig):
     cli = _start(world)
-    run_dir, job = _waiting_job(world)
+    run_dir = _waiting_job(world)
     cli.send_signal(sig)
     out, err = cli.communicate(timeout=60)
     assert cli.returncode == 128 + sig, err
-    assert not _alive(job)
+    # The job, its task's worker (a session of its own) and the command it runs: all gone.
+    assert not processes_of_run(run_dir)
     assert "Traceback" not in err
     assert f"not reached: the run was stopped ({sig.name})" in (
         next((world["fleet"] / "evidence" / "lab-north").glob("*/results.json")).read_text()
     )
-    assert not (run_dir / JOB_PID_FILE).exists()
     _no_secret_anywhere(world)
 
 
-def test_an_orphan_is_recognised_by_its_run_directory_not_by_its_pid_alone(tmp_path):
-    """A recorded pid that now belongs to another process is left alone."""
+def _sleeper(run_dir: Path) -> subprocess.Popen:
+    env = dict(os.environ, AWX_ISOLATED_DATA_DIR=str(run_dir / "artifacts" / "x"))
+    return subprocess.Popen(["sleep", "60"], env=env, start_new_session=True)
+
+
+def test_a_run_s_processes_are_found_by_their_run_directory_not_by_their_id(tmp_path):
+    """Only processes whose environment names the run's artifacts are stopped."""
     ours = tmp_path / "runs" / "11001-20260101T000000Z-aaaaaa"
-    other = tmp_path / "runs" / "11001-20260101T000000Z-bbbbbb"
+    other = tmp_path / "runs" / "11001-20260101T000000Z-aaaaaa0"  # a name that starts like ours
     for run_dir in (ours, other):
-        (run_dir / "artifacts" / "x" / "job_events").mkdir(parents=True)
-    env = dict(os.environ, AWX_ISOLATED_DATA_DIR=str(ours / "artifacts" / "x"))
-    orphan = subprocess.Popen(["sleep", "60"], env=env, start_new_session=True)
+        (run_dir / "artifacts" / "x").mkdir(parents=True)
+    orphan, neighbour = (_sleeper(run_dir) for run_dir in (ours, other))
     stranger = subprocess.Popen(["sleep", "60"], start_new_session=True)
     try:
-        record_job_pid(ours, orphan.pid)
-        record_job_pid(other, stranger.pid)
-        (ours / "artifacts" / "x" / "job_events" / "u-partial.json").write_text('{"secret": 1}')
-        assert stop_orphaned_job(other) is None
-        clean_earlier_runs(tmp_path / "runs")
+        assert processes_of_run(ours) == [orphan.pid]
+        assert stop_processes_of_run(ours) == [orphan.pid]
         assert orphan.wait(timeout=10) == -signal.SIGTERM
-        assert stranger.poll() is None
-        assert not list(ours.rglob("*partial*"))
+        assert neighbour.poll() is None and stranger.poll() is None
     finally:
-        for process in (orphan, stranger):
+        for process in (orphan, neighbour, stranger):
             process.kill()
             process.wait()
+
+
+def test_a_crash_of_the_wrapper_stops_its_job_and_keeps_no_partial_event(world, monkeypatch, capsys):
+    """The CLI's own code fails mid-run (here: its event handler): the job it started must not
+    run on without it, and nothing unredacted stays."""
+    from landingzone import cli
+    from landingzone.runner.events import RunObserver
+
+    original = RunObserver._record
+    crashed = []
+
+    def crashing(self, event):
+        if event.get("event") == "runner_on_start":
+            crashed.append(self.log_path.parent)
+            raise RuntimeError("the wrapper broke")
+        original(self, event)
+
+    monkeypatch.setattr(RunObserver, "_record", crashing)
+    monkeypatch.setenv("LANDINGZONE_HOME", str(world["checkout"]))
+    code = cli.main(["--fleet", str(world["fleet"]), "audit", "lab-north", "--vault-password-file", str(PASSWORD_FILE)])
+    assert code == 3
+    assert crashed, "the job never started a task"
+    (run_dir,) = crashed
+    # The job waited for a go that never came: it was stopped, not left to wait on its own.
+    assert not processes_of_run(run_dir)
+    assert not list(run_dir.glob("artifacts/*/job_events/*partial*"))
+    assert "RuntimeError: the wrapper broke" in capsys.readouterr().out
+    _no_secret_anywhere(world)
