@@ -159,6 +159,7 @@ def test_a_killed_run_leaves_its_secrets_only_until_the_next_run_starts(world):
     # What the fix is about: the orphan's unredacted partial events hold the secrets.
     assert _files_holding(run_dir, [TOKEN]), "the orphan wrote no partial event with the secret"
     password_copies = list(PRIVATE_TMP.glob(f"{PRIVATE_PREFIX}{cli.pid}-*"))
+    assert password_copies, "the killed CLI left no copy of the vault password"
 
     again = _start(world)
     out, err = again.communicate(timeout=120)
