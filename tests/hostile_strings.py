@@ -13,7 +13,9 @@ Every hostile string is wrapped in ``zq...qz`` so that swapping it back cannot t
 anything else in the structure.
 """
 
+import shutil
 import subprocess
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -103,3 +105,33 @@ def run(command: list[str], text: str | None = None, **options) -> str:
     result = subprocess.run(command, input=text, capture_output=True, text=True, check=False, **options)
     assert result.returncode == 0, f"{command[0]} refused it: {result.stderr.strip()[:400]}"
     return result.stdout
+
+
+def shell_run(script: str, stubs: dict[str, str], tmp_path: Path) -> list[list[str]]:
+    """Run a rendered shell script the way its host would, but against stub commands: `sh -n`
+    first, then `sh` with a PATH holding only the stubs (each a name and the text it prints).
+    Returns the argv of every stub call, in order: the structure a script's run has. A
+    command the value smuggled in finds no stub of that name and fails; one that exists
+    (touch) would create the canary, which ``inert`` checks."""
+    run(["sh", "-n"], text=script)
+    workdir = Path(tempfile.mkdtemp(dir=tmp_path))
+    stub_dir = workdir / "stubs"
+    stub_dir.mkdir()
+    calls = workdir / "calls"
+    calls.write_text("")
+    for name, output in stubs.items():
+        stub = stub_dir / name
+        # Arguments end with RS (\036), calls with GS (\035): a value may hold newlines.
+        stub.write_text(
+            f'#!/bin/sh\nfor a in "${{0##*/}}" "$@"; do printf "%s\\036" "$a"; done >> {calls}\n'
+            f'printf "\\035" >> {calls}\nprintf \'%s\' {_sh_quote(output)}\n'
+        )
+        stub.chmod(0o755)
+    touch = stub_dir / "touch"  # the canary's maker: a real command, as on any host
+    touch.symlink_to(shutil.which("touch"))
+    subprocess.run(["/bin/sh", "-c", script], env={"PATH": str(stub_dir)}, capture_output=True, check=False)
+    return [call.split("\x1e")[:-1] for call in calls.read_text().split("\x1d") if call]
+
+
+def _sh_quote(text: str) -> str:
+    return "'" + text.replace("'", "'\\''") + "'"
