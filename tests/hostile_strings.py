@@ -13,6 +13,7 @@ Every hostile string is wrapped in ``zq...qz`` so that swapping it back cannot t
 anything else in the structure.
 """
 
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -124,14 +125,10 @@ def shell_run(script: str, stubs: dict[str, str], tmp_path: Path) -> list[list[s
         # Arguments end with RS (\036), calls with GS (\035): a value may hold newlines.
         stub.write_text(
             f'#!/bin/sh\nfor a in "${{0##*/}}" "$@"; do printf "%s\\036" "$a"; done >> {calls}\n'
-            f'printf "\\035" >> {calls}\nprintf \'%s\' {_sh_quote(output)}\n'
+            f"printf \"\\035\" >> {calls}\nprintf '%s' {shlex.quote(output)}\n"
         )
         stub.chmod(0o755)
     touch = stub_dir / "touch"  # the canary's maker: a real command, as on any host
     touch.symlink_to(shutil.which("touch"))
     subprocess.run(["/bin/sh", "-c", script], env={"PATH": str(stub_dir)}, capture_output=True, check=False)
     return [call.split("\x1e")[:-1] for call in calls.read_text().split("\x1d") if call]
-
-
-def _sh_quote(text: str) -> str:
-    return "'" + text.replace("'", "'\\''") + "'"
