@@ -130,5 +130,7 @@ def shell_run(script: str, stubs: dict[str, str], tmp_path: Path) -> list[list[s
         stub.chmod(0o755)
     touch = stub_dir / "touch"  # the canary's maker: a real command, as on any host
     touch.symlink_to(shutil.which("touch"))
-    subprocess.run(["/bin/sh", "-c", script], env={"PATH": str(stub_dir)}, capture_output=True, check=False)
+    # The shell is found before PATH holds only the stubs.
+    shell = shutil.which("sh")
+    subprocess.run([shell, "-c", script], env={"PATH": str(stub_dir)}, capture_output=True, check=False)
     return [call.split("\x1e")[:-1] for call in calls.read_text().split("\x1d") if call]
