@@ -42,12 +42,10 @@ options:
     description: The recovery credential's access key id.
     type: str
     required: true
-    no_log: true
   secret_access_key:
     description: The recovery credential's secret key.
     type: str
     required: true
-    no_log: true
   as_of:
     description:
       - The time to read the repository at, ISO 8601 with a zone (V(2026-11-20T06:00:00+01:00)); a time before the

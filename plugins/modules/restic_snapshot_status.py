@@ -248,7 +248,7 @@ def main():
     elif not result["latest"]:
         reason = "there is no snapshot"
     elif result["age_minutes"] < 0:
-        reason = f"the latest snapshot claims a time {-result['age_minutes']} minutes in the future"
+        reason = f"the latest snapshot claims a time {abs(result['age_minutes'])} minutes in the future"
     else:
         reason = f"the latest snapshot is {result['age_minutes']} minutes old"
     record["reason"] = reason
