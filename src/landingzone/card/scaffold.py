@@ -19,7 +19,7 @@ CARD_TEMPLATE = """\
 schema_version: 1
 name: {name}
 nis_code: "{nis}"
-cyfun_target_level: important
+cyfun_target_level: {{edition: 2025, level: important}}  # CyberFundamentals edition and assurance level
 data_classification: 3  # highest confidentiality class of the data handled, 1..4
 
 contacts:
