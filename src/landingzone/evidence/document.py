@@ -32,7 +32,7 @@ RUN_FIELDS = (
     "ansible_core_version",
     "catalog_hashes",
 )
-OPTIONAL_RESULT_FIELDS = ("diff", "type", "risk", "ms_baseline")
+OPTIONAL_RESULT_FIELDS = ("diff", "type", "risk", "ms_baseline", "cyfun_2025", "cis_debian13", "anssi", "cyfun_edition")
 
 
 @cache

@@ -9,6 +9,7 @@ import datetime
 
 from landingzone.evidence.charts import status_bars
 from landingzone.evidence.html_page import esc, page, status_badge
+from landingzone.evidence.references import labelled_references
 from landingzone.evidence.sections import render_sections
 from landingzone.evidence.summary import LEVELS, NONCOMPLIANT, STATUSES, percent, reading_order
 
@@ -82,7 +83,7 @@ def _summary(document: dict) -> str:
         for label, counts in rows
     )
     return (
-        '<section id="summary"><h2>Compliance by CyFun level</h2>'
+        f'<section id="summary"><h2>Compliance by CyFun {esc(_edition(document))}level</h2>'
         f'<p class="compliance" id="compliance">{esc(percent(summary["overall"]["compliance"]))}</p>'
         '<p class="small">Compliance is (pass + fixed) / (pass + fixed + fail + error), over the hosts that were '
         "reached. Waived and not applicable controls are left out of it.</p>"
@@ -90,6 +91,12 @@ def _summary(document: dict) -> str:
         f"<tbody>{body}</tbody></table>"
         f"{status_bars(rows)}</section>"
     )
+
+
+def _edition(document: dict) -> str:
+    """The CyFun edition(s) the results' levels belong to, as a prefix for "level"; older runs name none."""
+    editions = sorted({result["cyfun_edition"] for result in document["results"] if result.get("cyfun_edition")})
+    return " and ".join(map(str, editions)) + " " if editions else ""
 
 
 def _result_rows(results, with_host: bool) -> str:
@@ -111,12 +118,8 @@ def _result_rows(results, with_host: bool) -> str:
 
 
 def _references(result: dict) -> str:
-    """The control's CyFun, CIS and (Windows) Microsoft security baseline references, under its title."""
-    named = [
-        f"{label} {esc(', '.join(result.get(field) or []))}"
-        for label, field in (("CyFun", "cyfun"), ("CIS", "cis"), ("Microsoft baseline", "ms_baseline"))
-        if result.get(field)
-    ]
+    """The control's references under its title: both CyFun editions, CIS, ANSSI, the Microsoft baseline."""
+    named = [f"{esc(label)} {esc(', '.join(ids))}" for label, ids in labelled_references(result)]
     return f'<br><span class="small refs">{" · ".join(named)}</span>' if named else ""
 
 
