@@ -15,6 +15,8 @@ import yaml
 
 SUITES = {"bookworm": "", "trixie": "trixie"}  # the suite of the image -> the test id's suffix
 CHOOSABLE_HOSTS = "${LZ_TESTINFRA_HOSTS"
+# A scenario that only needs a hardened host may start from the baselined image tests share.
+BASELINED_IMAGE = "${LZ_BASELINED_IMAGE"
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,7 @@ class Scenario:
     name: str
     platform: str | None = None  # only this platform, or all of them
     slow: bool = False
+    starts_baselined: bool = False
 
 
 def _platform_per_suite(molecule_yml: Path) -> dict[str, str] | None:
@@ -43,9 +46,10 @@ def _platform_per_suite(molecule_yml: Path) -> dict[str, str] | None:
 
 
 def _variants(test_id: str, workdir: Path, name: str, molecule_yml: Path) -> list[Scenario]:
+    baselined = BASELINED_IMAGE in molecule_yml.read_text(encoding="utf-8")
     by_suite = _platform_per_suite(molecule_yml)
     if by_suite is None:
-        return [Scenario(test_id, workdir, name)]
+        return [Scenario(test_id, workdir, name, starts_baselined=baselined)]
     return [
         Scenario(f"{test_id}-{suffix}" if suffix else test_id, workdir, name, by_suite[suite], slow=bool(suffix))
         for suite, suffix in SUITES.items()

@@ -30,7 +30,7 @@ description:
     its result says why.
 version_added: 0.1.0
 author:
-  - cyberveilig.landingzone maintainers
+  - cyberveilig.landingzone maintainers (!UNKNOWN)
 options:
   catalog:
     description:
@@ -111,6 +111,9 @@ options:
     description: The account operators and automation log on with (V(DOMAIN\\name), V(name@domain) or a local one).
     type: str
     default: ""
+requirements:
+  - On the controller, pywinrm (the Python library of the WinRM connection) and the collection ansible.windows
+  - On the target, a Windows 11 virtual PC reached over WinRM
 attributes:
   check_mode:
     description: Check mode runs the audit script, which contains no fix code, and reports what apply would change.

@@ -24,8 +24,10 @@ SCENARIO_TIMEOUT = 15 * 60
 
 @pytest.mark.molecule
 @pytest.mark.parametrize("scenario", SCENARIOS)
-def test_scenario(scenario, tmp_path):
+def test_scenario(scenario, tmp_path, request):
     env = dict(os.environ)
+    if scenario.starts_baselined:
+        env["LZ_BASELINED_IMAGE"] = request.getfixturevalue("baselined_host").image
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env["CONTAINERS_CONF"] = str(ROOT / "lab" / "containers.conf")
     env["ANSIBLE_FORCE_COLOR"] = "0"

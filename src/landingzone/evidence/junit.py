@@ -8,7 +8,6 @@ run that reached nothing would look green.
 import json
 import re
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 from landingzone.evidence.references import labelled_references
 
@@ -72,7 +71,7 @@ def _suite(document: dict, host: str) -> ET.Element:
     return suite
 
 
-def write_junit(document: dict, path: Path) -> Path:
+def render_junit(document: dict) -> bytes:
     root = ET.Element("testsuites", name=f"landingzone {document['run']['kind']} {document['run']['ident']}")
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for host in sorted(document["hosts"]):
@@ -83,5 +82,4 @@ def write_junit(document: dict, path: Path) -> Path:
     for key, value in totals.items():
         root.set(key, str(value))
     ET.indent(root)
-    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
-    return path
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)

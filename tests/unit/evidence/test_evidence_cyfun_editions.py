@@ -1,6 +1,7 @@
 """The evidence shows both CyFun editions: results.json keeps every reference and the edition of each
 result's level, report.html names both editions under each control and counts by the run's edition,
-and junit.xml carries the level and references as test case properties."""
+junit.xml carries the level and references as test case properties, and the OSCAL assessment results
+name the edition of each observation's level (the component definition's part is in test_oscal.py)."""
 
 import json
 import re
@@ -8,10 +9,12 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from evidence_samples import SampleRun
+from oscal_schema import schema_errors
 
 from landingzone.errors import LandingzoneError
 from landingzone.evidence import render_evidence, write_evidence
 from landingzone.evidence.document import check_document
+from landingzone.evidence.oscal_results import assessment_results
 
 
 @pytest.fixture(params=[2023, 2025], ids=["cyfun-2023", "cyfun-2025"])
@@ -90,3 +93,16 @@ def test_junit_cases_carry_the_level_and_both_editions_as_properties(run_of_edit
     # Every case has them, the host's own error case aside.
     cases = [c for c in root.iter("testcase") if c.get("name") != "host reachable and run completed"]
     assert all(c.find("properties") is not None for c in cases)
+
+
+def test_oscal_observations_name_the_edition_of_their_level(run_of_edition):
+    edition, results, files = run_of_edition
+    document = json.loads(files["results"].read_text())
+    exported = json.loads(assessment_results(document, files["results"].parent).oscal_serialize_json())
+    assert schema_errors(exported) == []
+    observations = exported["assessment-results"]["results"][0]["observations"]
+    per_control = [o for o in observations if any(p["name"] == "control" for p in o.get("props", []))]
+    assert len(per_control) == len(results)
+    for observation in per_control:
+        props = {p["name"]: p["value"] for p in observation["props"]}
+        assert props["cyfun-edition"] == str(edition) and props["level"] in ("basic", "important", "essential")
