@@ -101,7 +101,8 @@ def domain_account(account, hostname):
     if re.fullmatch(r"[^@\s\\]+@[^@\s\\]+\.[^@\s\\]+", account):
         return True
     match = re.fullmatch(r"([^\\\s]+)\\[^\\\s]+", account)
-    return bool(match) and match.group(1).lower() not in {".", "azuread", str(hostname).split(".")[0].lower()}
+    short_hostname = str(hostname).split(".", maxsplit=1)[0].lower()
+    return bool(match) and match.group(1).lower() not in {".", "azuread", short_hostname}
 
 
 def _right(control):
