@@ -66,6 +66,8 @@ PROFILES = {
     },
 }
 LEVEL_PREFIX = re.compile(r"^(BASIC|IMPORTANT|ESSENTIAL)_")
+# Typographic quotes become ASCII ones: ansible-test sanity refuses the others in a collection.
+ASCII_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 KEY_GROUPS = {"BK", "IK", "EK"}
 GOVERNANCE_GROUPS = {"BG", "IG", "EG"}
 
@@ -115,7 +117,7 @@ def _entry(node: dict, levels: dict, title: str) -> dict:
         entry["key_measure"] = True
     if groups & GOVERNANCE_GROUPS:
         entry["governance"] = True
-    entry["title"] = " ".join(title.split())
+    entry["title"] = " ".join(title.split()).translate(ASCII_QUOTES)
     return entry
 
 

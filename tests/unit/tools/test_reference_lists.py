@@ -73,6 +73,13 @@ def test_a_list_keeps_ids_levels_flags_and_short_titles_only(tmp_path):
     assert yaml.safe_load(text) == data
 
 
+def test_typographic_quotes_in_a_title_become_ascii_ones():
+    library = cyfun_library()
+    library["objects"]["reference_controls"][0]["name"] = "L\u2019identit\u00e9 \u201cfirst\u201d"
+    title = reference_lists.build("cyfun-2025", library, COMMIT)["ids"]["PR.AA-01.1"]["title"]
+    assert title == 'L\'identit\u00e9 "first"'
+
+
 def test_a_library_of_another_edition_is_refused(tmp_path):
     with pytest.raises(SystemExit, match="does not say 'Version 2025-10-01'"):
         reference_lists.build("cyfun-2025", cyfun_library(description="Version 2023-03-01"), COMMIT)
