@@ -19,6 +19,7 @@ from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.
 # Edition: (the control's level field, the field of its requirement ids). Cards without an
 # edition were written against 2023, the only edition before 2025.
 EDITIONS = {2023: ("level", "cyfun"), 2025: ("level_2025", "cyfun_2025")}
+LEVEL_FIELDS = tuple(fields[0] for fields in EDITIONS.values())
 DEFAULT_EDITION = 2023
 # Field: the list its ids must be in, per catalog. `cis` is the benchmark of each platform.
 LINUX_FIELDS = {

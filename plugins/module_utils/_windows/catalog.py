@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.references import (
     DEFAULT_EDITION,
     EDITIONS,
+    LEVEL_FIELDS,
     WINDOWS_FIELDS,
     check_references,
     edition_of,
@@ -75,7 +76,7 @@ def _check_refs(control):
     """Every CyFun and CIS id must be in its list (references/); a setting CIS Windows 11 has no
     recommendation for cites none rather than one that does not exist."""
     control_id = control["id"]
-    for level_field, _ in EDITIONS.values():
+    for level_field in LEVEL_FIELDS:
         if control[level_field] not in LEVELS:
             _fail(control_id, level_field, f"must be one of {', '.join(LEVELS)}, got {control[level_field]!r}")
     try:
