@@ -167,7 +167,7 @@ results:
       elements: str
       returned: when the control has them
     cis:
-      description: CIS Debian Linux 12 recommendation ids of the control (CIS Windows 11 for Windows controls).
+      description: CIS Debian Linux 12 recommendation ids of the control.
       type: list
       elements: str
       returned: when the control has them
