@@ -88,9 +88,14 @@ class Storage:
     def remove(self) -> None:
         for path in self.root.rglob("*"):
             if path.is_file():
-                _log_chain.set_inode_flag(path, _log_chain.IMMUTABLE, False)
-                _log_chain.set_inode_flag(path, _log_chain.APPEND_ONLY, False)
+                lift_flags(path)
         shutil.rmtree(self.root)
+
+
+def lift_flags(path) -> None:
+    """What root does before it can change or remove a sealed file (and what the cleanup must do)."""
+    _log_chain.set_inode_flag(path, _log_chain.IMMUTABLE, False)
+    _log_chain.set_inode_flag(path, _log_chain.APPEND_ONLY, False)
 
 
 def kernel_keeps_flags(directory: Path) -> bool:

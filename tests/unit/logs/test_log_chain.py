@@ -12,7 +12,7 @@ import stat
 
 import pytest
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils import _log_chain
-from log_storage import Storage, kernel_keeps_flags
+from log_storage import Storage, kernel_keeps_flags, lift_flags
 
 HEAD = _log_chain.HEAD
 
@@ -30,12 +30,6 @@ def three_periods(storage: Storage, sender: str = "gem-app1") -> list:
         storage.write(sender, *(f"period {period} line {n}" for n in range(4)))
         storage.seal()
     return storage.sealed(sender)
-
-
-def lift_flags(path) -> None:
-    """What root does before it can change a sealed file."""
-    _log_chain.set_inode_flag(path, _log_chain.IMMUTABLE, False)
-    _log_chain.set_inode_flag(path, _log_chain.APPEND_ONLY, False)
 
 
 def test_each_period_records_the_hash_of_the_one_before(storage):
