@@ -9,13 +9,12 @@ own ``<purpose>/`` directories the way the fleet CA does into its own.
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 
 from landingzone.card.scaffold import NAME as MUNICIPALITY_NAME
 from landingzone.errors import LandingzoneError
-from landingzone.fleet_pki import FleetCA, _write_vaulted
+from landingzone.fleet_pki import FleetCA
 from landingzone.inventory import municipality_dir
-from landingzone.pki import key_pem, new_ca
+from landingzone.pki import new_ca
 
 
 class MunicipalityCA(FleetCA):
@@ -47,11 +46,8 @@ class MunicipalityCA(FleetCA):
                 f"{self.fleet_ca.cert_path}: pki municipality-ca: this fleet CA was made to sign hosts only "
                 "(path length 0) and cannot sign a municipality's CA"
             )
-        cert, key = new_ca(common_name or f"landingzone {self.municipality} CA", issuer=(fleet_cert, fleet_key))
-        self.directory.mkdir(parents=True, exist_ok=True)
-        _write_vaulted(self.key_path, key_pem(key), password)
-        self.cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-        return self.cert_path
+        name = common_name or f"landingzone {self.municipality} CA"
+        return self._store(*new_ca(name, issuer=(fleet_cert, fleet_key)), password)
 
     def _signing_material(self, password: str):
         if not self.exists():
