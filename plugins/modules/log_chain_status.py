@@ -13,12 +13,12 @@ description:
     seal that records the SHA-256 of the sealed file before it, and C(chain.head) records the newest one.
   - Walks every sender's chain from its head back to its first file and reports where it breaks; a file changed,
     cut short, removed, added or left writable after its seal is a break.
-  - The check is this module's own code, sent from the controller: a collector cannot change how it is judged.
+  - The check is this module's own code, sent from the controller, so a collector cannot change how it is judged.
   - Returns one C(landingzone_evidence) record per sender in section C(logs); a broken chain has C(chain_ok=false),
     which the C(landingzone) CLI reports as a finding (the run is non-compliant).
 version_added: 0.2.0
 author:
-  - cyberveilig.landingzone maintainers
+  - cyberveilig.landingzone maintainers (!UNKNOWN)
 options:
   storage_dir:
     description: Where the collector keeps one directory per sender.
