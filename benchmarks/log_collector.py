@@ -98,22 +98,20 @@ def measure(count: int, lines: int, workdir: Path) -> dict:
     current = f"{STORE}/{CONTAINER}/current.log"
     before = int(inside(f"wc -l < {current}"))
     payload = "x" * 160
-    seconds = float(
-        inside(
-            f"""
-            seq {lines} | sed 's/^/<13>Mar  1 10:00:00 {CONTAINER} bench: line {payload} /' > /tmp/lines
-            start=$(date +%s.%N)
-            timeout 120 openssl s_client -quiet -no_ign_eof -connect 127.0.0.1:{ports[CONTAINER]} \\
-              -CAfile /etc/landingzone-log-collector/ca.crt \\
-              -cert /etc/landingzone-log-collector/collector.crt -key /etc/landingzone-log-collector/collector.key \\
-              < /tmp/lines > /dev/null 2>&1 &
-            until [ "$(wc -l < {current})" -ge {before + lines} ]; do sleep 0.05; done
-            end=$(date +%s.%N)
-            wait
-            echo "$end - $start" | bc -l
-            """
-        )
-    )
+    start, end = inside(
+        f"""
+        seq {lines} | sed 's/^/<13>Mar  1 10:00:00 {CONTAINER} bench: line {payload} /' > /tmp/lines
+        date +%s.%N
+        timeout 120 openssl s_client -quiet -no_ign_eof -connect 127.0.0.1:{ports[CONTAINER]} \\
+          -CAfile /etc/landingzone-log-collector/ca.crt \\
+          -cert /etc/landingzone-log-collector/collector.crt -key /etc/landingzone-log-collector/collector.key \\
+          < /tmp/lines > /dev/null 2>&1 &
+        until [ "$(wc -l < {current})" -ge {before + lines} ]; do sleep 0.05; done
+        date +%s.%N
+        wait
+        """
+    ).split()
+    seconds = float(end) - float(start)
     return {"senders": count, "rss_kib": rss_kib, "start_s": start_seconds, "lines_s": seconds}
 
 
@@ -128,7 +126,6 @@ def main(argv=None) -> int:
     podman("run", "--detach", "--name", CONTAINER, "--hostname", CONTAINER, "--cap-add", "NET_ADMIN", IMAGE)
     try:
         inside("until systemctl is-system-running | grep -qE 'running|degraded'; do sleep 0.2; done")
-        inside("command -v bc >/dev/null || (apt-get -qq update && apt-get -qq install -y bc) >/dev/null")
         with tempfile.TemporaryDirectory() as temporary:
             workdir = Path(temporary)
             subprocess.run(
