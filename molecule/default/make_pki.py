@@ -36,7 +36,7 @@ def main(directory: str, names: str) -> int:
     fleet = new_ca("molecule fleet CA", path_length=1)
     ours = new_ca("molecule municipality CA", issuer=fleet)
     theirs = new_ca("molecule other municipality CA", issuer=fleet)
-    hosts = names.split(",")
+    hosts = sorted(names.split(","))  # hosts[0] is the tests' "own" sender
     for name in hosts:
         _write(out, name, *issue_certificate(*ours, name, [name, "localhost", "127.0.0.1"]))
     _write(out / "intruder", "other-municipality", *issue_certificate(*theirs, hosts[0], [hosts[0]]))

@@ -1,8 +1,9 @@
 """The collector files every line by the certificate its sender presented, admits only its own
 municipality's hosts, and keeps what it received append-only and sealed in a hash chain.
 
-Each platform is a collector for both platforms' names (the inventory's hosts, ports 6514 and
-6515 in name order): "own" is the first name, "other" the second. The tests send from inside the
+Each platform is a collector for every name of the inventory (the platforms and
+lz-default-sender, which is no container), ports from 6514 on in name order: "own" is the first
+name, "other" the second. The tests send from inside the
 container with openssl s_client, as a sender and as intruders, with the certificates make_pki.py
 issued. The tests run in file order and share the containers: the last ones seal and then tamper
 with the stored logs.
@@ -24,7 +25,7 @@ COLLECTION = Path(__file__).resolve().parents[3] / "collections"
 
 
 def senders(host) -> tuple[str, str]:
-    """The inventory's hosts, in name order (the platforms: prepare.yml copied a certificate of each)."""
+    """The inventory's hosts, in name order (prepare.yml copied a certificate of each)."""
     names = host.run(f"ls {PKI}").stdout.split()
     return tuple(sorted(name.removesuffix(".crt") for name in names if name.endswith(".crt") and name != "ca.crt"))
 
