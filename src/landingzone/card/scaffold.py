@@ -33,7 +33,7 @@ management_networks:
 
 log_collector:
   host: {name}-log1  # CHANGE
-  port: 6514
+  port: 6514  # the first of its ports: each host forwards to a port of its own, in name order
 
 ntp_servers:
   - 0.be.pool.ntp.org

@@ -127,6 +127,7 @@ def role_context():
         linux_baseline_log_collector={"host": "log.example.invalid", "port": 6514},
         linux_baseline_log_ca_cert="-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----",
         linux_baseline_log_forwarding_configured=True,
+        linux_baseline_log_sender_port=6517,
     )
     return context
 
@@ -146,3 +147,4 @@ def test_every_control_rendered_with_the_defaults_passes_the_engine_schema():
     assert "server 0.be.pool.ntp.org iburst\n" in chrony["params"]["content"]
     forward = next(c for c in validated if c["id"] == "LZ-LOG-011")
     assert 'target="log.example.invalid"' in forward["params"]["content"]
+    assert 'port="6517"' in forward["params"]["content"]
