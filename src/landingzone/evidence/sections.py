@@ -1,4 +1,4 @@
-"""The report's sections for backups, restore drills and VPN gateways.
+"""The report's sections for backups, restore drills, VPN gateways and the log collector's chains.
 
 Their records come from the roles' own status modules (``landingzone_evidence``), so their
 fields differ by role. Each section is one table per host with a column per field; a record
@@ -11,7 +11,7 @@ import json
 from landingzone.evidence.backup_rows import backup_row
 from landingzone.evidence.html_page import esc
 
-SECTION_TITLES = {"backup": "Backups", "drill": "Restore drills", "vpn": "VPN gateways"}
+SECTION_TITLES = {"backup": "Backups", "drill": "Restore drills", "vpn": "VPN gateways", "logs": "Central logs"}
 BAD_STATUSES = frozenset({"fail", "failed", "error"})
 # How a section's records become table rows, where the raw record would not read well.
 ROW_VIEWS = {"backup": backup_row}
