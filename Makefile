@@ -54,8 +54,10 @@ vm-smoke: setup
 
 ## test: everything CI checks; it ends with its time budget (total and slowest parts)
 test: export LZ_TEST_STARTED := $(shell date +%s)
+# Two workers: measured faster on 2 cores (README, Tests); tests/worker_groups.py keeps what shares
+# containers or a VM on one worker.
 test: lint images
-	pytest --durations=15 -m "not slow and (not vm or vm_smoke)" tests
+	pytest -n 2 --dist loadgroup --durations=15 -m "not slow and (not vm or vm_smoke)" tests
 
 ## test-slow: the full proofs that need not run on every submission (see the README)
 test-slow: images
