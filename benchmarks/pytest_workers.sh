@@ -1,6 +1,6 @@
 #!/bin/bash
 # Whether two pytest workers shorten make test on this machine (a script, not a test): the same
-# heavy tests run with one worker, then with two as make test runs them, and the wall time,
+# heavy tests run with one worker, then with two (-n 2 --dist loadgroup), and the wall time,
 # the machine's busy CPU seconds and the ratio are printed. Run it on a quiet machine, from the
 # checkout, after `make images`:  bash benchmarks/pytest_workers.sh
 set -uo pipefail
