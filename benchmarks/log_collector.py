@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from backup import env, podman  # the backup benchmark's podman and Ansible environment
+from backup import env, podman, run_play  # the backup benchmark's podman, Ansible environment and play runner
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -65,23 +65,7 @@ def apply_role(workdir: Path, count: int) -> dict[str, int]:
     (workdir / "play.yml").write_text(
         "- hosts: log_collectors\n  gather_facts: false\n  roles:\n    - cyberveilig.landingzone.log_collector\n"
     )
-    done = subprocess.run(
-        [
-            BIN / "ansible-playbook",
-            "-i",
-            workdir / "hosts.yml",
-            "-e",
-            f"@{workdir / 'settings.json'}",
-            workdir / "play.yml",
-        ],
-        env=env(),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise SystemExit(done.stdout[-4000:])
+    run_play(workdir / "hosts.yml", workdir)
     return {name: 6514 + index for index, name in enumerate(sorted(hosts))}
 
 
