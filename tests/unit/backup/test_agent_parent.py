@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils import _restic_manifest
 from keeper_harness import BackupServer
-from restic_harness import PASSWORD, REPO
+from restic_harness import PASSWORD, REPO, restic
 from role_script import load_role_script
 from test_keeper_attacks import CLIENTS, http
 
@@ -89,3 +89,23 @@ def test_without_a_record_of_its_own_the_agent_reads_every_file(agent):
     fact.write_text(json.dumps(recorded))
     assert program.run() == 0
     assert len(snapshots(server)) == 2
+
+
+@pytest.mark.parametrize("prune", [False, True], ids=["forgotten", "forgotten-and-pruned"])
+def test_a_parent_the_server_removed_is_left_out_and_said(agent, capsys, prune):
+    """The server's retention (or an operator's prune) forgets the snapshot the agent recorded as its
+    last: the next backup reads every file instead of failing on the missing parent, and says why."""
+    program, server, _, fact = agent
+    assert program.run() == 0
+    recorded = json.loads(fact.read_text())["last_snapshot"]["id"]
+    full = next(sid for sid in snapshots(server) if sid.startswith(recorded))
+    # As the keeper does it: on the server's own copy of the repository, not through the REST server.
+    restic(server.root / "app1", "forget", full, *(["--prune"] if prune else []))
+    assert not snapshots(server)
+    capsys.readouterr()
+    assert program.run() == 0
+    written = json.loads(fact.read_text())
+    assert written["last_run"]["status"] == "ok"
+    made = next(s for sid, s in snapshots(server).items() if sid.startswith(written["last_snapshot"]["id"]))
+    assert "parent" not in made
+    assert f"recorded parent {recorded}" in capsys.readouterr().err
