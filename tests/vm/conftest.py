@@ -43,9 +43,10 @@ def vm_image():
 @pytest.fixture(scope="module")
 def lab_vm(request, vm_image):
     label = request.module.__name__
-    # Each worker its own directory: were a module's tests ever spread over two workers (pytest 9
-    # ignores the group xdist puts in a test's id), the first to finish would otherwise delete the
-    # other's key, and that VM would boot to its login prompt with no way in.
+    # Each worker its own directory: were a module's tests ever spread over two workers (a --dist
+    # other than make test's, or xdist_group marks, which group nothing under pytest 9), the first to
+    # finish would otherwise delete the other's key, and that VM would boot to its login prompt with
+    # no way in.
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     workdir = OUTPUT / (f"{label}-{worker}" if worker else label)
     shutil.rmtree(workdir, ignore_errors=True)
