@@ -1,9 +1,11 @@
 """A loop prints each item as its label unless told otherwise: a loop over secrets must hide them.
 
 Every task of every role and playbook that loops over a value naming a secret (a variable a
-role declares ``no_log``, or one with a ``no_log`` field inside) sets ``no_log: true`` or a
-``loop_control.label`` of its own. The check reads the task files as data, so it also holds for
-roles added later.
+role declares ``no_log``, or one with a ``no_log`` field inside) sets ``no_log: true`` and a
+``loop_control.label`` that names no secret. A label alone is not enough: it changes only the line
+printed, while Ansible still puts the whole item in the task's result, which the JSON callbacks
+and ansible-runner's job events write out. The label keeps the hidden output readable (which item
+ran). The check reads the task files as data, so it also holds for roles added later.
 """
 
 import re
@@ -68,18 +70,22 @@ def test_the_roles_declare_secrets():
     assert {"citizen_portal_tls_key", "linux_baseline_breakglass_password_hash", "backup_server_clients"} <= SECRETS
 
 
+def hides_its_items(task: dict) -> bool:
+    return task.get("no_log") is True and names_a_secret_free_label(task)
+
+
 @pytest.mark.parametrize("path", TASK_FILES, ids=lambda path: str(path.relative_to(ROOT)))
 def test_no_loop_prints_a_secret(path):
     leaks = [
         f"{task.get('name', '(unnamed)')}: loops over {sorted(secrets)}"
         for task, items in loops(path)
-        if (secrets := names_a_secret(items)) and task.get("no_log") is not True and not names_a_secret_free_label(task)
+        if (secrets := names_a_secret(items)) and not hides_its_items(task)
     ]
     assert not leaks, leaks
 
 
 def test_the_check_finds_a_loop_that_prints_a_secret(tmp_path):
-    """The check itself: a loop over the portal's key, without and with a label."""
+    """The check itself: a loop over the portal's key, without and with a label and no_log."""
     task = {
         "name": "Install the keys",
         "ansible.builtin.copy": {"content": "{{ item }}", "dest": "/tmp/x"},
@@ -92,9 +98,28 @@ def test_the_check_finds_a_loop_that_prints_a_secret(tmp_path):
     assert not names_a_secret_free_label(found)
     found["loop_control"] = {"label": "portal.key"}
     assert names_a_secret_free_label(found)
+    assert not hides_its_items(found), "a label alone leaves the item in the result"
+    found["no_log"] = True
+    assert hides_its_items(found)
     for label in ("{{ citizen_portal_tls_key }}", "{{ item }}"):
         found["loop_control"] = {"label": label}
         assert not names_a_secret_free_label(found), label
+        assert not hides_its_items(found), label
+    del found["loop_control"]
+    assert not hides_its_items(found), "no_log without a label prints nothing to tell the items apart"
+
+
+def test_the_backup_server_loops_that_initialise_repositories_are_checked():
+    # They pass every client's repository password to restic: the check must see them.
+    names = {
+        task["name"]
+        for task, items in loops(ROOT / "roles" / "backup_server" / "tasks" / "main.yml")
+        if names_a_secret(items) and hides_its_items(task)
+    }
+    assert {
+        "Initialise every client's repository on the server's disk, shared with the data group",
+        "Initialise every client's offsite repository with the chunker parameters of its server repository",
+    } <= names
 
 
 def test_loops_over_secrets_are_found_in_the_roles():
