@@ -10,15 +10,24 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils.host_word import host_word as _host_word
+from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils.host_word import (
+    https_base_url as _https_base_url,
+)
 from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils.rsyslog_encoding import (
     rsyslog_string as _rsyslog_string,
+)
+from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils.systemd_encoding import (
+    unit_word as _unit_word,
+)
+from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils.systemd_encoding import (
+    unit_words as _unit_words,
 )
 
 
 def _refusing(name, encode):
-    def encoder(value):
+    def encoder(value, *args):
         try:
-            return encode(value)
+            return encode(value, *args)
         except ValueError as exc:
             raise AnsibleFilterError(f"{name}: {exc}") from None
 
@@ -32,5 +41,8 @@ class FilterModule:
     def filters(self):
         return {
             "host_word": _refusing("host_word", _host_word),
+            "https_base_url": _refusing("https_base_url", _https_base_url),
             "rsyslog_string": _refusing("rsyslog_string", _rsyslog_string),
+            "unit_word": _refusing("unit_word", _unit_word),
+            "unit_words": _refusing("unit_words", _unit_words),
         }
