@@ -39,7 +39,8 @@ SEAL_KEY = "landingzone_chain"
 # <UTC stamp>.log, with .N when a sender's period was rotated twice in one second.
 SEALED_NAME = re.compile(r"^\d{8}T\d{6}Z(\.\d+)?\.log$")
 # The name of a sender is its directory: no separator, no leading dot.
-SENDER_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}$")
+# \Z, not $: Python's $ also matches before a final newline, which would split the file names.
+SENDER_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}\Z")
 CHUNK = 1024 * 1024
 
 # The inode flags of chattr(1): +a lets a file only grow, +i freezes it (linux/fs.h).

@@ -1,4 +1,5 @@
-"""The real tools of a Debian host for the hostile-string tests, where this controller has none.
+"""The real tools of a Debian host for the hostile-string tests, where this controller has none;
+and a root for systemd-analyze verify.
 
 chronyd, rsyslogd, sshd and visudo are not installed on the controller (their packages would
 start daemons here). The lab image has them: it is mounted read-only (podman image mount, no
@@ -9,10 +10,14 @@ own where the files to check are bound onto its /tmp. The tools only read and pr
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from systemd_units import make_root  # noqa: E402
 
 LAB_IMAGE = "localhost/landingzone-lab:bookworm"
 ROOT = Path(__file__).resolve().parents[3]
@@ -43,3 +48,11 @@ def lab_tool():
 
     yield run
     _podman("image", "unmount", LAB_IMAGE)
+
+
+@pytest.fixture(scope="session")
+def systemd_root(tmp_path_factory):
+    """A root for systemd-analyze verify: this machine's unit files and the roles' programs."""
+    if not shutil.which("systemd-analyze"):
+        pytest.skip("needs systemd-analyze")
+    return make_root(tmp_path_factory.mktemp("systemd-root"))

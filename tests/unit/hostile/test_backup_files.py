@@ -12,10 +12,7 @@ value; its test shows a hostile client name stays one JSON string.
 """
 
 import json
-import re
 import shlex
-import shutil
-import subprocess
 import sys
 import urllib.parse
 from pathlib import Path
@@ -24,33 +21,14 @@ import jinja2
 import jinja2.nativetypes
 import pytest
 import yaml
-from ansible.plugins.filter.core import FilterModule as AnsibleCoreFilters
-from ansible.plugins.filter.urlsplit import split_url
-from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils.host_word import https_base_url
-from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils.systemd_encoding import unit_word, unit_words
+from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils.systemd_encoding import unit_word
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from hostile_strings import HOSTILE, PLACEHOLDER, inert, run  # noqa: E402
+from role_templates import ROLES, environment  # noqa: E402
+from systemd_units import verified  # noqa: E402
 
-ROLES = Path(__file__).resolve().parents[3] / "roles"
 ENVIRONMENT_GENERATOR = Path("/usr/lib/systemd/user-environment-generators/30-systemd-environment-d-generator")
-# The programs the units start; systemd-analyze verify refuses a unit whose program is missing.
-PROGRAMS = ("usr/local/sbin/landingzone-backup", "usr/local/sbin/landingzone-backup-keeper", "usr/bin/rclone")
-# Ansible's own filters that the roles' templates and vars use (its "default" is left to Jinja).
-FILTERS = {
-    **{name: AnsibleCoreFilters().filters()[name] for name in ("bool", "regex_replace", "to_nice_json", "dirname")},
-    "cyberveilig.landingzone.unit_word": unit_word,
-    "cyberveilig.landingzone.unit_words": unit_words,
-    "cyberveilig.landingzone.https_base_url": https_base_url,
-    "ansible.builtin.urlsplit": split_url,
-}
-
-
-def environment(role: str) -> jinja2.Environment:
-    loader = jinja2.FileSystemLoader(ROLES / role / "templates")
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, loader=loader, keep_trailing_newline=True)
-    env.filters.update(FILTERS)
-    return env
 
 
 def with_role_vars(role: str, variables: dict) -> dict:
@@ -71,70 +49,6 @@ def render(role: str, template: str, variables: dict) -> str:
 
 
 # --- systemd unit files --------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def systemd_root(tmp_path_factory):
-    """A root for systemd-analyze verify: this machine's unit files and the roles' programs."""
-    if not shutil.which("systemd-analyze"):
-        pytest.skip("needs systemd-analyze")
-    root = tmp_path_factory.mktemp("systemd-root")
-    shutil.copytree("/usr/lib/systemd/system", root / "usr/lib/systemd/system", symlinks=True)
-    (root / "etc/systemd/system").mkdir(parents=True)
-    for program in PROGRAMS:
-        (root / program).parent.mkdir(parents=True, exist_ok=True)
-        (root / program).write_text("#!/bin/sh\n")
-        (root / program).chmod(0o755)
-    return root
-
-
-def settings(text: str) -> list[tuple[str, str, str]]:
-    """A unit file as systemd.syntax(7) reads it: (section, key, value) in order; comments and
-    empty lines skipped, a final backslash joining the next line with a space."""
-    read, section, pending = [], "", ""
-    for line in text.splitlines():
-        line = pending + line.strip()
-        pending = ""
-        if line.endswith("\\"):
-            pending = line[:-1] + " "
-            continue
-        if not line or line[0] in "#;":
-            continue
-        if line.startswith("[") and line.endswith("]"):
-            section = line[1:-1]
-            continue
-        key, equals, value = line.partition("=")
-        assert equals, f"not a setting: {line[:80]!r}"
-        read.append((section, key.strip(), value.strip()))
-    return read
-
-
-# What systemd-analyze prints when a file's structure is off; a value systemd cannot use in its
-# setting ("Failed to parse ...") is a different matter: it was read as that setting's one value.
-STRUCTURE_WARNINGS = re.compile(r"Unknown (key|section)|Missing '='|[Ii]nvalid section|too long|not executable")
-
-
-def verified(
-    systemd_root: Path, units: dict[str, str], name: str, *, strict: bool = True
-) -> list[tuple[str, str, str]]:
-    """The settings of unit ``name`` once systemd-analyze verify read its file: without any
-    warning when ``strict``, else without a warning about the file's structure."""
-    directory = systemd_root / "etc/systemd/system"
-    for old in directory.iterdir():
-        old.unlink()
-    for unit, text in units.items():
-        (directory / unit).write_text(text)
-    result = subprocess.run(
-        ["systemd-analyze", "verify", "--man=no", f"--root={systemd_root}", f"/etc/systemd/system/{name}"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if strict:
-        assert result.returncode == 0 and not result.stderr.strip(), f"systemd-analyze verify: {result.stderr[:600]}"
-    else:
-        assert not STRUCTURE_WARNINGS.search(result.stderr), f"systemd-analyze verify: {result.stderr[:600]}"
-    return settings(units[name])
 
 
 def one_word(value: str) -> bool:
