@@ -15,7 +15,7 @@ LAB_VAULT_PASSWORD ?= lab/demo-vault-password
 setup:
 	@bash tools/setup.sh
 
-## images: the Debian 12 and 13 lab images (cached; rebuilt when their recipe changes)
+## images: the Debian 12 and 13 lab and stock images (cached; rebuilt when their recipe changes)
 images: setup
 	@landingzone lab images
 

@@ -16,6 +16,7 @@ from landingzone.fleet_inputs import fleet_municipalities, load_municipalities, 
 from landingzone.fleet_pki import PURPOSES, FleetCA
 from landingzone.lab import municipality_lab
 from landingzone.lab.images import ensure_images
+from landingzone.lab.stock_images import ensure_stock_images
 from landingzone.paths import collection_root
 from landingzone.runner import exit_codes
 from landingzone.runner.fleet import run_fleet
@@ -42,6 +43,7 @@ def cmd_lab(args) -> int:
     root = collection_root()
     if args.action == "images":
         ensure_images(root)
+        ensure_stock_images(root)
         return 0
     if args.action == "up":
         municipality_lab.up(root, _fleet(args, root), args.municipality)
