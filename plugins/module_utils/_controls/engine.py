@@ -25,8 +25,10 @@ def _assess(control, host, handlers):
         finding = handler.check(control["params"], host)
         if not finding.compliant and finding.fixable and _waiver_state(control) != "active":
             handler.fix(control["params"], host, finding)
+    except UnknownAccount as exc:
+        return None, exc
     except Exception as exc:  # one broken control must not stop the others: it becomes an error
-        return None, str(exc) if isinstance(exc, UnknownAccount) else f"{type(exc).__name__}: {exc}"
+        return None, f"{type(exc).__name__}: {exc}"
     finally:
         host.tx.current = None
     return finding, ""
@@ -36,22 +38,41 @@ class Engine:
     def __init__(self, host, handlers=None):
         self.host = host
         self.handlers = handlers or HANDLERS
+        self.predicted = set()  # ids check mode predicts a change for without staging one
 
     def run(self, controls, mode):
         """mode: apply or audit. Check mode on the host makes apply an audit that predicts."""
         controls = validate_controls(controls)
         committing = mode == "apply" and not self.host.check_mode
-        assessed = []
-        for control in controls:
-            if self.host.host_kind not in control["applies_to"]:
-                assessed.append((control, None, "not_applicable"))
-                continue
-            finding, error = _assess(control, self.host, self.handlers)
-            assessed.append((control, finding, error))
+        outcome = {}
+        applicable = [c for c in controls if self.host.host_kind in c["applies_to"]]
+        # Packages first, and installed before anything else is checked: a package's own
+        # configuration file must be edited as the package ships it (a file staged before
+        # the install would replace it whole), and its groups and units must exist.
+        for control in applicable:
+            if control["type"] == "package":
+                outcome[control["id"]] = self._assess(control)
         if committing:
-            self.host.tx.commit(install_packages)
-        records = [self._record(control, finding, error, committing) for control, finding, error in assessed]
+            install_packages(self.host.tx)
+        for control in applicable:
+            if control["type"] != "package":
+                outcome[control["id"]] = self._assess(control)
+        if committing:
+            self.host.tx.commit()
+        records = []
+        for control in controls:
+            finding, error = outcome.get(control["id"], (None, "not_applicable"))
+            records.append(self._record(control, finding, error, committing))
         return self._report(records, mode)
+
+    def _assess(self, control):
+        finding, error = _assess(control, self.host, self.handlers)
+        pending = sorted(self.host.tx.packages["present"])
+        if isinstance(error, UnknownAccount) and pending and self.host.check_mode:
+            # Check mode installs nothing: the group or user may well come with those packages.
+            self.predicted.add(control["id"])
+            return Finding(compliant=False, reason=f"{error} yet; it may come with {', '.join(pending)}"), ""
+        return finding, str(error) if error else ""
 
     def _record(self, control, finding, error, committing):
         waiver = control.get("waiver")
@@ -68,7 +89,7 @@ class Engine:
         if state == "active":
             return build("waived", reason=_waiver_reason(waiver, finding))
         expired = f" (waiver expired on {waiver.get('expires')})" if state == "expired" else ""
-        touched = self.host.tx.touched(control["id"])
+        touched = self.host.tx.touched(control["id"]) or control["id"] in self.predicted
         if finding.compliant and not finding.live_reason:
             return build("pass", changed=False)
         if not finding.fixable:
@@ -77,6 +98,10 @@ class Engine:
             problems = self.host.tx.errors_for(control["id"])
             if problems:
                 return build("error", changed=self._file_committed(control["id"]), reason="; ".join(problems))
+            refused = self.host.tx.container_refusals(control["id"])
+            if refused:
+                why = f"the container's kernel refused the live change ({'; '.join(refused)}); the rest is applied"
+                return build("not_applicable", changed=touched, reason=why + expired)
         if finding.live_reason:
             return build("not_applicable", changed=touched, reason=finding.live_reason + expired)
         if not touched:

@@ -71,7 +71,7 @@ def rollback(host, run_id):
         tx.add_action(Action(key=("reload", *argv), description=" ".join(argv), phase=PHASE_RELOAD, argv=argv))
     tx.current = None
     if not host.check_mode:
-        tx.commit(lambda _tx: None)
+        tx.commit()
     records = []
     for path, what in pseudo.items():
         control = {"id": path, "title": f"{what} {path} from run {run_id}", "type": "rollback"}

@@ -61,6 +61,9 @@ class Action:
     stdin: str | None = None
     requires: list = field(default_factory=list)  # paths that must have been committed
     reboot_on_failure: bool = False  # failure means "takes effect at next boot", not an error
+    # Failure means the kernel of a container refused a live change (EPERM, read-only):
+    # the control is not_applicable there, with that reason, not an error.
+    container_limit: bool = False
     control_ids: list = field(default_factory=list)
     result: object = None
     skipped: str = ""
@@ -213,7 +216,11 @@ class Transaction:
         problems += [
             f"{a.description}: {a.result.message()}"
             for a in self.actions.values()
-            if control_id in a.control_ids and a.result is not None and not a.result.ok and not a.reboot_on_failure
+            if control_id in a.control_ids
+            and a.result is not None
+            and not a.result.ok
+            and not a.reboot_on_failure
+            and not a.container_limit
         ]
         problems += [
             f"{a.description}: {a.skipped}" for a in self.actions.values() if control_id in a.control_ids and a.skipped
@@ -222,6 +229,14 @@ class Transaction:
             problems.append(self.package_errors[control_id])
         return problems
 
+    def container_refusals(self, control_id):
+        """What a container's kernel refused of this control's live changes."""
+        return [
+            f"{a.description}: {a.result.message()}"
+            for a in self.actions.values()
+            if control_id in a.control_ids and a.container_limit and a.result is not None and not a.result.ok
+        ]
+
     def needs_reboot(self, control_id):
         return any(
             control_id in a.control_ids and a.reboot_on_failure and a.result is not None and not a.result.ok
@@ -229,9 +244,8 @@ class Transaction:
         )
 
     # ---- commit ----------------------------------------------------------------------
-    def commit(self, install_packages):
-        """Apply everything staged. Packages first: files may configure what they install."""
-        install_packages(self)
+    def commit(self):
+        """Apply everything staged (the engine installs packages before it stages files)."""
         with self._account_lock():
             for staged in self.files.values():
                 if staged.changes_anything():

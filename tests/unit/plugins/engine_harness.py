@@ -51,6 +51,7 @@ class FakeSystem:
         self.units = {}  # unit -> {"enabled": str, "active": str}
         self.nft_loaded = False
         self.fail = {}  # command name -> CommandResult to return instead
+        self.shipped = {}  # package -> {path: text} that installing it writes
 
     # ---- helpers for tests ------------------------------------------------------------------
     def write(self, path, text, mode=0o644):
@@ -118,6 +119,9 @@ class FakeSystem:
         kept = [s for s in stanzas if s.splitlines()[0].split(": ", 1)[1] not in names]
         if verb == "install":
             kept += [f"Package: {n}\nStatus: install ok installed\nArchitecture: amd64" for n in names]
+            for name in names:
+                for path, text in self.shipped.get(name, {}).items():
+                    self.write(path, text)
         if verb in ("install", "purge"):
             self.write("/var/lib/dpkg/status", "\n\n".join(kept) + "\n")
         return OK
