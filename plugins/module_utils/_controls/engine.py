@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import results, transaction
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.access import lockout
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.finding import Finding
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.handlers import HANDLERS
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.host import UnknownAccount
@@ -17,13 +18,13 @@ def _waiver_state(control):
     return control.get("waiver_state") or "active"
 
 
-def _assess(control, host, handlers):
-    """Check one control and, unless waived, stage its fix. Returns (finding, error)."""
+def _assess(control, host, handlers, fix=True):
+    """Check one control and, unless waived (or held back), stage its fix. Returns (finding, error)."""
     handler = handlers[control["type"]]
     host.tx.current = control["id"]
     try:
         finding = handler.check(control["params"], host)
-        if not finding.compliant and finding.fixable and _waiver_state(control) != "active":
+        if fix and not finding.compliant and finding.fixable and _waiver_state(control) != "active":
             handler.fix(control["params"], host, finding)
     except UnknownAccount as exc:
         return None, exc
@@ -39,34 +40,48 @@ class Engine:
         self.host = host
         self.handlers = handlers or HANDLERS
         self.predicted = set()  # ids check mode predicts a change for without staging one
+        self.applicable = []
+        self.outcome = {}  # control id -> (finding, error)
+        self.held_back = {}  # control id -> why its fix would shut a keeper out
+        self.warnings = {}  # control id -> accounts it newly shuts out
+        self.access_notes = []
 
     def run(self, controls, mode):
         """mode: apply or audit. Check mode on the host makes apply an audit that predicts."""
         controls = validate_controls(controls)
         committing = mode == "apply" and not self.host.check_mode
-        outcome = {}
-        applicable = [c for c in controls if self.host.host_kind in c["applies_to"]]
+        self.applicable = [c for c in controls if self.host.host_kind in c["applies_to"]]
         # Packages first, and installed before anything else is checked: a package's own
         # configuration file must be edited as the package ships it (a file staged before
         # the install would replace it whole), and its groups and units must exist.
-        for control in applicable:
+        for control in self.applicable:
             if control["type"] == "package":
-                outcome[control["id"]] = self._assess(control)
+                self.outcome[control["id"]] = self._assess(control)
         if committing:
             install_packages(self.host.tx)
-        for control in applicable:
-            if control["type"] != "package":
-                outcome[control["id"]] = self._assess(control)
+        self._stage()
+        self.access_notes = lockout.guard(self)
         if committing:
             self.host.tx.commit()
         records = []
         for control in controls:
-            finding, error = outcome.get(control["id"], (None, "not_applicable"))
+            finding, error = self.outcome.get(control["id"], (None, "not_applicable"))
             records.append(self._record(control, finding, error, committing))
         return self._report(records, mode)
 
-    def _assess(self, control):
-        finding, error = _assess(control, self.host, self.handlers)
+    def _stage(self):
+        for control in self.applicable:
+            if control["type"] != "package":
+                self.outcome[control["id"]] = self._assess(control, fix=control["id"] not in self.held_back)
+
+    def hold_back(self, held):
+        """Stage everything again without the fixes of `held` ({control id: [why]})."""
+        self.held_back.update(held)
+        self.host.tx.reset_staging()
+        self._stage()
+
+    def _assess(self, control, fix=True):
+        finding, error = _assess(control, self.host, self.handlers, fix)
         pending = sorted(self.host.tx.packages["present"])
         if isinstance(error, UnknownAccount) and pending and self.host.check_mode:
             # Check mode installs nothing: the group or user may well come with those packages.
@@ -85,13 +100,27 @@ class Engine:
             return results.record(control, "not_applicable", reason=reason, waiver=waiver_info)
         if error:
             return results.record(control, "error", reason=error, waiver=waiver_info)
-        build = _RecordBuilder(control, finding, self.host.tx, waiver_info)
+        notes = {}
+        if control["id"] in self.warnings:
+            notes["warnings"] = self.warnings[control["id"]]
+        if control["id"] in self.held_back:
+            notes["held_back"] = self.held_back[control["id"]]
+        elif finding.held_back:
+            notes["held_back"] = finding.held_back
+        build = _RecordBuilder(control, finding, self.host.tx, waiver_info, notes)
         if state == "active":
             return build("waived", reason=_waiver_reason(waiver, finding))
         expired = f" (waiver expired on {waiver.get('expires')})" if state == "expired" else ""
+        if control["id"] in self.held_back:
+            why = "; ".join(self.held_back[control["id"]])
+            return build("fail", reason=f"held back, not committed: it would shut {why}{expired}")
         touched = self.host.tx.touched(control["id"]) or control["id"] in self.predicted
         if finding.compliant and not finding.live_reason:
             return build("pass", changed=False)
+        if finding.held_back:
+            held = f"{finding.reason}; held back: {'; '.join(finding.held_back)}{expired}"
+            problems = self.host.tx.errors_for(control["id"]) if committing else []
+            return build("error" if problems else "fail", changed=touched, reason="; ".join(problems) or held)
         if not finding.fixable:
             return build("fail", reason=finding.reason + expired)
         if committing:
@@ -114,7 +143,7 @@ class Engine:
         return any(f.committed and control_id in f.control_ids for f in self.host.tx.files.values())
 
     def _report(self, records, mode):
-        tx = self.host.tx
+        tx, access = self.host.tx, self.host.access
         summary = results.summarise(records)
         would_change = any(r["changed"] for r in records)
         return {
@@ -126,14 +155,22 @@ class Engine:
             "backups": list(tx.backups),
             "run_id": self.host.run_id,
             "failed": summary["error"] > 0,
+            "access": {
+                "kept": [{"account": k.name, "as": k.why, "keeps": list(k.paths)} for k in access.keepers()]
+                if access
+                else [],
+                "held_back": self.held_back,
+                "warnings": self.warnings,
+                "notes": self.access_notes,
+            },
             # Ansible's --diff: one entry per file, however many controls edited it.
             "diff": [transaction.describe_change(f) for f in tx.files.values() if f.changes_anything()],
         }
 
 
 class _RecordBuilder:
-    def __init__(self, control, finding, tx, waiver):
-        self.control, self.finding, self.tx, self.waiver = control, finding, tx, waiver
+    def __init__(self, control, finding, tx, waiver, notes):
+        self.control, self.finding, self.tx, self.waiver, self.notes = control, finding, tx, waiver, notes
 
     def __call__(self, status, changed=False, reason=""):
         finding: Finding = self.finding
@@ -148,6 +185,7 @@ class _RecordBuilder:
             diff=self.tx.diffs.get(control_id, []) if changed else [],
             reboot_required=(finding.reboot_required or self.tx.needs_reboot(control_id)) and status != "waived",
             waiver=self.waiver,
+            notes=self.notes,
         )
 
 

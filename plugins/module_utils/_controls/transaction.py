@@ -121,6 +121,11 @@ class Transaction:
         self.backups = []
         self.created = []
         self.metadata_changes = []
+        self.planned_accounts = {}  # name -> {shell, groups, password}: accounts an action creates
+
+    def reset_staging(self):
+        """Forget every staged file and follow-up (packages stay: they are installed first)."""
+        self.files, self.actions, self.diffs, self.planned_accounts = {}, {}, {}, {}
 
     # ---- reading the staged view -------------------------------------------------
     def read_bytes(self, path):

@@ -55,6 +55,12 @@ def _prefix(ctx):
 def fix(params, ctx, finding):
     name = params["name"]
     groups = ["--groups", ",".join(params["groups"])] if params["groups"] else []
+    # The lockout checks see the account as these commands will leave it.
+    ctx.tx.planned_accounts[name] = {
+        "shell": params["shell"],
+        "groups": list(params["groups"]),
+        "password": params["password_hash"],
+    }
     if not finding.found["exists"]:
         argv = ["useradd", *_prefix(ctx), "--create-home", "--shell", params["shell"], *groups, name]
         ctx.tx.add_action(Action(key=("useradd", name), description=f"useradd {name}", phase=PHASE_LIVE, argv=argv))
