@@ -20,8 +20,8 @@ description:
   - Package controls are checked first and become one C(apt-get install) and one C(apt-get purge), run before any
     other control is checked, so that a package's own configuration file is edited as the package ships it.
   - Before anything is committed, the staged state is checked for the accounts in O(access); a control that would shut
-    one of them out is held back (C(fail), nothing of it committed).
-
+    one of them out is held back (C(fail), nothing of it committed). With O(commit_confirmed) the host reverts the run
+    by itself unless a fresh login confirms it.
   - The action plugin of the same name validates the catalog and applies waivers on the controller
     before this module runs.
 version_added: 0.1.0
@@ -41,11 +41,16 @@ options:
     description:
       - V(apply) fixes what fails (in check mode it only predicts), V(audit) never changes anything,
         V(rollback) restores the backups of run O(rollback_run).
+      - V(confirm) disarms the armed revert of run O(confirm_run) (see O(commit_confirmed)); the action
+        plugin runs it itself, over a new connection, right after an apply.
     type: str
-    choices: [apply, audit, rollback]
+    choices: [apply, audit, rollback, confirm]
     default: audit
   rollback_run:
     description: The C(run_id) of the run to undo. Required with O(mode=rollback).
+    type: str
+  confirm_run:
+    description: The C(run_id) whose revert O(mode=confirm) disarms.
     type: str
   access:
     description:
@@ -94,6 +99,15 @@ options:
         description: The SSH port of those management networks.
         type: int
         default: 22
+  commit_confirmed:
+    description:
+      - Seconds a fresh login has, after the commit, to confirm the run; 0 turns commit confirmed off.
+      - Before committing, the host arms a transient systemd timer that rolls the run back from its dated
+        copies unless the run is confirmed in time. The action plugin confirms it by opening a new
+        connection as the same account and becoming root again (O(mode=confirm)). When that fails, the
+        host reverts itself and the result says so (C(commit_confirmed.reverted)).
+    type: int
+    default: 0
   run_id:
     description: Identifier of this run; names its backup directory. Default is a UTC timestamp with a random suffix.
     type: str
@@ -247,9 +261,16 @@ access:
       ways in a keeper lacks that no control of this run caused.
   returned: in modes apply and audit
   type: dict
+commit_confirmed:
+  description:
+    - The armed revert (C(unit), C(seconds)) once the module has committed; the action plugin adds C(confirmed),
+      C(reverted) and, after a revert, C(revert) (what the host restored) and C(error) (why the fresh login failed).
+  returned: when commit confirmed was armed
+  type: dict
 """
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import commit_confirmed
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.access.keepers import Access
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.access.session import current_session
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.engine import Engine
@@ -262,8 +283,9 @@ from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.
 
 ARGUMENT_SPEC = {
     "controls": {"type": "list", "elements": "dict", "default": []},
-    "mode": {"type": "str", "choices": ["apply", "audit", "rollback"], "default": "audit"},
+    "mode": {"type": "str", "choices": ["apply", "audit", "rollback", "confirm"], "default": "audit"},
     "rollback_run": {"type": "str"},
+    "confirm_run": {"type": "str"},
     "access": {
         "type": "dict",
         "options": {
@@ -278,6 +300,7 @@ ARGUMENT_SPEC = {
             "ssh_port": {"type": "int", "default": 22},
         },
     },
+    "commit_confirmed": {"type": "int", "default": 0},
     "run_id": {"type": "str"},
     "root": {"type": "path", "default": "/"},
     "host_kind": {"type": "str", "choices": ["server", "virtual_pc", "container", "auto"], "default": "auto"},
@@ -294,7 +317,7 @@ def main():
     module = AnsibleModule(
         argument_spec=ARGUMENT_SPEC,
         supports_check_mode=True,
-        required_if=[("mode", "rollback", ["rollback_run"])],
+        required_if=[("mode", "rollback", ["rollback_run"]), ("mode", "confirm", ["confirm_run"])],
     )
     params = module.params
     host = Host(
@@ -304,10 +327,19 @@ def main():
         exempt_accounts=params["exempt_accounts"],
         backup_dir=params["backup_dir"],
         run_id=params["run_id"],
+        confirm_seconds=max(params["commit_confirmed"], 0),
     )
     if params["access"]:
         host.access = Access.from_params(params["access"], current_session(host))
         host.exempt_accounts = list(dict.fromkeys([*host.exempt_accounts, *host.access.exempt()]))
+    if params["mode"] == "confirm":
+        if module.check_mode:
+            module.exit_json(changed=False, msg="check mode confirms nothing")
+        try:
+            outcome = commit_confirmed.confirm(host, params["confirm_run"])
+        except commit_confirmed.ConfirmError as exc:
+            module.fail_json(msg=str(exc))
+        module.exit_json(changed=outcome["confirmed"], **outcome)
     if params["mode"] == "rollback":
         try:
             records = rollback(host, params["rollback_run"])

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import results, transaction
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import (
+    commit_confirmed,
+    results,
+    transaction,
+)
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.access import lockout
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.finding import Finding
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.handlers import HANDLERS
@@ -45,6 +49,8 @@ class Engine:
         self.held_back = {}  # control id -> why its fix would shut a keeper out
         self.warnings = {}  # control id -> accounts it newly shuts out
         self.access_notes = []
+        self.confirm = None  # the armed revert of a confirmed commit
+        self.not_committed = ""  # why nothing staged was committed
 
     def run(self, controls, mode):
         """mode: apply or audit. Check mode on the host makes apply an audit that predicts."""
@@ -62,7 +68,10 @@ class Engine:
         self._stage()
         self.access_notes = lockout.guard(self)
         if committing:
-            self.host.tx.commit()
+            try:
+                self.confirm = commit_confirmed.commit(self.host)
+            except commit_confirmed.ArmError as exc:
+                self.not_committed = f"not committed: {exc}"
         records = []
         for control in controls:
             finding, error = self.outcome.get(control["id"], (None, "not_applicable"))
@@ -115,6 +124,8 @@ class Engine:
             why = "; ".join(self.held_back[control["id"]])
             return build("fail", reason=f"held back, not committed: it would shut {why}{expired}")
         touched = self.host.tx.touched(control["id"]) or control["id"] in self.predicted
+        if touched and self.not_committed:
+            return build("error", reason=self.not_committed)
         if finding.compliant and not finding.live_reason:
             return build("pass", changed=False)
         if finding.held_back:
@@ -163,6 +174,7 @@ class Engine:
                 "warnings": self.warnings,
                 "notes": self.access_notes,
             },
+            "commit_confirmed": self.confirm,
             # Ansible's --diff: one entry per file, however many controls edited it.
             "diff": [transaction.describe_change(f) for f in tx.files.values() if f.changes_anything()],
         }

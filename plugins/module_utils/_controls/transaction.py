@@ -64,6 +64,8 @@ class Action:
     # Failure means the kernel of a container refused a live change (EPERM, read-only):
     # the control is not_applicable there, with that reason, not an error.
     container_limit: bool = False
+    touches: list = field(default_factory=list)  # files the command rewrites: backed up before it runs
+    undo: list | None = None  # argv that undoes its live effect once its files are restored (rollback)
     control_ids: list = field(default_factory=list)
     result: object = None
     skipped: str = ""
@@ -296,10 +298,28 @@ class Transaction:
         if missing:
             action.skipped = f"not run because {', '.join(missing)} was not installed"
             return
+        for path in action.touches:
+            self._back_up_before_command(path)
         if action.call is not None:
             action.result = action.call(self.ctx)
         else:
             action.result = self.ctx.run(action.argv, env=action.env, stdin=action.stdin)
+
+    def _back_up_before_command(self, path):
+        """A file a command rewrites (pam-auth-update, useradd) gets its dated copy too, so
+        that a rollback restores it; once per run, and never over the copy of a staged file."""
+        if path in self.created or any(b["path"] == path for b in self.backups):
+            return
+        original = fileops.read_bytes(self.ctx.path(path))
+        if original is None:
+            self.created.append(path)
+        else:
+            self._back_up(StagedFile(path=path, original=original, content=original, mode=0, uid=0, gid=0))
+        self.write_manifest()
+
+    def pending(self):
+        """Whether a commit would change anything (packages are installed before staging)."""
+        return bool(self.actions) or any(f.changes_anything() for f in self.files.values())
 
     @staticmethod
     def _file_ready(staged):
@@ -322,6 +342,7 @@ class Transaction:
             "created": list(self.created),
             "metadata": list(self.metadata_changes),
             "reload": self.services_to_reload(),
+            "undo": [a.undo for a in self.actions.values() if a.undo and a.result is not None and a.result.ok],
         }
         data = json.dumps(manifest, indent=2, sort_keys=True).encode()
         fileops.atomic_replace(os.path.join(directory, MANIFEST), data, 0o600, 0, 0)

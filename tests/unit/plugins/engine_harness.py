@@ -52,6 +52,7 @@ class FakeSystem:
         self.units = {}  # unit -> {"enabled": str, "active": str}
         self.nft_loaded = False
         self.fail = {}  # command name -> CommandResult to return instead
+        self.armed = []  # systemd-run calls: the commit-confirmed timers
         self.shipped = {}  # package -> {path: text} that installing it writes
 
     # ---- helpers for tests ------------------------------------------------------------------
@@ -130,6 +131,10 @@ class FakeSystem:
                 options.setdefault(key, []).extend(value.split())
             elif key not in options:
                 options[key] = [value.lower() if key != "authenticationmethods" else value]
+
+    def _systemd_run(self, args, env, stdin):
+        self.armed.append(args)
+        return OK
 
     def _sysctl(self, args, env, stdin):
         key, value = args[-1].split("=", 1)

@@ -27,4 +27,4 @@ def test_documented_options_are_the_argument_spec():
 def test_examples_and_return_parse():
     assert yaml.safe_load(linux_controls.EXAMPLES)
     returned = yaml.safe_load(linux_controls.RETURN)
-    assert {"access", "results", "summary"} <= set(returned)
+    assert {"access", "commit_confirmed", "results", "summary"} <= set(returned)

@@ -134,6 +134,9 @@ def fix(params, ctx, finding):
         ctx.tx.stage_text(FILE, wanted, mode=0o755, owner="root", group="root")
         requires = [FILE]
     if requires or not finding.found["table_loaded"]:
+        # A rollback restores the file first; this puts the kernel's ruleset back in line with it.
+        existed = ctx.tx.files[FILE].original is not None if FILE in ctx.tx.files else True
+        undo = ["nft", "-f", ctx.path(FILE)] if existed else ["nft", "delete", "table", "inet", TABLE]
         ctx.tx.add_action(
             Action(
                 key=("nft-load",),
@@ -141,6 +144,7 @@ def fix(params, ctx, finding):
                 phase=PHASE_LIVE,
                 argv=["nft", "-f", ctx.path(FILE)],
                 requires=requires,
+                undo=undo,
             )
         )
     if finding.found["service"] != "enabled":
