@@ -61,6 +61,9 @@ def cmd_lab(args) -> int:
                 f"{row['host']:<16} {row['address']:<15} {row['container']:<10} {row['systemd']:<10} "
                 f"{row['sshd']:<9} {'yes' if row['operator_ssh'] else 'NO'}"
             )
+        for row in rows:
+            if row.get("failed_units"):
+                print(f"{row['host']}: systemd is degraded by failed units: {', '.join(row['failed_units'])}")
     return 0 if all(r["operator_ssh"] for r in rows) else 3
 
 

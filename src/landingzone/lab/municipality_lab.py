@@ -18,6 +18,7 @@ from landingzone.errors import LandingzoneError
 from landingzone.inventory import host_vars, municipality_dir
 from landingzone.lab.images import ensure_images
 from landingzone.lab.podman import Podman
+from landingzone.lab.stock_images import ensure_stock_images, is_stock_image
 from landingzone.pki import CertificateAuthority
 
 LAB_LABEL = "org.cyberveilig.landingzone.lab"
@@ -142,10 +143,11 @@ def _install_key(podman: Podman, name: str, public_key: bytes) -> None:
     podman.run("exec", "-i", name, "sh", "-c", script, input_bytes=public_key)
 
 
-def ssh_login_works(key: Path, address: str) -> bool:
-    """Whether the operator logs in over real SSH with its key and may sudo."""
+def ssh_login_works(key: Path, address: str, sudo: bool = True) -> bool:
+    """Whether the operator logs in over real SSH with its key and (with `sudo`) may sudo
+    without a password, as on the lab image; a stock host's sudo asks for one."""
     result = subprocess.run(
-        ["ssh", *SSH_OPTIONS, "-i", str(key), f"operator@{address}", "sudo", "-n", "true"],
+        ["ssh", *SSH_OPTIONS, "-i", str(key), f"operator@{address}", *(["sudo", "-n", "true"] if sudo else ["true"])],
         # ssh makes the stdin it inherits non-blocking, and Ansible refuses to run on
         # a non-blocking stdin: children of this CLI never share ours.
         stdin=subprocess.DEVNULL,
@@ -159,7 +161,7 @@ def ssh_login_works(key: Path, address: str) -> bool:
 def _wait_ssh(key: Path, host: LabHost) -> None:
     deadline = time.monotonic() + BOOT_TIMEOUT
     while time.monotonic() < deadline:
-        if ssh_login_works(key, host.address):
+        if ssh_login_works(key, host.address, sudo=not is_stock_image(host.image)):
             return
         time.sleep(0.5)
     raise LandingzoneError(f"{host.name}: the operator cannot log in over SSH at {host.address}", exit_code=3)
@@ -218,7 +220,10 @@ def write_ssh_config(lab: Lab) -> None:
 def up(root: Path, fleet: Path, municipality: str, log=print) -> Lab:
     lab = load_lab(root, fleet, municipality)
     podman = Podman(root)
-    ensure_images(root, sorted({_suite_of(h.image) for h in lab.hosts}), log=log)
+    for stock, ensure in ((False, ensure_images), (True, ensure_stock_images)):
+        suites = sorted({_suite_of(h.image) for h in lab.hosts if is_stock_image(h.image) == stock})
+        if suites:  # an empty list would mean every suite
+            ensure(root, suites, log=log)
     lab.state_dir.mkdir(parents=True, exist_ok=True)
     if not lab.key_path.exists():
         subprocess.run(
@@ -278,12 +283,21 @@ def status(root: Path, fleet: Path, municipality: str) -> list[dict]:
         running = bool(info) and info["State"]["Status"] == "running"
         systemd = sshd = "-"
         login = False
+        failed = []
         if running:
             systemd = (
                 podman.run("exec", host.name, "systemctl", "is-system-running", check=False).stdout.decode().strip()
             )
+            if systemd == "degraded":
+                # Say which units failed: in a container that is often one that cannot run there.
+                listing = podman.run(
+                    "exec", host.name, "systemctl", "list-units", "--failed", "--plain", "--no-legend", check=False
+                )
+                failed = [line.split()[0] for line in listing.stdout.decode().splitlines() if line.split()]
             sshd = podman.run("exec", host.name, "systemctl", "is-active", "ssh", check=False).stdout.decode().strip()
-            login = lab.key_path.exists() and ssh_login_works(lab.key_path, host.address)
+            login = lab.key_path.exists() and ssh_login_works(
+                lab.key_path, host.address, sudo=not is_stock_image(host.image)
+            )
         rows.append(
             {
                 "host": host.name,
@@ -291,6 +305,7 @@ def status(root: Path, fleet: Path, municipality: str) -> list[dict]:
                 "image": host.image,
                 "container": info["State"]["Status"] if info else "absent",
                 "systemd": systemd,
+                "failed_units": failed,
                 "sshd": sshd,
                 "operator_ssh": login,
             }
