@@ -5,6 +5,8 @@ from pathlib import Path
 import pytest
 
 from landingzone.errors import LandingzoneError
+from landingzone.lab import stock_images
+from landingzone.lab.municipality_lab import load_lab
 from landingzone.lab.stock_images import StockRecipe, is_stock_image, stock_image_name
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -45,3 +47,14 @@ def test_names_of_stock_images():
     assert stock_image_name("trixie") == "localhost/landingzone-stock:trixie"
     assert is_stock_image("localhost/landingzone-stock:bookworm")
     assert not is_stock_image("localhost/landingzone-lab:bookworm")
+
+
+def test_the_stocklab_municipality_has_one_stock_host_next_to_lab_hosts():
+    lab = load_lab(ROOT, ROOT / "inventories", "stocklab")
+    images = {h.name: h.image for h in lab.hosts}
+    assert images == {
+        "stocklab-app1": "localhost/landingzone-stock:bookworm",
+        "stocklab-backup1": "localhost/landingzone-lab:bookworm",
+        "stocklab-log1": "localhost/landingzone-lab:bookworm",
+    }
+    assert stock_images.is_stock_image(images["stocklab-app1"])
