@@ -79,6 +79,7 @@ def test_a_second_port_line_after_the_drop_ins_keeps_the_session_port(system):
 
 def test_root_login_off_is_held_back_when_the_run_connects_as_root(system):
     arrange(system)
+    system.write("/root/.ssh/authorized_keys", "ssh-ed25519 AAAA root\n", 0o600)
     report, _ = run_kept(system, [ROOT_LOGIN], connected="root")
     result = by_id(report)["LZ-SSH-005"]
     assert result["status"] == "fail" and "PermitRootLogin no" in result["reason"]
@@ -204,3 +205,18 @@ def test_second_run_without_changes_checks_nothing(system):
     report, _ = run_kept(system, [LOGIN_GROUP, ALLOW_GROUPS], mode="audit")
     assert {r["status"] for r in report["results"]} == {"pass"}
     assert not [argv for argv in system.calls if argv[:2] == ["sshd", "-T"]]
+
+
+def test_a_way_in_a_keeper_lacked_before_the_run_is_a_note_not_a_hold_back(system):
+    # The operator account has no key: it could not log in over SSH before this run either.
+    arrange(system)
+    os.remove(system.root / "home/ops/.ssh/authorized_keys")
+    report, _ = run_kept(system, [ALLOW_GROUPS, LOGIN_GROUP])
+
+    assert by_id(report)["LZ-SSH-013"]["status"] == "fixed"
+    assert report["access"]["held_back"] == {}
+    assert report["access"]["notes"] == [
+        "ops (the operator account, which the run is connected as) had no SSH before this run either: "
+        "sshd refuses ops from 10.20.0.9 to port 22: none of its authorized keys files exists "
+        "(/home/ops/.ssh/authorized_keys)"
+    ]

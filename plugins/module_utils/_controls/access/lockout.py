@@ -10,7 +10,7 @@ are named as warnings on that control, which still applies: that is its purpose.
 from __future__ import annotations
 
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.access import accounts, checks, pam
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.access.keepers import CONSOLE, SSH, SUDO
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.access.keepers import SSH, SUDO
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.access.view import LiveView, StagedView
 
 # Files whose change can decide whether someone gets in; nothing else needs the check.
@@ -35,22 +35,24 @@ def _relevant(tx):
     )
 
 
-def _denials(ctx, access, view):
-    """(keeper, Denial) for every way in a keeper would lose on this view."""
-    planned = ctx.tx.planned_accounts
+def _check(ctx, access, view, keeper, path, planned):
+    """The Denial of one keeper's way in on a view, or None."""
+    if path == SSH:
+        return next((d for d in (checks.ssh(ctx, view, keeper.name, p, planned) for p in access.points()) if d), None)
+    if path == SUDO:
+        return checks.sudo(ctx, view, keeper.name, _password_given(access, view, keeper, planned), planned)
+    return checks.console(ctx, view, keeper.name, planned)
+
+
+def _denials(ctx, access):
+    """(keeper, Denial, had it before) for every way in a keeper lacks once the run commits."""
+    staged, live = StagedView(ctx), LiveView(ctx)
     found = []
     for keeper in access.keepers():
         for path in keeper.paths:
-            if path == SSH:
-                denial = next(
-                    (d for d in (checks.ssh(ctx, view, keeper.name, p, planned) for p in access.points()) if d), None
-                )
-            elif path == SUDO:
-                denial = checks.sudo(ctx, view, keeper.name, _password_given(access, view, keeper, planned), planned)
-            elif path == CONSOLE:
-                denial = checks.console(ctx, view, keeper.name, planned)
+            denial = _check(ctx, access, staged, keeper, path, ctx.tx.planned_accounts)
             if denial:
-                found.append((keeper, denial))
+                found.append((keeper, denial, _check(ctx, access, live, keeper, path, None) is None))
     return found
 
 
@@ -62,24 +64,27 @@ def _password_given(access, view, keeper, planned):
     return account is not None and not accounts.password_problem(account)
 
 
-def culprits(engine, denial):
+def culprits(engine, denial, fallback=False):
     """The staged controls whose change holds the refusing rule: by option where a shared file
-    (the sshd and sudoers drop-ins) holds the settings of many controls, else by file."""
+    (the sshd and sudoers drop-ins) holds the settings of many controls, else by file. With
+    `fallback`, every control that changed a file of that kind, for when none can be named."""
     tx = engine.host.tx
     ids = []
     for kind, what in denial.blame:
-        if kind == "sshd":
+        if kind in ("sshd", "sudo_default"):
+            ctype, prefix = ("sshd_option", "/etc/ssh/") if kind == "sshd" else ("sudo_default", "/etc/sudoers")
             ids += [
                 c["id"]
                 for c in engine.applicable
-                if c["type"] == "sshd_option" and c["params"]["option"].lower() == what and tx.touched(c["id"])
+                if c["type"] == ctype and c["params"]["option"].lower().lstrip("!") == what and tx.touched(c["id"])
             ]
-        elif kind == "sudo_default":
-            ids += [
-                c["id"]
-                for c in engine.applicable
-                if c["type"] == "sudo_default" and c["params"]["option"].lstrip("!") == what and tx.touched(c["id"])
-            ]
+            if fallback:
+                ids += [
+                    i
+                    for p, f in tx.files.items()
+                    if p.startswith(prefix) and f.changes_anything()
+                    for i in f.control_ids
+                ]
         elif kind == "file":
             staged = tx.files.get(what)
             if staged is not None and staged.changes_anything():
@@ -93,9 +98,13 @@ def guard(engine):
     if access is None or not _relevant(ctx.tx):
         return []
     for _ in range(MAX_ROUNDS):
+        denials = _denials(ctx, access)
         held = {}
-        for keeper, denial in _denials(ctx, access, StagedView(ctx)):
-            for control_id in culprits(engine, denial):
+        for keeper, denial, had_it in denials:
+            if not had_it:
+                continue  # not this run's doing: a note, below
+            named = culprits(engine, denial) or culprits(engine, denial, fallback=True)
+            for control_id in named:
                 if control_id not in engine.held_back:
                     held.setdefault(control_id, []).append(
                         f"{keeper.name} ({keeper.why}) out of {denial.path}: {denial.why}"
@@ -103,11 +112,17 @@ def guard(engine):
         if not held:
             break
         engine.hold_back(held)
+    else:
+        denials = _denials(ctx, access)
     notes = []
-    for keeper, denial in _denials(ctx, access, StagedView(ctx)):
-        notes.append(
-            f"{keeper.name} ({keeper.why}) has no {denial.path}, and no control of this run is the cause: {denial.why}"
-        )
+    for keeper, denial, had_it in denials:
+        if had_it:
+            notes.append(
+                f"{keeper.name} ({keeper.why}) would lose {denial.path}, and holding back what this run could "
+                f"name did not change that: {denial.why}"
+            )
+        else:
+            notes.append(f"{keeper.name} ({keeper.why}) had no {denial.path} before this run either: {denial.why}")
     _warn_for_others(engine)
     _warn_faillock_skips(engine)
     return notes
