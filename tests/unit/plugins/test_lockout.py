@@ -220,3 +220,13 @@ def test_a_way_in_a_keeper_lacked_before_the_run_is_a_note_not_a_hold_back(syste
         "sshd refuses ops from 10.20.0.9 to port 22: none of its authorized keys files exists "
         "(/home/ops/.ssh/authorized_keys)"
     ]
+
+
+def test_over_podman_the_connected_account_is_no_keeper_and_not_exempt():
+    from lockout_harness import access
+
+    over_podman = access(connected="root", transport="containers.podman.podman", become_method="")
+    assert [k.name for k in over_podman.keepers()] == ["ops"]
+    assert over_podman.exempt() == ["ops"]
+    over_ssh = access(connected="admin", breakglass="breakglass")
+    assert over_ssh.exempt() == ["ops", "admin", "breakglass"]

@@ -78,7 +78,8 @@ class Access:
 
     def exempt(self):
         """Never aged, inactivity-locked or faillocked: every account that must keep access."""
-        return [n for n in dict.fromkeys([self.operator, self.connected, self.breakglass]) if n]
+        connected = self.connected if self.over_ssh else ""
+        return [n for n in dict.fromkeys([self.operator, connected, self.breakglass]) if n]
 
     def keepers(self):
         found = {}
