@@ -1,0 +1,183 @@
+"""The lockout matrix over real SSH on one stock container, case by case.
+
+The converge was case A: connected as `admin` (only in group sudo, sudo with a password
+from the vault), no operator group, `olduser` with a three-year-old password. The verify
+checks it, then rolls the run back and sets up each next case on the same container:
+B, sshd on 2222 with linux_baseline_ssh_port left at 22; C, faillock's limit reached for
+`admin` from another address. After each apply the operator and the connected
+administrator log in afresh and become root, and the results say what was held back or
+warned about, and why.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from stock_access import become_password, login_and_become
+
+SCENARIO = Path(__file__).resolve().parents[1]
+PROJECT = SCENARIO.parents[1]
+EPHEMERAL = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
+INVENTORY = os.environ.get("MOLECULE_INVENTORY_FILE", str(EPHEMERAL / "inventory"))
+CONTAINER, ADDRESS = "lz-lockout", "10.231.77.10"
+THROUGH_PODMAN = [
+    "-e", "ansible_connection=containers.podman.podman", "-e", f"ansible_host={CONTAINER}",
+    "-e", "ansible_user=root", "-e", "ansible_become=false",
+]  # fmt: skip
+# What a site that counts failed logins without the baseline has: an authfail profile of
+# its own, and no preauth that would lock anyone.
+FAILLOCK_COUNTING = (
+    "printf 'Name: Count failed logins (site)\\nDefault: yes\\nPriority: 0\\nAuth-Type: Primary\\n"
+    "Auth:\\n\\t[default=die]\\tpam_faillock.so authfail\\n' > /usr/share/pam-configs/site-faillock && "
+    "DEBIAN_FRONTEND=noninteractive pam-auth-update --enable site-faillock"
+)
+WRONG_PASSWORDS = (
+    "printf '#!/bin/sh\\necho not-the-password\\n' > /run/wrong-password && chmod 0700 /run/wrong-password && "
+    "for attempt in 1 2 3 4 5; do SSH_ASKPASS=/run/wrong-password SSH_ASKPASS_REQUIRE=force setsid -w ssh "
+    "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o PreferredAuthentications=password "
+    "-o PubkeyAuthentication=no -o NumberOfPasswordPrompts=1 admin@127.0.0.1 true </dev/null; done; true"
+)
+
+
+def ansible(*args, timeout=900):
+    env = dict(
+        os.environ,
+        ANSIBLE_COLLECTIONS_PATH=str(PROJECT / "collections"),
+        ANSIBLE_ROLES_PATH=str(PROJECT / "roles"),
+        ANSIBLE_CONFIG=str(EPHEMERAL / "ansible.cfg"),
+        ANSIBLE_FORCE_COLOR="0",
+    )
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / args[0]), "-i", INVENTORY, *args[1:]],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    return done
+
+
+def results():
+    """The newest apply's result."""
+    files = (EPHEMERAL / "results").glob(f"{CONTAINER}-apply-*.json")
+    files = sorted(files, key=lambda p: int(p.stem.rsplit("-", 1)[1]))
+    return json.loads(files[-1].read_text())
+
+
+def apply(*extra):
+    ansible("ansible-playbook", *extra, str(SCENARIO / "converge.yml"))
+    return results()
+
+
+def by_id(result):
+    return {r["id"]: r for r in result["results"]}
+
+
+def roll_back(result):
+    """Undo a run through podman: the next case starts from the stock host again."""
+    args = json.dumps({"mode": "rollback", "rollback_run": result["run_id"]})
+    ansible("ansible", CONTAINER, *THROUGH_PODMAN, "-m", "cyberveilig.landingzone.linux_controls", "-a", args)
+
+
+def keepers_get_in(port=22):
+    password = become_password()
+    for user in ("admin", "operator"):
+        logged_in, became_root = login_and_become(EPHEMERAL / f"{user}_ed25519", user, ADDRESS, password, port)
+        assert logged_in, f"{user} cannot log in afresh on port {port}"
+        assert became_root, f"{user} cannot become root on port {port}"
+
+
+# ---- case A: the converge ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def case_a():
+    return results()
+
+
+def test_a_connected_admin_only_in_sudo_and_the_operator_keep_ssh_and_sudo(case_a):
+    assert case_a["summary"]["error"] == 0
+    assert case_a["commit_confirmed"]["confirmed"] is True
+    keepers_get_in()
+
+
+def test_a_the_missing_operator_group_holds_both_accounts(host):
+    members = host.check_output("getent group lz-operators").split(":")[3].split(",")
+    assert sorted(members) == ["admin", "operator"]
+
+
+def test_a_the_stale_admin_is_not_expired_at_once_and_named(host, case_a):
+    ageing = by_id(case_a)["LZ-ACC-013"]
+    assert ageing["status"] == "fail"
+    assert "olduser is left as it is" in ageing["reason"]
+    assert host.check_output("getent shadow olduser").split(":")[4] == "99999"
+    warnings = by_id(case_a)["LZ-SSH-013"]["evidence"]["warnings"]
+    assert any(w.startswith("olduser no longer logs in over SSH") and "AllowGroups" in w for w in warnings)
+    assert by_id(case_a)["LZ-SSH-013"]["status"] == "fixed"
+
+
+def test_a_the_only_failures_are_held_back(case_a):
+    failing = {r["id"]: r["reason"] for r in case_a["results"] if r["status"] == "fail"}
+    assert set(failing) == {"LZ-ACC-013"}, failing
+
+
+def test_a_the_become_password_is_used_and_never_written(host, case_a):
+    password = become_password()
+    # admin has no NOPASSWD rule: the run could only become root with the password.
+    assert "NOPASSWD" not in host.check_output("sudo -l -U admin")
+    found = host.run(f"grep -rlF -- '{password}' /etc /var /root /home /tmp /run 2>/dev/null")
+    assert found.stdout == "", found.stdout
+    assert password not in (EPHEMERAL / "ansible.log").read_text()
+
+
+# ---- case B: sshd on 2222, the variable left at 22 --------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def case_b(host, case_a):
+    roll_back(case_a)
+    host.check_output("sed -i 's/^#Port 22$/Port 2222/' /etc/ssh/sshd_config && systemctl restart ssh")
+    yield apply("-e", "ansible_port=2222")
+    roll_back(results())
+    host.check_output("sed -i 's/^Port 2222$/#Port 22/' /etc/ssh/sshd_config && systemctl restart ssh")
+
+
+def test_b_the_session_port_stays_open_and_both_keep_ssh_and_sudo(host, case_b):
+    assert case_b["summary"]["error"] == 0
+    firewall = by_id(case_b)["LZ-FW-003"]
+    assert firewall["evidence"]["expected"]["operator_port"] == 2222
+    assert "tcp dport { 22, 2222 } accept" in host.check_output("nft list table inet landingzone_filter")
+    keepers_get_in(port=2222)
+
+
+# ---- case C: faillock reached for the connected admin from another address ---------------------
+
+
+@pytest.fixture(scope="module")
+def case_c(host, case_b):
+    host.check_output(FAILLOCK_COUNTING)
+    host.run(WRONG_PASSWORDS)
+    tally = host.check_output("faillock --user admin")
+    assert tally.count("127.0.0.1") == 5, tally
+    yield apply()
+    roll_back(results())
+    host.check_output(
+        "faillock --user admin --reset && rm /usr/share/pam-configs/site-faillock && "
+        "DEBIAN_FRONTEND=noninteractive pam-auth-update --package"
+    )
+
+
+def test_c_faillock_at_its_limit_does_not_lock_out_the_connected_admin(host, case_c):
+    assert case_c["summary"]["error"] == 0
+    assert host.check_output("faillock --user admin").count("127.0.0.1") == 5
+    keepers_get_in()
+    warnings = by_id(case_c)["LZ-PAM-015"]["evidence"]["warnings"]
+    assert any("admin" in w and "127.0.0.1" in w for w in warnings), warnings
