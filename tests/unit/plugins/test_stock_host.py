@@ -61,7 +61,11 @@ def test_a_unit_drop_in_is_read_by_systemd_before_its_service_restarts(system):
 
     assert report["results"][0]["status"] == "fixed"
     commands = [argv for argv in system.calls if argv[0] == "systemctl"]
-    assert commands == [["systemctl", "daemon-reload"], ["systemctl", "restart", "auditd.service"]]
+    assert commands == [
+        ["systemctl", "daemon-reload"],
+        ["systemctl", "reset-failed", "auditd.service"],
+        ["systemctl", "restart", "auditd.service"],
+    ]
 
 
 def test_a_live_setting_the_containers_kernel_refuses_is_not_applicable_not_an_error(system):

@@ -68,5 +68,17 @@ def fix(params, ctx, finding):
                 requires=[path],
             )
         )
+        if params["service"]:
+            # A failure under the old definition says nothing about the new one; the restart
+            # that follows records a new failure if there is one.
+            ctx.tx.add_action(
+                Action(
+                    key=("reset-failed", params["service"]),
+                    description=f"systemctl reset-failed {params['service']}",
+                    phase=PHASE_RELOAD - 1,
+                    argv=["systemctl", "reset-failed", params["service"]],
+                    requires=[path],
+                )
+            )
     if params["service"]:
         restart_after(ctx.tx, params["service"], path)
