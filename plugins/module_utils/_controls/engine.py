@@ -187,6 +187,9 @@ class _RecordBuilder:
     def __call__(self, status, changed=False, reason=""):
         finding: Finding = self.finding
         control_id = self.control["id"]
+        if self.notes.get("warnings"):
+            # In the reason too, where a report reader looks; the control applied all the same.
+            reason = "; ".join(filter(None, [reason, "warning: " + "; ".join(self.notes["warnings"])]))
         return results.record(
             self.control,
             status,

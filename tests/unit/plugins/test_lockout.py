@@ -171,6 +171,7 @@ def test_an_admin_nobody_asked_to_keep_is_named_as_a_warning_and_the_control_app
         "AllowGroups lz-operators names none of its groups (admin2, sudo)"
     ]
     assert report["access"]["warnings"] == {"LZ-SSH-013": result["evidence"]["warnings"]}
+    assert result["reason"].endswith("warning: " + result["evidence"]["warnings"][0])
 
 
 def test_password_logins_count_for_the_others(system):
