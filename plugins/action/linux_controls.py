@@ -83,12 +83,20 @@ class ActionModule(ActionBase):
         become = connection.become
         method = become.name.rsplit(".", 1)[-1] if become is not None and self._play_context.become else ""
         password = bool(become is not None and become.get_option("become_pass", playcontext=self._play_context))
-        return {
+        facts = {
             "connected_account": user or self._play_context.remote_user or getpass.getuser(),
             "transport": connection.transport,
             "become_method": method,
             "become_password": password,
         }
+        if connection.transport.rsplit(".", 1)[-1] in SSH_TRANSPORTS:
+            # The session as the host sees it (client address after any NAT, the port sshd
+            # answered on). Asked of the account's own shell, before any become: sudo drops
+            # SSH_CONNECTION, and a container's root may not read its ancestors' environment.
+            seen = self._low_level_execute_command('printf %s "$SSH_CONNECTION"', sudoable=False)
+            if seen.get("rc") == 0 and seen.get("stdout", "").strip():
+                facts["ssh_connection"] = seen["stdout"].strip()
+        return facts
 
     def _confirm_once(self, module_args, run_id, task_vars):
         """A new connection (not the persistent one), a real become, and the confirm module."""

@@ -90,6 +90,11 @@ options:
         description: Whether the run gives a become password. Set by the action plugin.
         type: bool
         default: false
+      ssh_connection:
+        description:
+          - The run's own SSH session as the connected account's shell sees it (C(SSH_CONNECTION)). Set by the
+            action plugin; without it the module looks for it in its ancestors' environment.
+        type: str
       management_networks:
         description: CIDRs SSH must stay reachable from when the run does not come over SSH itself.
         type: list
@@ -271,8 +276,8 @@ commit_confirmed:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import commit_confirmed
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.access import session
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.access.keepers import Access
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.access.session import current_session
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.engine import Engine
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.host import Host
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.rollback import RollbackError, rollback
@@ -296,6 +301,7 @@ ARGUMENT_SPEC = {
             "transport": {"type": "str"},
             "become_method": {"type": "str"},
             "become_password": {"type": "bool", "default": False},
+            "ssh_connection": {"type": "str"},
             "management_networks": {"type": "list", "elements": "str", "default": []},
             "ssh_port": {"type": "int", "default": 22},
         },
@@ -330,7 +336,8 @@ def main():
         confirm_seconds=max(params["commit_confirmed"], 0),
     )
     if params["access"]:
-        host.access = Access.from_params(params["access"], current_session(host))
+        told = session.parse((params["access"]["ssh_connection"] or "").split())
+        host.access = Access.from_params(params["access"], told or session.current_session(host))
         host.exempt_accounts = list(dict.fromkeys([*host.exempt_accounts, *host.access.exempt()]))
     if params["mode"] == "confirm":
         if module.check_mode:

@@ -70,12 +70,19 @@ def run_action(answers, connection=None, args=None):
         return dict(answer)
 
     clock = {"now": 0.0}
+    seen = {"rc": 0, "stdout": "10.20.0.9 50022 10.20.0.5 2222" if connection.transport == "ssh" else ""}
     with (
+        mock.patch.object(action, "_low_level_execute_command", return_value=seen) as shell,
         mock.patch.object(action, "_execute_module", side_effect=execute_module),
         mock.patch.object(plugin.time, "sleep", side_effect=lambda s: clock.update(now=clock["now"] + s)),
         mock.patch.object(plugin.time, "monotonic", side_effect=lambda: clock["now"]),
     ):
         result = action.run(task_vars={"inventory_hostname": "h1", "group_names": []})
+    if connection.transport == "ssh" and "access" in task.args:
+        # Asked of the connected account's own shell: no become.
+        shell.assert_called_once_with('printf %s "$SSH_CONNECTION"', sudoable=False)
+    else:
+        shell.assert_not_called()
     return result, calls, connection
 
 
@@ -92,6 +99,7 @@ def test_the_engine_learns_who_is_connected_and_whether_a_password_is_given_neve
         "transport": "ssh",
         "become_method": "sudo",
         "become_password": True,
+        "ssh_connection": "10.20.0.9 50022 10.20.0.5 2222",
     }
     assert "s3cret-become" not in repr(calls)
 

@@ -231,3 +231,15 @@ def test_over_podman_the_connected_account_is_no_keeper_and_not_exempt():
     assert over_podman.exempt() == ["ops"]
     over_ssh = access(connected="admin", breakglass="breakglass")
     assert over_ssh.exempt() == ["ops", "admin", "breakglass"]
+
+
+def test_the_session_the_controller_saw_wins_over_the_environment(system):
+    """In a container root may not read its ancestors' environment: the controller's view is used."""
+    from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.access import session
+    from engine_harness import make_host
+    from lockout_harness import access
+
+    told = access()
+    told.session = session.parse(["10.20.0.9", "50022", "10.20.0.5", "2222"])
+    host = make_host(system, environ={}, access=told)
+    assert session.current_session(host).server_port == 2222

@@ -72,5 +72,7 @@ def parse(words):
 
 
 def current_session(ctx):
-    """The operator's SSH session, or None when the run does not come over SSH."""
-    return parse(_from_environ(ctx.environ) or _from_ancestors(ctx))
+    """The operator's SSH session, or None when the run does not come over SSH: the one the
+    controller saw (ctx.access), else SSH_CONNECTION here or in an ancestor's environment."""
+    told = getattr(ctx.access, "session", None) if getattr(ctx, "access", None) else None
+    return told or parse(_from_environ(ctx.environ) or _from_ancestors(ctx))
