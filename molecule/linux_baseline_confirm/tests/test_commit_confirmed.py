@@ -10,7 +10,7 @@ import pytest
 from stock_access import become_password, login_and_become
 
 EPHEMERAL = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
-ADDRESS = "10.231.78.10"
+ADDRESS = "10.88.231.78"
 
 
 @pytest.fixture(scope="module")

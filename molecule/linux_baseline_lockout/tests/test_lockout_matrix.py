@@ -24,7 +24,7 @@ SCENARIO = Path(__file__).resolve().parents[1]
 PROJECT = SCENARIO.parents[1]
 EPHEMERAL = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
 INVENTORY = os.environ.get("MOLECULE_INVENTORY_FILE", str(EPHEMERAL / "inventory"))
-CONTAINER, ADDRESS = "lz-lockout", "10.231.77.10"
+CONTAINER, ADDRESS = "lz-lockout", "10.88.231.77"
 THROUGH_PODMAN = [
     "-e", "ansible_connection=containers.podman.podman", "-e", f"ansible_host={CONTAINER}",
     "-e", "ansible_user=root", "-e", "ansible_become=false",
