@@ -32,6 +32,7 @@ THROUGH_PODMAN = [
 # What a site that counts failed logins without the baseline has: an authfail profile of
 # its own, and no preauth that would lock anyone.
 FAILLOCK_COUNTING = (
+    "install -d -m 0755 /run/faillock && "
     "printf 'Name: Count failed logins (site)\\nDefault: yes\\nPriority: 0\\nAuth-Type: Primary\\n"
     "Auth:\\n\\t[default=die]\\tpam_faillock.so authfail\\n' > /usr/share/pam-configs/site-faillock && "
     "DEBIAN_FRONTEND=noninteractive pam-auth-update --enable site-faillock"
@@ -143,11 +144,10 @@ def test_a_the_become_password_is_used_and_never_written(host, case_a):
 
 @pytest.fixture(scope="module")
 def case_b(host, case_a):
+    # Each case starts by rolling the previous one back (module fixtures tear down only at the end).
     roll_back(case_a)
     host.check_output("sed -i 's/^#Port 22$/Port 2222/' /etc/ssh/sshd_config && systemctl restart ssh")
-    yield apply("-e", "ansible_port=2222")
-    roll_back(results())
-    host.check_output("sed -i 's/^Port 2222$/#Port 22/' /etc/ssh/sshd_config && systemctl restart ssh")
+    return apply("-e", "ansible_port=2222")
 
 
 def test_b_the_session_port_stays_open_and_both_keep_ssh_and_sudo(host, case_b):
@@ -163,16 +163,14 @@ def test_b_the_session_port_stays_open_and_both_keep_ssh_and_sudo(host, case_b):
 
 @pytest.fixture(scope="module")
 def case_c(host, case_b):
+    roll_back(case_b)
+    host.check_output("sed -i 's/^Port 2222$/#Port 22/' /etc/ssh/sshd_config && systemctl restart ssh")
     host.check_output(FAILLOCK_COUNTING)
-    host.run(WRONG_PASSWORDS)
+    attempts = host.run(WRONG_PASSWORDS)
     tally = host.check_output("faillock --user admin")
-    assert tally.count("127.0.0.1") == 5, tally
-    yield apply()
-    roll_back(results())
-    host.check_output(
-        "faillock --user admin --reset && rm /usr/share/pam-configs/site-faillock && "
-        "DEBIAN_FRONTEND=noninteractive pam-auth-update --package"
-    )
+    common_auth = host.file("/etc/pam.d/common-auth").content_string
+    assert tally.count("127.0.0.1") == 5, (tally, attempts.stdout, attempts.stderr, common_auth)
+    return apply()
 
 
 def test_c_faillock_at_its_limit_does_not_lock_out_the_connected_admin(host, case_c):
