@@ -9,11 +9,15 @@ MUNICIPALITY ?= demo
 # The lab municipality's vault password: a lab-only secret, committed on purpose.
 LAB_VAULT_PASSWORD ?= lab/demo-vault-password
 
-.PHONY: setup images demo lab-down lint unit molecule vm-smoke test test-slow test-vm build clean
+.PHONY: setup lock images demo lab-down lint sanity unit molecule vm-smoke test test-slow test-vm build clean
 
-## setup: Debian packages, the virtualenv with the exact pins, podman config
+## setup: Debian packages, the virtualenv from requirements/lock.txt, podman config
 setup:
 	@bash tools/setup.sh
+
+## lock: compile requirements/lock.txt from pyproject.toml (after changing a pin)
+lock: setup
+	@bash tools/lock.sh
 
 ## images: the Debian 12 and 13 lab and stock images (cached; rebuilt when their recipe changes)
 images: setup
@@ -35,6 +39,10 @@ lint: setup
 	yamllint --strict .
 	ansible-lint --offline
 
+## sanity: ansible-test sanity on an installed copy of the collection (make test runs it too)
+sanity: setup
+	tools/sanity.sh
+
 unit: setup
 	pytest -m "not molecule and not lab and not vm" tests
 
@@ -44,7 +52,8 @@ molecule: images
 vm-smoke: setup
 	pytest -m vm_smoke tests
 
-## test: everything CI checks
+## test: everything CI checks; it ends with its time budget (total and slowest parts)
+test: export LZ_TEST_STARTED := $(shell date +%s)
 test: lint images
 	pytest --durations=15 -m "not slow and (not vm or vm_smoke)" tests
 

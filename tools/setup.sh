@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian machine for the landing zone: the Debian packages the
-# lab and tests need, a virtualenv with the exact pins of pyproject.toml, and
+# lab and tests need, a virtualenv with exactly what requirements/lock.txt holds, and
 # nothing in /etc (podman reads lab/containers.conf through CONTAINERS_CONF).
 # A second run only checks and returns within seconds.
 set -euo pipefail
@@ -36,13 +36,19 @@ else
 fi
 
 # ---- the pins ---------------------------------------------------------------
-# Reinstall only when pyproject.toml changed since the last successful install.
+# Everything comes from requirements/lock.txt, transitive packages included, each checked
+# against its hashes; the landingzone package itself is then linked in without resolving
+# anything. Reinstall only when the lock or pyproject.toml changed since the last install.
 stamp=.venv/.landingzone-pins
-want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+want=$(cat requirements/lock.txt pyproject.toml | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-    echo "setup: installing the pinned Python packages"
-    .venv/bin/pip install --quiet --disable-pip-version-check --no-compile -e '.[dev]' \
-        || die "pip install of the pins in pyproject.toml failed (see above)"
+    echo "setup: installing the locked Python packages"
+    .venv/bin/pip install --quiet --disable-pip-version-check --no-compile --require-hashes \
+        -r requirements/lock.txt \
+        || die "pip install -r requirements/lock.txt failed (see above)"
+    .venv/bin/pip install --quiet --disable-pip-version-check --no-compile --no-deps --no-build-isolation -e . \
+        || die "pip install -e . failed (see above)"
+    .venv/bin/pip check >/dev/null || die "the installed packages do not fit together: $(.venv/bin/pip check)"
     echo "$want" > "$stamp"
 fi
 
