@@ -2,8 +2,7 @@
 `landingzone apply` hardens it at level essential over real SSH, becoming root with the
 become password from the vault, without an error; the operator still logs in afresh and
 becomes root; and the password is nowhere in the output, the runner's artifacts, the logs
-or the evidence. Slow (three hosts, site.yml): `make test-slow` runs it, with
-`/work/heavy --lock stock-lab` on a shared machine."""
+or the evidence. Slow (three hosts, site.yml): `make test-slow` runs it."""
 
 import json
 from pathlib import Path
