@@ -15,6 +15,7 @@ SCENARIOS = [
     for scenario in scenarios(ROOT)
 ]
 
+
 @pytest.mark.molecule
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_scenario(scenario, tmp_path, request):
