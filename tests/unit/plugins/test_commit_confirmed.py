@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import time
 
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import commit_confirmed
@@ -134,11 +135,12 @@ def test_a_commit_that_never_finished_is_reverted_at_once(system):
 
 
 def test_the_armed_revert_runs_on_its_own_without_ansible(system):
-    """revert.py with the engine copy it was armed with, under Debian's own python3 (no ansible)."""
+    """revert.py with the engine copy it was armed with, under a bare python3: -S loads no
+    site-packages, so neither ansible nor the collection can be imported from anywhere else."""
     apply(system, [LOGIN_DEFS])
     set_committed_at(system, time.time() - 60)
     done = subprocess.run(
-        ["/usr/bin/python3", "-I", str(run_dir(system) / "revert.py"), str(system.root), BACKUPS, "run-1"],
+        [sys.executable, "-I", "-S", str(run_dir(system) / "revert.py"), str(system.root), BACKUPS, "run-1"],
         capture_output=True,
         text=True,
         env={"PATH": os.environ["PATH"]},
