@@ -176,7 +176,7 @@ def revert_main(argv, runner=None, sleep=time.sleep):
     while True:
         with _locked(directory):
             if os.path.exists(os.path.join(directory, CONFIRMED)):
-                print(f"landingzone run {run_id} was confirmed; nothing to revert")
+                sys.stdout.write(f"landingzone run {run_id} was confirmed; nothing to revert\n")
                 return 0
             state = _read_json(os.path.join(directory, STATE)) or {}
             committed = state.get("committed_at")
@@ -195,6 +195,6 @@ def revert_main(argv, runner=None, sleep=time.sleep):
                         "errors": [f"{r['id']}: {r['reason']}" for r in errors],
                     },
                 )
-                print(f"landingzone run {run_id} reverted: {len(records)} file(s), {len(errors)} error(s)")
+                sys.stdout.write(f"landingzone run {run_id} reverted: {len(records)} file(s), {len(errors)} error(s)\n")
                 return 1 if errors else 0
         sleep(wait)
