@@ -54,8 +54,11 @@ vm-smoke: setup
 
 ## test: everything CI checks; it ends with its time budget (total and slowest parts)
 test: export LZ_TEST_STARTED := $(shell date +%s)
+# One worker for now: two were measured faster, but a lab test once lost its SSH while another ran
+# (README, Tests); `make test PYTEST_WORKERS="-n 2 --dist loadgroup"` runs two.
+PYTEST_WORKERS ?=
 test: lint images
-	pytest --durations=15 -m "not slow and (not vm or vm_smoke)" tests
+	pytest $(PYTEST_WORKERS) --durations=15 -m "not slow and (not vm or vm_smoke)" tests
 
 ## test-slow: the full proofs that need not run on every submission (see the README)
 test-slow: images

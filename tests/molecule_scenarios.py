@@ -20,9 +20,9 @@ SUITES = {"bookworm": "", "trixie": "trixie"}  # the suite of the image -> the t
 CHOOSABLE_HOSTS = "${LZ_TESTINFRA_HOSTS"
 # A scenario that only needs a hardened host may start from the baselined image tests share.
 BASELINED_IMAGE = "${LZ_BASELINED_IMAGE"
-# A whole scenario (create to destroy, two platforms) takes a minute or three;
-# the bound only stops a hung one from eating CI's budget.
-SCENARIO_TIMEOUT = 15 * 60
+# A whole scenario (create to destroy) takes a few minutes, twice that while the other pytest
+# worker runs a scenario too; the bound only stops a hung one from eating CI's budget.
+SCENARIO_TIMEOUT = 30 * 60
 
 
 @dataclass(frozen=True)
