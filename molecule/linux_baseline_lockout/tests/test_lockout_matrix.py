@@ -30,11 +30,12 @@ THROUGH_PODMAN = [
     "-e", "ansible_user=root", "-e", "ansible_become=false",
 ]  # fmt: skip
 # What a site that counts failed logins without the baseline has: an authfail profile of
-# its own, and no preauth that would lock anyone.
+# its own, and no preauth that would lock anyone. Its own limit is ten: at faillock.conf's
+# stock three, authfail stops recording, and the tally could never reach the baseline's five.
 FAILLOCK_COUNTING = (
     "install -d -m 0755 /run/faillock && "
     "printf 'Name: Count failed logins (site)\\nDefault: yes\\nPriority: 0\\nAuth-Type: Primary\\n"
-    "Auth:\\n\\t[default=die]\\tpam_faillock.so authfail\\n' > /usr/share/pam-configs/site-faillock && "
+    "Auth:\\n\\t[default=die]\\tpam_faillock.so authfail deny=10\\n' > /usr/share/pam-configs/site-faillock && "
     "DEBIAN_FRONTEND=noninteractive pam-auth-update --enable site-faillock"
 )
 WRONG_PASSWORDS = (
