@@ -6,7 +6,9 @@ checks it, then rolls the run back and sets up each next case on the same contai
 B, sshd on 2222 with linux_baseline_ssh_port left at 22; C, faillock's limit reached for
 `admin` from another address. After each apply the operator and the connected
 administrator log in afresh and become root, and the results say what was held back or
-warned about, and why.
+warned about, and why. D, commit confirmed: a break the checks cannot foresee (a test
+hook in sshd's reload denies `admin`) makes the fresh login after the commit fail, and the
+host rolls the run back by itself after 30 s.
 """
 
 from __future__ import annotations
@@ -46,6 +48,18 @@ WRONG_PASSWORDS = (
     "SSH_ASKPASS=/run/wrong-password SSH_ASKPASS_REQUIRE=force setsid -w ssh "
     "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o PreferredAuthentications=password "
     "-o PubkeyAuthentication=no -o NumberOfPasswordPrompts=1 admin@127.0.0.1 true </dev/null; done; true"
+)
+# Test only: the first reload of ssh.service after /run/lz-test-break-ssh appears adds
+# `DenyUsers admin` to the drop-in the run has just written, before sshd rereads it. The
+# lockout checks saw a candidate that admits admin; only a fresh login can find out.
+BREAK_ON_RELOAD = (
+    "printf '#!/bin/sh\\nif [ -e /run/lz-test-break-ssh ]; then\\n  rm -f /run/lz-test-break-ssh\\n"
+    "  echo DenyUsers admin >> /etc/ssh/sshd_config.d/00-landingzone.conf\\nfi\\n' "
+    "> /usr/local/sbin/lz-test-break-ssh && "
+    "chmod 0755 /usr/local/sbin/lz-test-break-ssh && install -d /etc/systemd/system/ssh.service.d && "
+    "printf '[Service]\\nExecReload=\\nExecReload=/usr/local/sbin/lz-test-break-ssh\\nExecReload=/usr/sbin/sshd -t\\n"
+    "ExecReload=/bin/kill -HUP $MAINPID\\n' > /etc/systemd/system/ssh.service.d/zz-lz-test-break.conf && "
+    "systemctl daemon-reload && : > /run/lz-test-break-ssh"
 )
 
 
@@ -183,3 +197,46 @@ def test_c_faillock_at_its_limit_does_not_lock_out_the_connected_admin(host, cas
     keepers_get_in()
     warnings = by_id(case_c)["LZ-PAM-015"]["evidence"]["warnings"]
     assert any("admin" in w and "127.0.0.1" in w for w in warnings), warnings
+
+
+# ---- case D: commit confirmed, against a break the checks cannot foresee ------------------------
+
+
+@pytest.fixture(scope="module")
+def case_d(host, case_c):
+    roll_back(case_c)
+    host.check_output("faillock --user admin --reset")
+    # The roll-back left the stock SSH configuration: whatever case D finds later is the revert's doing.
+    assert not host.file("/etc/ssh/sshd_config.d/00-landingzone.conf").exists
+    host.check_output(BREAK_ON_RELOAD)
+    ansible("ansible-playbook", str(SCENARIO / "confirm.yml"))
+    return json.loads((EPHEMERAL / "confirm-result.json").read_text())
+
+
+def test_d_the_run_failed_because_no_fresh_login_confirmed_it(case_d):
+    assert case_d["failed"] is True
+    confirm = case_d["commit_confirmed"]
+    assert confirm["confirmed"] is False and confirm["reverted"] is True
+    assert confirm["seconds"] == 30
+    assert "the host rolled the run back" in case_d["msg"]
+    assert "/etc/ssh/sshd_config.d/00-landingzone.conf" in confirm["revert"]["restored"]
+
+
+def test_d_the_results_say_each_fixed_control_was_reverted(case_d):
+    reverted = [r for r in case_d["results"] if r["reason"].startswith("reverted:")]
+    assert reverted and all(r["status"] == "error" for r in reverted)
+    assert not [r for r in case_d["results"] if r["status"] == "fixed"]
+
+
+def test_d_the_host_has_its_old_configuration_and_both_get_in_again(host, case_d):
+    assert not host.file("/run/lz-test-break-ssh").exists  # the break did happen
+    assert not host.file("/etc/ssh/sshd_config.d/00-landingzone.conf").exists
+    assert "denyusers" not in host.check_output("sshd -T")
+    assert host.run("grep -rl 'reverted_at' /var/backups/landingzone").rc == 0
+    keepers_get_in()
+
+
+def test_d_the_revert_timer_is_gone(host, case_d):
+    unit = case_d["commit_confirmed"]["unit"]
+    assert host.run(f"systemctl is-active {unit}.timer").stdout.strip() != "active"
+    assert "reverted" in host.check_output(f"journalctl -u {unit}.service --no-pager -q")

@@ -2,7 +2,7 @@
 run over a new connection; when that fails it reports the host's own revert.
 
 The connection is a fake (the plugin runs on the controller; its real SSH is proven in the
-molecule scenarios linux_baseline_lockout and linux_baseline_confirm)."""
+molecule scenario linux_baseline_lockout, cases A to D)."""
 
 from __future__ import annotations
 
