@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from landingzone.evidence import redact
+from landingzone.ssh_trust import REFUSAL
 
 ENGINE_ACTIONS = frozenset({"cyberveilig.landingzone.linux_controls", "cyberveilig.landingzone.windows_controls"})
 PASSED_STATUSES = frozenset({"pass", "fixed"})
@@ -20,6 +21,7 @@ HOST_RESULT_EVENTS = frozenset({"runner_on_ok", "runner_on_failed", "runner_on_s
 # The parts of results.json beside the control results. A task adds to one by returning
 # {"landingzone_evidence": {"section": <one of these>, "record": {...}}}.
 EVIDENCE_SECTIONS = ("backup", "drill", "vpn")
+HOST_KEY_REFUSED = "host key not trusted, nothing was sent"
 
 
 @dataclass
@@ -31,6 +33,11 @@ class HostState:
     # No play of a run that finished normally was meant for the host (site.yml's plays are
     # per group): not reached, but nothing went wrong either.
     untargeted: bool = False
+
+    @property
+    def host_key_refused(self) -> bool:
+        """ssh refused the host's key: the run stopped there before sending anything."""
+        return self.reachable is False and self.message.startswith(HOST_KEY_REFUSED)
 
     @property
     def went_wrong(self) -> bool:
@@ -100,6 +107,8 @@ class RunObserver:
         if kind == "runner_on_unreachable":
             state.reachable, state.done = False, True
             state.message = str(result.get("msg") or "unreachable").strip()
+            if REFUSAL in state.message:
+                state.message = f"{HOST_KEY_REFUSED}: {state.message}"
             return
         if state.reachable is None:
             state.reachable = True

@@ -23,9 +23,12 @@ from landingzone.runner.events import Progress, RunObserver
 from landingzone.runner.ident import new_ident
 from landingzone.runner.metadata import run_metadata
 from landingzone.runner.rotation import rotate_runs
+from landingzone.runner.ssh_args import connection_extra_vars
+from landingzone.runner.ssh_masters import run_masters
 from landingzone.runner.supplier_roles import requests_by_host
 from landingzone.runner.vars_file import write_vars_file
 from landingzone.runner.vault import PASSWORD_FILE_ENV, vault_id_argument
+from landingzone.ssh_trust import known_hosts_of
 from landingzone.supplier_role import load_all, waiver_requests
 
 
@@ -141,8 +144,8 @@ def job_environment(settings: FleetSettings) -> dict[str, str]:
     return env
 
 
-def _command_line(kind: RunKind, vars_file: Path, settings: FleetSettings) -> str:
-    args = ["-e", f"@{vars_file}"]
+def _command_line(kind: RunKind, vars_file: Path, settings: FleetSettings, connection_vars: str) -> str:
+    args = ["-e", f"@{vars_file}", "-e", connection_vars]
     if settings.vault_password_file is not None:
         args += ["--vault-id", vault_id_argument()]
     if kind.check:
@@ -165,6 +168,16 @@ def _exit_code(kind: RunKind, observer: RunObserver) -> int:
     return exit_codes.highest(codes)
 
 
+def _refused_problem(hosts: list[str], municipality: str, known_hosts: Path) -> str:
+    text = f"host key not trusted, nothing was sent: {', '.join(hosts)} (trust: {known_hosts}"
+    if not known_hosts.is_file():
+        return (
+            f"{text}, which does not exist: run `landingzone host-keys init {municipality}`, "
+            f"or `landingzone lab up {municipality}` for a lab)"
+        )
+    return f"{text}; `landingzone host-keys show {municipality}` says what it trusts)"
+
+
 def run_municipality(
     municipality: Municipality, kind: RunKind, settings: FleetSettings, on_progress=lambda p: None
 ) -> Outcome:
@@ -182,21 +195,25 @@ def run_municipality(
         municipality.name, municipality.hosts, secrets, log_path=run_dir / "landingzone.log", on_progress=on_progress
     )
     on_progress(observer.progress())
-    config = RunnerConfig(
-        private_data_dir=str(run_dir),
-        playbook=str(settings.root / "playbooks" / kind.playbook),
-        # The hosts file rather than the directory, which also holds the card.
-        inventory=str(municipality.inventory_dir / "hosts.yml"),
-        project_dir=str(settings.root),
-        limit=settings.limit,
-        ident=ident,
-        cmdline=_command_line(kind, vars_file, settings),
-        suppress_output_file=True,  # its raw stdout would bypass redaction; the log is written from events
-        quiet=True,
-    )
-    config.prepare()
-    config.env = clean_environment(config.env, os.environ, job_environment(settings))
-    status, rc = Runner(config=config, event_handler=observer.handle).run()
+    known_hosts = known_hosts_of(municipality.inventory_dir)
+    with run_masters() as control_path_dir:
+        # Host keys are checked against the municipality's known_hosts, whatever its inventory says.
+        connection_vars = connection_extra_vars(settings.root / "ansible.cfg", known_hosts, control_path_dir)
+        config = RunnerConfig(
+            private_data_dir=str(run_dir),
+            playbook=str(settings.root / "playbooks" / kind.playbook),
+            # The hosts file rather than the directory, which also holds the card.
+            inventory=str(municipality.inventory_dir / "hosts.yml"),
+            project_dir=str(settings.root),
+            limit=settings.limit,
+            ident=ident,
+            cmdline=_command_line(kind, vars_file, settings, connection_vars),
+            suppress_output_file=True,  # its raw stdout would bypass redaction; the log is written from events
+            quiet=True,
+        )
+        config.prepare()
+        config.env = clean_environment(config.env, os.environ, job_environment(settings))
+        status, rc = Runner(config=config, event_handler=observer.handle).run()
     why = "; ".join(observer.errors[-3:]) or f"the playbook ended ({status}, rc {rc}) before reaching it"
     observer.finish(why)
 
@@ -223,9 +240,13 @@ def run_municipality(
     write_evidence(evidence_dir, run, observer.results)
     rotate_runs(settings.runs_root / municipality.name, settings.keep_runs, settings.evidence_root)
     code = _exit_code(kind, observer)
-    not_reached = sorted(h for h, s in observer.host_states.items() if not s.reachable and not s.untargeted)
-    failed = sorted(h for h, s in observer.host_states.items() if s.reachable and s.failed)
+    states = observer.host_states.items()
+    refused = sorted(h for h, s in states if s.host_key_refused)
+    not_reached = sorted(h for h, s in states if not s.reachable and not s.untargeted and not s.host_key_refused)
+    failed = sorted(h for h, s in states if s.reachable and s.failed)
     problems = []
+    if refused:
+        problems.append(_refused_problem(refused, municipality.name, known_hosts))
     if not_reached:
         problems.append("not reached: " + ", ".join(not_reached))
     if failed:
@@ -233,7 +254,7 @@ def run_municipality(
     return Outcome(
         municipality=municipality.name,
         exit_code=code,
-        finished=not not_reached and not failed,
+        finished=not refused and not not_reached and not failed,
         message="; ".join(problems),
         ident=ident,
         hosts=observer.host_records(),
