@@ -68,7 +68,7 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="leave the bench lab up afterwards")
     args = parser.parse_args()
 
-    municipality_lab.down(ROOT, "bench", log=lambda _: None)
+    municipality_lab.down(ROOT, "bench", log=lambda _: None, fleet=FLEET)
     municipality_lab.up(ROOT, FLEET, "bench", log=lambda _: None)
     try:
         figures = {
@@ -79,7 +79,7 @@ def main() -> int:
         }
     finally:
         if not args.keep:
-            municipality_lab.down(ROOT, "bench", log=lambda _: None)
+            municipality_lab.down(ROOT, "bench", log=lambda _: None, fleet=FLEET)
 
     print(f"{'run':<32} {'seconds':>8} {'module executions':>18}  recap")
     for name, figure in figures.items():

@@ -47,7 +47,7 @@ def cmd_lab(args) -> int:
         municipality_lab.up(root, _fleet(args, root), args.municipality)
         args.action = "status"
     if args.action == "down":
-        municipality_lab.down(root, args.municipality)
+        municipality_lab.down(root, args.municipality, fleet=_fleet(args, root))
         return 0
     rows = municipality_lab.status(root, _fleet(args, root), args.municipality)
     if args.json:
