@@ -9,6 +9,7 @@ from pathlib import Path
 from landingzone import __version__
 from landingzone.card import new_municipality
 from landingzone.cli_contract_test import add_contract_test_parser
+from landingzone.cli_host_keys import add_host_keys_parser
 from landingzone.drill import run_drills, services_to_drill
 from landingzone.errors import LandingzoneError
 from landingzone.evidence import fleet_index, render_evidence
@@ -16,7 +17,7 @@ from landingzone.fleet_inputs import fleet_municipalities, load_municipalities, 
 from landingzone.fleet_pki import PURPOSES, FleetCA
 from landingzone.lab import municipality_lab
 from landingzone.lab.images import ensure_images
-from landingzone.paths import collection_root
+from landingzone.paths import collection_root, fleet_directory
 from landingzone.runner import exit_codes
 from landingzone.runner.fleet import run_fleet
 from landingzone.runner.job import RUN_KINDS, FleetSettings, Outcome
@@ -31,7 +32,7 @@ DEFAULT_KEEP_RUNS = 10
 
 
 def _fleet(args, root: Path) -> Path:
-    return Path(args.fleet).resolve() if args.fleet else root / "inventories"
+    return fleet_directory(args.fleet, root)
 
 
 def _print(args, data, text: str) -> None:
@@ -328,6 +329,7 @@ def build_parser() -> argparse.ArgumentParser:
     issue.add_argument("--san", action="append", default=[], metavar="NAME", help="DNS name or IP (repeatable)")
     pki.set_defaults(func=cmd_pki)
 
+    add_host_keys_parser(add)
     add_vpn_parser(add)
 
     lab = add("lab", help="a lab municipality on local containers")
