@@ -22,6 +22,8 @@ HOST_RESULT_EVENTS = frozenset({"runner_on_ok", "runner_on_failed", "runner_on_s
 # {"landingzone_evidence": {"section": <one of these>, "record": {...}}}.
 EVIDENCE_SECTIONS = ("backup", "drill", "vpn")
 HOST_KEY_REFUSED = "host key not trusted, nothing was sent"
+# The same on a connection opened again later in the run, after the host's first tasks ran.
+HOST_KEY_REFUSED_LATER = "host key not trusted when connecting again, after its first tasks"
 
 
 @dataclass
@@ -33,11 +35,8 @@ class HostState:
     # No play of a run that finished normally was meant for the host (site.yml's plays are
     # per group): not reached, but nothing went wrong either.
     untargeted: bool = False
-
-    @property
-    def host_key_refused(self) -> bool:
-        """ssh refused the host's key: the run stopped there before sending anything."""
-        return self.reachable is False and self.message.startswith(HOST_KEY_REFUSED)
+    # ssh refused the host's key: the run stopped there, before authenticating.
+    host_key_refused: bool = False
 
     @property
     def went_wrong(self) -> bool:
@@ -105,10 +104,11 @@ class RunObserver:
         state = self._state(data["host"])
         result = data.get("res") or {}
         if kind == "runner_on_unreachable":
-            state.reachable, state.done = False, True
-            state.message = str(result.get("msg") or "unreachable").strip()
-            if REFUSAL in state.message:
-                state.message = f"{HOST_KEY_REFUSED}: {state.message}"
+            message = str(result.get("msg") or "unreachable").strip()
+            if REFUSAL in message:
+                state.host_key_refused = True
+                message = f"{HOST_KEY_REFUSED_LATER if state.reachable else HOST_KEY_REFUSED}: {message}"
+            state.reachable, state.done, state.message = False, True, message
             return
         if state.reachable is None:
             state.reachable = True

@@ -169,7 +169,7 @@ def _exit_code(kind: RunKind, observer: RunObserver) -> int:
 
 
 def _refused_problem(hosts: list[str], municipality: str, known_hosts: Path) -> str:
-    text = f"host key not trusted, nothing was sent: {', '.join(hosts)} (trust: {known_hosts}"
+    text = f"host key not trusted: {', '.join(hosts)} (trust: {known_hosts}"
     if not known_hosts.is_file():
         return (
             f"{text}, which does not exist: run `landingzone host-keys init {municipality}`, "

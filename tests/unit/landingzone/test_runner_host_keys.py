@@ -16,7 +16,7 @@ from pathlib import Path
 
 from run_metadata import METADATA
 
-from landingzone.runner.events import HOST_KEY_REFUSED, RunObserver
+from landingzone.runner.events import HOST_KEY_REFUSED, HOST_KEY_REFUSED_LATER, RunObserver
 from landingzone.runner.fleet import run_fleet
 from landingzone.runner.job import FleetSettings, Municipality, RunKind
 
@@ -127,7 +127,7 @@ def test_an_inventory_cannot_turn_host_key_checking_off(tmp_path):
 
 
 def test_a_refused_host_key_is_named_as_such():
-    observer = RunObserver("gent", ["a", "b"], set())
+    observer = RunObserver("gent", ["a", "b", "c"], set())
     refusal = (
         "Failed to connect to the host via ssh: No ED25519 host key is known for 10.0.0.1 and you have "
         "requested strict checking.\r\nHost key verification failed."
@@ -140,3 +140,9 @@ def test_a_refused_host_key_is_named_as_such():
     assert a.host_key_refused and a.went_wrong
     assert a.message == f"{HOST_KEY_REFUSED}: {refusal}"
     assert not b.host_key_refused and b.message == "Connection refused"
+
+    # Refused on a connection opened again mid-run: its first tasks had run, and it says so.
+    observer.handle({"event": "runner_on_ok", "event_data": {"host": "c", "res": {}}})
+    observer.handle({"event": "runner_on_unreachable", "event_data": {"host": "c", "res": {"msg": refusal}}})
+    c = observer.host_states["c"]
+    assert c.host_key_refused and c.message == f"{HOST_KEY_REFUSED_LATER}: {refusal}"
