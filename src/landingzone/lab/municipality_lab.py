@@ -126,6 +126,20 @@ def _wait_booted(podman: Podman, name: str) -> str:
     )
 
 
+# A packet from the container to its gateway (the controller's side of the lab network).
+ANNOUNCE_SCRIPT = (
+    'gateway=$(ip -4 route show default | cut -d" " -f3); '
+    '[ -z "$gateway" ] || timeout 2 bash -c "echo > /dev/tcp/$gateway/9" 2>/dev/null; true'
+)
+
+
+def _announce(podman: Podman, name: str) -> None:
+    """A container made again at an address the controller still maps to the old one's MAC
+    would answer SSH only once that ARP entry expires, tens of seconds later; its ARP request
+    for the gateway makes the controller learn the new MAC at once."""
+    podman.run("exec", name, "sh", "-c", ANNOUNCE_SCRIPT, check=False)
+
+
 def _install_key(podman: Podman, name: str, public_key: bytes) -> None:
     script = (
         "install -d -m 0700 -o operator -g operator /home/operator/.ssh && "
@@ -192,6 +206,7 @@ def start_host(
     elif podman.inspect("container", host.name)["State"]["Status"] != "running":
         podman.run("start", host.name)
     _wait_booted(podman, host.name)
+    _announce(podman, host.name)
     _install_key(podman, host.name, public_key)
     authority = lab_authority(lab.state_dir)
     certify(podman, authority, lab.municipality, host.name, [host.name, host.address], certificate_lifetime)
