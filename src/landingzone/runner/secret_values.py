@@ -13,6 +13,7 @@ import yaml
 
 from landingzone.errors import LandingzoneError
 from landingzone.runner.vault import decrypt
+from landingzone.ssh_trust import known_hosts_of
 
 VAULT_HEADER = "$ANSIBLE_VAULT;"
 # Shorter values would turn redaction into noise ("yes", "22"); real secrets are longer.
@@ -75,11 +76,13 @@ def secrets_of_file(path: Path, password: str | None, secret_names: set[str]) ->
 
 
 def inventory_files(municipality_dir: Path) -> list[Path]:
+    """The municipality's YAML files; its known_hosts (public keys, never a secret) is not one."""
     return sorted(
         path
         for path in municipality_dir.rglob("*")
         if path.is_file()
         and path.suffix in INVENTORY_SUFFIXES
+        and path != known_hosts_of(municipality_dir)
         and not any(part.startswith(".") for part in path.relative_to(municipality_dir).parts)
     )
 

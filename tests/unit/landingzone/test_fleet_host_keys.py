@@ -11,6 +11,7 @@ import pytest
 from landingzone import cli
 from landingzone.errors import LandingzoneError
 from landingzone.fleet_host_keys import Endpoint, MunicipalitySshCA, endpoint, enrolled_key
+from landingzone.runner.secret_values import inventory_files, municipality_secrets
 from landingzone.ssh_host_ca import fingerprint, public_line, sign_host_key
 
 PASSWORD = "unit vault password 9"
@@ -138,3 +139,10 @@ def test_the_cli_needs_the_vault_and_one_way_to_name_the_key(tmp_path, capsys, m
     assert f"SSH host CA  {shown['authorities'][0]['fingerprint']}" in capsys.readouterr().out
     assert cli.main([*common, "host-keys", "show", "nowhere"]) == 2
     assert "nowhere/hosts.yml: no inventory for municipality 'nowhere'" in capsys.readouterr().err
+
+
+def test_the_known_hosts_beside_an_inventory_is_not_read_as_one_of_its_yaml_files(tmp_path):
+    fleet = _fleet(tmp_path)
+    MunicipalitySshCA(fleet, "gent").init(PASSWORD)
+    assert inventory_files(fleet / "gent") == [fleet / "gent" / "hosts.yml"]
+    assert municipality_secrets(fleet / "gent", PASSWORD, set()) == set()
