@@ -9,7 +9,7 @@ MUNICIPALITY ?= demo
 # The lab municipality's vault password: a lab-only secret, committed on purpose.
 LAB_VAULT_PASSWORD ?= lab/demo-vault-password
 
-.PHONY: setup lock images demo lab-down lint unit molecule vm-smoke test test-slow test-vm build clean
+.PHONY: setup lock images demo lab-down lint sanity unit molecule vm-smoke test test-slow test-vm build clean
 
 ## setup: Debian packages, the virtualenv from requirements/lock.txt, podman config
 setup:
@@ -38,6 +38,10 @@ lint: setup
 	ruff format --check src tests tools plugins molecule benchmarks
 	yamllint --strict .
 	ansible-lint --offline
+
+## sanity: ansible-test sanity on an installed copy of the collection (make test runs it too)
+sanity: setup
+	tools/sanity.sh
 
 unit: setup
 	pytest -m "not molecule and not lab and not vm" tests

@@ -1,13 +1,67 @@
-"""Where `make test` finds molecule scenarios: the collection's own in molecule/, and those a
-role keeps in roles/<role>/molecule/ (as a role made by `landingzone new-supplier-role` does)."""
+"""Where `make test` finds molecule scenarios, and how it splits them.
 
+Scenarios live in molecule/ (the collection's own) and in roles/<role>/molecule/ (as a role made
+by `landingzone new-supplier-role` keeps them). A scenario that proves the same logic on Debian 12
+and 13, one platform each, and lets the runner choose its testinfra hosts (`${LZ_TESTINFRA_HOSTS`
+in molecule.yml), is run as two tests: Debian 12 in `make test`, Debian 13 in `make test-slow`.
+Any other scenario runs whole in `make test`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
 
-def scenarios(root: Path) -> list[tuple[str, Path, str]]:
-    """(test id, directory molecule runs in, scenario name) of every scenario under `root`."""
-    found = [(path.parent.name, root, path.parent.name) for path in (root / "molecule").glob("*/molecule.yml")]
+SUITES = {"bookworm": "", "trixie": "trixie"}  # the suite of the image -> the test id's suffix
+CHOOSABLE_HOSTS = "${LZ_TESTINFRA_HOSTS"
+# A scenario that only needs a hardened host may start from the baselined image tests share.
+BASELINED_IMAGE = "${LZ_BASELINED_IMAGE"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    test_id: str
+    workdir: Path  # the directory molecule runs in
+    name: str
+    platform: str | None = None  # only this platform, or all of them
+    slow: bool = False
+    starts_baselined: bool = False
+
+
+def _platform_per_suite(molecule_yml: Path) -> dict[str, str] | None:
+    """{suite: platform} when the scenario runs one platform per lab suite and lets the runner
+    choose the hosts testinfra checks; None when it must run whole."""
+    text = molecule_yml.read_text(encoding="utf-8")
+    if CHOOSABLE_HOSTS not in text:
+        return None
+    platforms = yaml.safe_load(text).get("platforms") or []
+    by_suite = {}
+    for platform in platforms:
+        suite = str(platform.get("image", "")).rpartition(":")[2]
+        if suite not in SUITES or suite in by_suite:
+            return None
+        by_suite[suite] = platform["name"]
+    return by_suite if set(by_suite) == set(SUITES) else None
+
+
+def _variants(test_id: str, workdir: Path, name: str, molecule_yml: Path) -> list[Scenario]:
+    baselined = BASELINED_IMAGE in molecule_yml.read_text(encoding="utf-8")
+    by_suite = _platform_per_suite(molecule_yml)
+    if by_suite is None:
+        return [Scenario(test_id, workdir, name, starts_baselined=baselined)]
+    return [
+        Scenario(f"{test_id}-{suffix}" if suffix else test_id, workdir, name, by_suite[suite], slow=bool(suffix))
+        for suite, suffix in SUITES.items()
+    ]
+
+
+def scenarios(root: Path) -> list[Scenario]:
+    """Every scenario under `root`, split by suite where it allows it, sorted by test id."""
+    found = []
+    for path in (root / "molecule").glob("*/molecule.yml"):
+        found += _variants(path.parent.name, root, path.parent.name, path)
     for path in (root / "roles").glob("*/molecule/*/molecule.yml"):
         role, scenario = path.parents[2], path.parent.name
-        found.append((f"{role.name}-{scenario}", role, scenario))
-    return sorted(found)
+        found += _variants(f"{role.name}-{scenario}", role, scenario, path)
+    return sorted(found, key=lambda s: s.test_id)

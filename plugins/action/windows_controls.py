@@ -17,7 +17,7 @@ from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls 
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.schema import HOST_KINDS, ControlError
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.waivers import WaiverError, annotate
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows import catalog, management, transport
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.parse import to_results
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.parse import host_refusal, to_results
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.script import render_script
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.types import TYPES
 
@@ -42,6 +42,8 @@ class ActionModule(ActionBase):
             "winrm_port",
             "rdp_port",
             "winrm_certificate_thumbprint",
+            "identity",
+            "management_account",
         )
     )
 
@@ -122,13 +124,16 @@ def prepare(args, hostname, groups=(), traits=(), applying=True, today=None):
         controls, args.get("level", "important"), disabled
     )
     records = [catalog.engine_record(control) for control in chosen]
+    records, refused_here = management.guard_user_rights(
+        records, args.get("identity", "entra"), args.get("management_account") or "", hostname
+    )
     # The card's waivers name controls of every catalog; the CLI checks those ids against all of
     # them. This engine takes the Windows ones, and checks those against the Windows catalog.
     ours = [
         w for w in waivers if not isinstance(w, dict) or str(w.get("control", "")).startswith(WINDOWS_WAIVER_PREFIX)
     ]
     records, warnings = annotate(records, ours, hostname, groups=groups, known_ids=known, today=today)
-    plan, not_applicable, held_back = [], [], {}
+    plan, not_applicable, held_back = [], list(refused_here), {}
     for control in records:
         if host_kind not in control["applies_to"]:
             reason = f"applies to {', '.join(control['applies_to'])}; this host is a {host_kind.replace('_', ' ')}"
@@ -144,6 +149,27 @@ def prepare(args, hostname, groups=(), traits=(), applying=True, today=None):
 
 
 def report(job, module_result, applying, script):
+    engine = {
+        "runner": RUNNER_MODULE,
+        "module_executions": 1,
+        "mode": job.mode if applying or job.mode == "audit" else "audit (check mode)",
+        "script_sha256": hashlib.sha256(script.encode("utf-8")).hexdigest(),
+        "script_bytes": len(script.encode("utf-8")),
+        "host_errors": str(module_result.get("host_err") or "")[:2000],
+    }
+    refusal = host_refusal(module_result)
+    if refusal:
+        # One error for the host, naming why: not one per control that never ran.
+        return {
+            "results": [],
+            "summary": results.summarise([]),
+            "changed": False,
+            "reboot_required": False,
+            "failed": True,
+            "msg": refusal,
+            "engine": engine,
+            "warnings": list(job.warnings),
+        }
     records, problems = to_results(job.plan, module_result, applying, job.not_applicable, job.held_back)
     summary = results.summarise(records)
     warnings = list(job.warnings) + [f"host output: {problem}" for problem in problems]
@@ -157,13 +183,6 @@ def report(job, module_result, applying, script):
         "reboot_required": any(record["reboot_required"] for record in records),
         "failed": errors > 0,
         "msg": f"{errors} control(s) ended in error" if errors else "all controls processed",
-        "engine": {
-            "runner": RUNNER_MODULE,
-            "module_executions": 1,
-            "mode": job.mode if applying or job.mode == "audit" else "audit (check mode)",
-            "script_sha256": hashlib.sha256(script.encode("utf-8")).hexdigest(),
-            "script_bytes": len(script.encode("utf-8")),
-            "host_errors": str(module_result.get("host_err") or "")[:2000],
-        },
+        "engine": engine,
         "warnings": warnings,
     }

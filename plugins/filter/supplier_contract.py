@@ -1,8 +1,9 @@
 """Filters that read a supplier role's contract (meta/landingzone.yml) and derive from it.
 
-The contract code lives in the operator package (landingzone.supplier_role), which also
-runs the contract test and the scaffold: one schema and one loader for both. Every error
-names the file and the field, before any host is touched.
+The contract's schema, loader and derivations live in this collection's plugin_utils, which
+the operator's CLI imports as well: one schema and one loader for the filters, the contract
+test and the scaffold. They need nothing beyond ansible-core. Every error names the file and
+the field, before any host is touched.
 
 The documentation of each filter lives next to this file (``<filter>.yml``).
 """
@@ -13,23 +14,12 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ansible.errors import AnsibleFilterError
-
-try:
-    from landingzone import supplier_role
-except ImportError as exc:  # the collection used without the operator package
-    supplier_role = None
-    IMPORT_ERROR = exc
-else:
-    IMPORT_ERROR = None
-
-
-def _module():
-    if supplier_role is None:
-        raise AnsibleFilterError(
-            f"the supplier contract filters need the landingzone package on the controller ({IMPORT_ERROR})"
-        )
-    return supplier_role
-
+from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils import supplier_derivations
+from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils.supplier_contract import (
+    ContractError,
+    load,
+    validate,
+)
 
 # The roles of this collection, for a contract named by its role alone.
 COLLECTION_ROLES = Path(__file__).resolve().parents[2] / "roles"
@@ -37,15 +27,13 @@ COLLECTION_ROLES = Path(__file__).resolve().parents[2] / "roles"
 
 def _contract(value):
     """A Contract from a role directory, a role of this collection (by name), or what supplier_contract returned."""
-    module = _module()
-    if isinstance(value, Mapping) and "contract" in value and "source" in value:
-        return module.validate(dict(value["contract"]), value["source"])
-    if isinstance(value, str):
-        role_dir = COLLECTION_ROLES / value if "/" not in value else Path(value)
-        try:
-            return module.load(role_dir)
-        except module.ContractError as exc:
-            raise AnsibleFilterError(str(exc)) from None
+    try:
+        if isinstance(value, Mapping) and "contract" in value and "source" in value:
+            return validate(dict(value["contract"]), value["source"])
+        if isinstance(value, str):
+            return load(COLLECTION_ROLES / value if "/" not in value else Path(value))
+    except ContractError as exc:
+        raise AnsibleFilterError(str(exc)) from None
     kind = type(value).__name__
     raise AnsibleFilterError(f"expected a role directory or the result of supplier_contract, got {kind}")
 
@@ -65,29 +53,31 @@ def supplier_contract(role_dir):
 def supplier_firewall_dropin(contract, management_networks, municipality_networks=None):
     """The text of the role's nftables drop-in."""
     try:
-        return _module().firewall_dropin(_contract(contract), list(management_networks), municipality_networks)
+        return supplier_derivations.firewall_dropin(
+            _contract(contract), list(management_networks), municipality_networks
+        )
     except ValueError as exc:
         raise AnsibleFilterError(str(exc)) from None
 
 
 def supplier_backup_set(contracts):
     """{paths, databases, services} of one or several roles, for the backup agent."""
-    return _module().backup_set(_contracts(contracts))
+    return supplier_derivations.backup_set(_contracts(contracts))
 
 
 def supplier_health_check(contract):
     """The health check as the drill and the contract test run it."""
-    return _module().health_check(_contract(contract))
+    return supplier_derivations.health_check(_contract(contract))
 
 
 def supplier_waiver_requests(contracts):
     """[{control, role, justification}] of one or several roles."""
-    return _module().waiver_requests(_contracts(contracts))
+    return supplier_derivations.waiver_requests(_contracts(contracts))
 
 
 def annotate_waiver_requests(results, requests):
     """Engine results with each waiver request beside its control; statuses unchanged."""
-    return _module().annotate_waiver_requests(results, requests)
+    return supplier_derivations.annotate_waiver_requests(results, requests)
 
 
 class FilterModule:

@@ -16,7 +16,7 @@ description:
     collection return their own records.
 version_added: 0.1.0
 author:
-  - cyberveilig.landingzone maintainers
+  - cyberveilig.landingzone maintainers (!UNKNOWN)
 options:
   section:
     description: The part of the evidence the record belongs to.
@@ -31,12 +31,15 @@ options:
       - Never put a secret in it; evidence is meant to be read.
     type: dict
     required: true
+requirements:
+  - None; it runs on the controller only
 attributes:
   check_mode:
     support: full
     description: Records the same in check mode; it changes nothing anywhere.
   diff_mode:
     support: none
+    description: It changes nothing, so there is no diff.
 """
 
 EXAMPLES = r"""

@@ -22,7 +22,7 @@ description:
     before this module runs.
 version_added: 0.1.0
 author:
-  - cyberveilig.landingzone maintainers
+  - cyberveilig.landingzone maintainers (!UNKNOWN)
 options:
   controls:
     description:
@@ -94,6 +94,10 @@ options:
         C(password_hash) of a C(local_account) control), so they are never logged.
     type: dict
     default: {}
+requirements:
+  - Debian 12 or 13 on the target, with its Python (3.11 or 3.13); the module code needs Python 3.11 or later
+  - The tools the selected controls validate with or manage, where they apply; C(apt-get) and C(dpkg), C(nft)
+    (nftables), C(sshd), C(visudo), C(rsyslogd), C(systemctl)
 attributes:
   check_mode:
     description: Check mode is the audit; it stages the same fixes as apply and reports what apply would change.

@@ -18,7 +18,7 @@ description:
     only and never appear in results; a REST location is returned without its credentials.
 version_added: 0.1.0
 author:
-  - cyberveilig.landingzone maintainers
+  - cyberveilig.landingzone maintainers (!UNKNOWN)
 extends_documentation_fragment:
   - cyberveilig.landingzone.restic
 options:
@@ -42,6 +42,9 @@ options:
   init_from_password:
     description: The password of O(init_from_repository); defaults to O(password).
     type: str
+requirements:
+  - Python 3.11 or later on the target
+  - C(restic) on the target (Debian package restic)
 attributes:
   check_mode:
     description: Reports whether a repository would be initialised; runs C(restic check) only outside check mode.

@@ -20,7 +20,7 @@ description:
   - Returns a C(landingzone_evidence) record in section C(backup).
 version_added: 0.1.0
 author:
-  - cyberveilig.landingzone maintainers
+  - cyberveilig.landingzone maintainers (!UNKNOWN)
 extends_documentation_fragment:
   - cyberveilig.landingzone.restic
 options:
@@ -58,6 +58,9 @@ options:
     description: Fail the task when a restored path differs from the manifest.
     type: bool
     default: true
+requirements:
+  - Python 3.11 or later on the target
+  - C(restic) on the target (Debian package restic)
 attributes:
   check_mode:
     description:

@@ -19,7 +19,7 @@ description:
     municipality's evidence.
 version_added: 0.1.0
 author:
-  - cyberveilig.landingzone maintainers
+  - cyberveilig.landingzone maintainers (!UNKNOWN)
 extends_documentation_fragment:
   - cyberveilig.landingzone.restic
 options:
@@ -50,6 +50,9 @@ options:
     description: Fail the task when the RPO is not met (otherwise it is reported only).
     type: bool
     default: false
+requirements:
+  - Python 3.11 or later on the target
+  - C(restic) on the target (Debian package restic)
 attributes:
   check_mode:
     description: Only reads; runs the same in check mode.

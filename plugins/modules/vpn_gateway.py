@@ -26,7 +26,7 @@ description:
     restarting them, so the other suppliers' sessions carry on.
 version_added: 0.1.0
 author:
-  - cyberveilig.landingzone maintainers
+  - cyberveilig.landingzone maintainers (!UNKNOWN)
 options:
   suppliers:
     description:
@@ -80,6 +80,11 @@ options:
     type: list
     elements: str
     default: []
+requirements:
+  - Python 3.11 or later on the target, a Linux gateway with systemd
+  - C(wg) (wireguard-tools), and C(wireguard-go) where the kernel has no WireGuard
+  - C(swanctl) (strongSwan) for IPsec suppliers
+  - C(nft) (nftables) and C(ip) (iproute2)
 attributes:
   check_mode:
     description: Reports every file and live change an apply would make, without making it.

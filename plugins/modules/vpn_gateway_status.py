@@ -17,7 +17,7 @@ description:
     run's results.json. No key of any kind is returned, only public keys.
 version_added: 0.1.0
 author:
-  - cyberveilig.landingzone maintainers
+  - cyberveilig.landingzone maintainers (!UNKNOWN)
 options:
   interface:
     description: Name of the WireGuard interface.
@@ -27,6 +27,9 @@ options:
     description: The endpoint suppliers dial (host:port), recorded with the evidence.
     type: str
     default: ""
+requirements:
+  - Python 3.11 or later on the target
+  - C(wg), C(swanctl) for IPsec suppliers, C(nft) and C(systemctl), as M(cyberveilig.landingzone.vpn_gateway) left them
 attributes:
   check_mode:
     description: Only reads; runs the same in check mode.

@@ -30,7 +30,7 @@ description:
     its result says why.
 version_added: 0.1.0
 author:
-  - cyberveilig.landingzone maintainers
+  - cyberveilig.landingzone maintainers (!UNKNOWN)
 options:
   catalog:
     description:
@@ -90,6 +90,24 @@ options:
     description: Thumbprint of the certificate the HTTPS listener must use; empty for any valid one naming the host.
     type: str
     default: ""
+  identity:
+    description:
+      - Where the host's accounts live, V(entra) (Microsoft Entra joined), V(ad) (Active Directory) or V(hybrid).
+      - A user right that denies logon to local accounts (S-1-5-113, S-1-5-114) runs only with V(ad) and a domain
+        O(management_account), and is held back when this run itself logs in with a local account; otherwise it is
+        C(not_applicable) with the reason. A user right that denies logon to Administrators, Users, Remote Desktop
+        Users, Remote Management Users, Everyone, Authenticated Users, NETWORK or REMOTE INTERACTIVE LOGON, or an
+        exact grant of a logon right without Administrators, is an error before the host is touched.
+    type: str
+    choices: [entra, ad, hybrid]
+    default: entra
+  management_account:
+    description: The account operators and automation log on with (V(DOMAIN\\name), V(name@domain) or a local one).
+    type: str
+    default: ""
+requirements:
+  - On the controller, pywinrm (the Python library of the WinRM connection) and the collection ansible.windows
+  - On the target, a Windows 11 virtual PC reached over WinRM
 attributes:
   check_mode:
     description: Check mode runs the audit script, which contains no fix code, and reports what apply would change.

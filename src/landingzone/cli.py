@@ -13,6 +13,9 @@ from landingzone.cli_host_keys import add_host_keys_parser
 from landingzone.drill import run_drills, services_to_drill
 from landingzone.errors import LandingzoneError
 from landingzone.evidence import fleet_index, render_evidence
+from landingzone.evidence.commands import add_evidence_key_parser, add_evidence_parser
+from landingzone.evidence.signature import is_signed
+from landingzone.fleet_evidence_key import FleetEvidenceKey
 from landingzone.fleet_inputs import fleet_municipalities, load_municipalities, select, with_hosts
 from landingzone.fleet_pki import PURPOSES, FleetCA
 from landingzone.lab import municipality_lab
@@ -24,6 +27,7 @@ from landingzone.runner.job import RUN_KINDS, FleetSettings, Outcome
 from landingzone.runner.progress import ProgressBoard
 from landingzone.runner.vars_file import render_vars
 from landingzone.runner.vault import password_file_for_jobs, read_password
+from landingzone.supplier_role import ContractError
 from landingzone.supplier_role.scaffold import new_supplier_role
 from landingzone.vpn.commands import add_vpn_parser
 
@@ -161,11 +165,15 @@ def cmd_report(args) -> int:
     fleet = _fleet(args, root)
     evidence_root = fleet / "evidence"
     names = fleet_municipalities(fleet) if args.all else select(fleet, args.municipalities, False)
+    runs = [results.parent for name in names for results in sorted((evidence_root / name).glob("*/results.json"))]
+    # Signed runs are signed again (their signature covers the report): only they need the vault.
+    signer = None
+    if any(is_signed(run) for run in runs):
+        signer = FleetEvidenceKey(fleet).signer(read_password(args.vault_password_file))
     rendered = []
-    for name in names:
-        for results_file in sorted((evidence_root / name).glob("*/results.json")):
-            render_evidence(results_file.parent)
-            rendered.append(str(results_file.parent))
+    for run in runs:
+        render_evidence(run, signer)
+        rendered.append(str(run))
     index = fleet_index(evidence_root)
     text = "\n".join([f"re-rendered {len(rendered)} runs", *rendered, f"fleet index: {index}"])
     _print(args, {"rendered": rendered, "fleet_index": str(index)}, text)
@@ -328,6 +336,8 @@ def build_parser() -> argparse.ArgumentParser:
     issue.add_argument("--purpose", required=True, choices=PURPOSES)
     issue.add_argument("--san", action="append", default=[], metavar="NAME", help="DNS name or IP (repeatable)")
     pki.set_defaults(func=cmd_pki)
+    add_evidence_key_parser(pki_actions)
+    add_evidence_parser(add)
 
     add_host_keys_parser(add)
     add_vpn_parser(add)
@@ -343,7 +353,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except LandingzoneError as exc:
+    # A bad contract is bad input too; its error comes from the collection, which knows no CLI.
+    except (LandingzoneError, ContractError) as exc:
         print(f"landingzone: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:

@@ -9,6 +9,10 @@ import datetime
 import ipaddress
 import re
 
+from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils.json_schema_subset import (
+    FORMAT_DESCRIPTIONS,
+    cidr_problem,
+)
 from jsonschema import FormatChecker
 
 FORMAT_CHECKER = FormatChecker(formats=())
@@ -23,7 +27,7 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 DESCRIPTIONS = {
     "date": "a date YYYY-MM-DD",
     "date-time": "a date and time with its offset, e.g. 2026-06-30T17:00:00+02:00",
-    "cidr": "a network in CIDR notation, e.g. 10.1.2.0/24",
+    "cidr": FORMAT_DESCRIPTIONS["cidr"],
     "hostname": "a host name or an IP address",
     "email": "an e-mail address",
 }
@@ -53,10 +57,10 @@ def is_date_time(value: object) -> bool:
 def is_cidr(value: object) -> bool:
     if not isinstance(value, str):
         return True
-    if "/" not in value:
-        raise ValueError("the prefix length is missing (e.g. /24)")
-    # strict: 10.1.2.3/24 is a typo for a host or a network, and the firewall must not guess which
-    ipaddress.ip_network(value, strict=True)
+    # One check for the card and the supplier contract: the collection's.
+    problem = cidr_problem(value)
+    if problem:
+        raise ValueError(problem)
     return True
 
 

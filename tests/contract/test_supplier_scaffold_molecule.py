@@ -43,6 +43,8 @@ def test_scaffolded_role_passes_lint_and_molecule(tmp_path):
         result = run(argv, role, lint_env)
         assert result.returncode == 0, f"{argv[0]}:\n{result.stdout[-3000:]}{result.stderr[-2000:]}"
     # The scenario `make test` would run for a role made in the collection's roles/.
-    assert scenarios(tmp_path) == [("scaffold_check-default", role, "default")]
+    assert [(s.test_id, s.workdir, s.name, s.slow) for s in scenarios(tmp_path)] == [
+        ("scaffold_check-default", role, "default", False)
+    ]
     scenario = run([BIN / "molecule", "test", "-s", "default"], role, {"ANSIBLE_FORCE_COLOR": "0", "NO_COLOR": "1"})
     assert scenario.returncode == 0, (scenario.stdout + scenario.stderr)[-5000:]

@@ -1,6 +1,8 @@
 """Every molecule scenario, run as one pytest test each, so that pytest is the
 runner CI reads. `pytest -k <scenario>` runs one of them; a role's own scenario is
-`<role>-<scenario>`."""
+`<role>-<scenario>`. A scenario proven on Debian 12 and 13 runs its Debian 12 platform
+here and its Debian 13 platform as `<scenario>-trixie` in `make test-slow`
+(tests/molecule_scenarios.py)."""
 
 import os
 import subprocess
@@ -11,25 +13,34 @@ import pytest
 from molecule_scenarios import scenarios
 
 ROOT = Path(__file__).resolve().parents[2]
-SCENARIOS = scenarios(ROOT)
+SCENARIOS = [
+    pytest.param(scenario, id=scenario.test_id, marks=[pytest.mark.slow] if scenario.slow else [])
+    for scenario in scenarios(ROOT)
+]
 # A whole scenario (create to destroy, two platforms) takes a minute or three;
 # the bound only stops a hung one from eating CI's budget.
 SCENARIO_TIMEOUT = 15 * 60
 
 
 @pytest.mark.molecule
-@pytest.mark.parametrize(("name", "workdir", "scenario"), SCENARIOS, ids=[found[0] for found in SCENARIOS])
-def test_scenario(name, workdir, scenario, tmp_path):
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_scenario(scenario, tmp_path, request):
     env = dict(os.environ)
+    if scenario.starts_baselined:
+        env["LZ_BASELINED_IMAGE"] = request.getfixturevalue("baselined_host").image
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env["CONTAINERS_CONF"] = str(ROOT / "lab" / "containers.conf")
     env["ANSIBLE_FORCE_COLOR"] = "0"
     env["NO_COLOR"] = "1"
-    log = tmp_path / f"molecule-{name}.log"
+    command = ["molecule", "test", "-s", scenario.name]
+    if scenario.platform:
+        command += ["--platform-name", scenario.platform]
+        env["LZ_TESTINFRA_HOSTS"] = f"podman://{scenario.platform}"
+    log = tmp_path / f"molecule-{scenario.test_id}.log"
     with open(log, "wb") as out:
         result = subprocess.run(
-            ["molecule", "test", "-s", scenario],
-            cwd=workdir,
+            command,
+            cwd=scenario.workdir,
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=out,
@@ -39,4 +50,4 @@ def test_scenario(name, workdir, scenario, tmp_path):
         )
     if result.returncode != 0:
         tail = log.read_text(errors="replace").splitlines()[-80:]
-        pytest.fail(f"molecule scenario {name} failed (exit {result.returncode}):\n" + "\n".join(tail))
+        pytest.fail(f"molecule scenario {scenario.test_id} failed (exit {result.returncode}):\n" + "\n".join(tail))

@@ -23,8 +23,8 @@ READING_ORDER = {"error": 0, "fail": 1, "waived": 2, "fixed": 3, "pass": 4, "not
 PORTAL_REQUEST = "The portal's appointment export needs this until the vendor's 2027 release."
 
 
-@pytest.fixture
-def browser(tmp_path):
+def chromium(profile: Path, javascript: bool = True):
+    """Debian's headless Chromium through Selenium, with a profile of its own."""
     if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
         pytest.skip("needs Debian's chromium and chromium-driver (tools/debian-packages.txt)")
     webdriver = pytest.importorskip("selenium.webdriver")
@@ -38,15 +38,22 @@ def browser(tmp_path):
         "--disable-component-update",
         "--disable-sync",
         "--no-first-run",
-        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+        f"--user-data-dir={profile}",
         "--window-size=1280,1600",
     ):
         options.add_argument(flag)
     # The DevTools network events (every request made) and the console (CSP violations, failed loads).
     options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
+    if not javascript:
+        options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
     # An explicit driver path keeps Selenium from looking for (and downloading) a driver of its own.
     service = webdriver.ChromeService(executable_path=str(CHROMEDRIVER))
-    driver = webdriver.Chrome(options=options, service=service)
+    return webdriver.Chrome(options=options, service=service)
+
+
+@pytest.fixture
+def browser(tmp_path):
+    driver = chromium(tmp_path / "chromium-profile")
     try:
         yield driver
     finally:
@@ -173,3 +180,63 @@ def test_fleet_index_shows_each_municipality_and_its_drift(browser, evidence, tm
     assert by_css(browser, "svg")[0].is_displayed()
 
     assert_nothing_loaded_from_outside(browser)
+
+
+@pytest.fixture
+def browser_without_javascript(tmp_path):
+    """Chromium with JavaScript switched off for every page, as some auditors' browsers are."""
+    driver = chromium(tmp_path / "chromium-nojs", javascript=False)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(tmp_path / "chromium-nojs", ignore_errors=True)
+
+
+def visible_statuses(driver, host: str) -> list[str]:
+    rows = by_css(driver, f"#host-{host} tr.result")
+    return [row.get_attribute("data-status") for row in rows if row.is_displayed()]
+
+
+def test_hosts_show_attention_first_and_filter_the_rest_without_javascript(
+    browser_without_javascript, evidence, tmp_path
+):
+    driver = browser_without_javascript
+    run_dir = evidence / "gemtest" / "20261128T100000Z-audit"
+    document = json.loads((run_dir / "results.json").read_text())
+    # Scripts really are off: a page that tries one gets nothing done.
+    probe = tmp_path / "probe.html"
+    probe.write_text("<p id=p>off</p><script>document.getElementById('p').textContent='on'</script>")
+    driver.get(probe.as_uri())
+    assert by_css(driver, "#p")[0].text == "off"
+    driver.get(run_dir.joinpath("report.html").as_uri())
+
+    host = "gem-app2"
+    mine = [r for r in document["results"] if r["host"] == host]
+    failing = sorted(r["status"] for r in mine if r["status"] in ("fail", "error"))
+    # Folded: only what needs attention is on screen, and its count leaves not_applicable out.
+    assert sorted(visible_statuses(driver, host)) == failing
+    count = by_css(driver, f"#host-{host} .attention-count")[0].text
+    assert count.startswith(f"{len(failing)} need")
+
+    by_css(driver, f"#host-{host} details.rest > summary")[0].click()
+    assert sorted(visible_statuses(driver, host)) == sorted(r["status"] for r in mine)
+
+    by_css(driver, "label:has(#filter-status-not_applicable)")[0].click()
+    shown = visible_statuses(driver, host)
+    assert shown and set(shown) == {"not_applicable"}
+    assert len(shown) == sum(r["status"] == "not_applicable" for r in mine)
+
+    by_css(driver, "label:has(#filter-status-all)")[0].click()
+    by_css(driver, "label:has(#filter-level-essential)")[0].click()
+    rows = [r for r in by_css(driver, f"#host-{host} tr.result") if r.is_displayed()]
+    assert rows and {r.get_attribute("data-level") for r in rows} == {"essential"}
+    assert len(rows) == sum(r["level"] == "essential" for r in mine)
+
+    by_css(driver, "label:has(#filter-level-all)")[0].click()
+    by_css(driver, "label:has(#filter-function-DE)")[0].click()
+    rows = [r for r in by_css(driver, f"#host-{host} tr.result") if r.is_displayed()]
+    expected = [r for r in mine if any(ref.startswith("DE.") for ref in r["cyfun"])]
+    assert expected
+    assert len(rows) == len(expected) and all("DE" in r.get_attribute("data-function").split() for r in rows)
+    driver.save_screenshot(str(tmp_path / "report-filtered.png"))

@@ -9,7 +9,10 @@ Configured through the environment, skipped otherwise:
     LANDINGZONE_WINDOWS_CA        PEM file of the CA that issued the listener's certificate
     LANDINGZONE_WINDOWS_TRANSPORT ntlm (default), kerberos or credssp
     LANDINGZONE_WINDOWS_NETWORKS  management CIDRs, comma separated (default: 10.0.0.0/8)
-    LANDINGZONE_WINDOWS_APPLY     yes: also apply twice and check the second apply changes nothing
+    LANDINGZONE_WINDOWS_IDENTITY  entra (default), ad or hybrid: windows_baseline_identity
+    LANDINGZONE_WINDOWS_MANAGEMENT_ACCOUNT  windows_baseline_management_account (default: the user)
+    LANDINGZONE_WINDOWS_APPLY     yes: also apply twice and check the second apply changes nothing,
+                                  and that secedit reads back every user right holder it wrote
 
 The audit always runs first and must give one result per control without script errors. The
 apply changes the host: give it a disposable test VM only.
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -57,6 +61,10 @@ def inventory(tmp_path):
         "ansible_winrm_read_timeout_sec": 900,
         "ansible_winrm_operation_timeout_sec": 890,
         "windows_baseline_management_networks": os.environ.get("LANDINGZONE_WINDOWS_NETWORKS", "10.0.0.0/8").split(","),
+        "windows_baseline_identity": os.environ.get("LANDINGZONE_WINDOWS_IDENTITY", "entra"),
+        "windows_baseline_management_account": os.environ.get(
+            "LANDINGZONE_WINDOWS_MANAGEMENT_ACCOUNT", os.environ.get("LANDINGZONE_WINDOWS_USER", "")
+        ),
     }
     path = tmp_path / "hosts.yml"
     path.write_text(yaml.safe_dump({"windows_live": {"hosts": {"windows-live": host}}}), encoding="utf-8")
@@ -69,21 +77,25 @@ def inventory(tmp_path):
     return path, secrets
 
 
-def run_baseline(inventory, tmp_path, mode, check=False):
+def run_playbook(inventory, tmp_path, playbook, *extra):
+    """The plays of one ansible-playbook run, as the json callback reports them."""
     hosts, secrets = inventory
-    result_file = tmp_path / f"{mode}-{check}.json"
     command = [
-        str(Path(sys.executable).with_name("ansible-playbook")), "-i", str(hosts), "-e", f"@{secrets}",
-        "-e", f"windows_baseline_mode={mode}", str(PLAYBOOK),
+        str(Path(sys.executable).with_name("ansible-playbook")), "-i", str(hosts), "-e", f"@{secrets}", *extra,
+        str(playbook),
     ]  # fmt: skip
-    if check:
-        command.append("--check")
     env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json")
     completed = subprocess.run(
         command, cwd=ROOT, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=3600, check=False
     )
-    result_file.write_text(completed.stdout, encoding="utf-8")
-    plays = json.JSONDecoder().raw_decode(completed.stdout[completed.stdout.index("\n{") + 1 :])[0]["plays"]
+    (tmp_path / f"{playbook.stem}-{len(list(tmp_path.glob('*.json')))}.json").write_text(completed.stdout, "utf-8")
+    return json.JSONDecoder().raw_decode(completed.stdout[completed.stdout.index("\n{") + 1 :])[0]["plays"]
+
+
+def run_baseline(inventory, tmp_path, mode, check=False):
+    plays = run_playbook(
+        inventory, tmp_path, PLAYBOOK, "-e", f"windows_baseline_mode={mode}", *(["--check"] if check else [])
+    )
     engine = next(
         task["hosts"]["windows-live"]
         for play in plays
@@ -110,6 +122,9 @@ def test_audit_reports_every_control(inventory, tmp_path):
     engine = run_baseline(inventory, tmp_path, "audit")
     assert_one_result_per_control_without_script_errors(engine)
     assert engine["changed"] is False
+    # Every registry value the host holds is reported with its type.
+    held = [r for r in engine["results"] if r["type"] == "registry_value" and r["evidence"].get("found") is not None]
+    assert held and all(r["evidence"].get("value_type", "").startswith("REG_") for r in held), held[:3]
 
 
 def test_check_mode_sends_the_audit_script_and_reports_every_control(inventory, tmp_path):
@@ -127,3 +142,13 @@ def test_apply_then_a_second_apply_changes_nothing(inventory, tmp_path):
     assert second["changed"] is False, [r["id"] for r in second["results"] if r["changed"]]
     management = {r["id"]: r["status"] for r in second["results"] if r["id"].startswith("LZW-MGT-")}
     assert set(management.values()) <= {"pass"}, management
+    # secedit reads back every holder written: '*' + SID or a bare name, never '*' + a name ('*Gast').
+    plays = run_playbook(inventory, tmp_path, PLAYBOOK.with_name("user_rights_export.yml"))
+    lines = plays[0]["tasks"][0]["hosts"]["windows-live"]["output"]
+    assert any(line.startswith("SeDenyNetworkLogonRight = ") for line in lines), lines
+    for line in lines:
+        right, holders = line.split(" = ", 1)
+        for holder in holders.split(","):
+            assert not holder.startswith("*") or re.fullmatch(r"\*S-1-\d+(-\d+)+", holder), (right, holder)
+    deny_network = dict(line.split(" = ", 1) for line in lines)["SeDenyNetworkLogonRight"].split(",")
+    assert "*S-1-5-32-546" in deny_network

@@ -23,9 +23,14 @@ ID_PATTERN = re.compile(r"^LZW-[A-Z0-9]+-\d{3}$")
 CYFUN_PATTERN = re.compile(r"^(ID|PR|DE|RS|RC)\.[A-Z]{2}-\d+(\.\d+)?$")
 CIS_PATTERN = re.compile(r"^\d+(\.\d+)*$")
 REQUIRED = ("id", "title", "rationale", "level", "cyfun", "cis", "applies_to", "risk", "type", "params")
-OPTIONAL = ("ms_baseline", "configured_when", "breaks_transport", "management_path")
+OPTIONAL = ("ms_baseline", "configured_when", "breaks_transport", "management_path", "reboot_required", "mdm")
+# The MDM policy (Policy CSP <Area>/<Policy>) that manages the same setting, where one does.
+MDM_PATTERN = re.compile(r"^[A-Za-z0-9_]+/[A-Za-z0-9_]+$")
 # Passed to the engine; configured_when is the role's business and stops here.
-ENGINE_FIELDS = ("id", "title", "level", "cyfun", "cis", "ms_baseline", "applies_to", "risk", "type", "params")
+ENGINE_FIELDS = (
+    "id", "title", "level", "cyfun", "cis", "ms_baseline", "applies_to", "risk", "type", "params", "reboot_required",
+    "mdm",
+)  # fmt: skip
 
 
 class CatalogError(ControlError):
@@ -97,6 +102,10 @@ def flatten(catalog):
             if not isinstance(control["rationale"], str) or not control["rationale"].strip():
                 _fail(control_id, "rationale", "must be a non-empty string")
             _check_refs(control)
+            if not isinstance(control.get("reboot_required", False), bool):
+                _fail(control_id, "reboot_required", f"must be true or false, got {control['reboot_required']!r}")
+            if "mdm" in control and not (isinstance(control["mdm"], str) and MDM_PATTERN.match(control["mdm"])):
+                _fail(control_id, "mdm", f"must be a Policy CSP <Area>/<Policy> name, got {control['mdm']!r}")
             part = control.get("management_path")
             if part is not None and part not in management.PARTS:
                 _fail(control_id, "management_path", f"must be one of {', '.join(management.PARTS)}, got {part!r}")

@@ -10,6 +10,7 @@ variable, before anything reaches the host.
 from __future__ import annotations
 
 import ipaddress
+import re
 
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.schema import ControlError
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.schema import validate_control
@@ -26,7 +27,35 @@ VARIABLES = {
     "certificate_thumbprint": "windows_baseline_winrm_certificate_thumbprint",
     "disabled": "windows_baseline_disabled_controls",
     "waivers": "windows_baseline_waivers",
+    "identity": "windows_baseline_identity",
 }
+IDENTITIES = ("entra", "ad", "hybrid")
+
+# User rights through which operators and automation log on: WinRM and SMB are network logons,
+# RDP with NLA is a network logon then a remote interactive one, break-glass is interactive.
+DENY_LOGON = (
+    "SeDenyNetworkLogonRight",
+    "SeDenyRemoteInteractiveLogonRight",
+    "SeDenyInteractiveLogonRight",
+    "SeDenyBatchLogonRight",
+)
+GRANT_LOGON = ("SeNetworkLogonRight", "SeRemoteInteractiveLogonRight", "SeInteractiveLogonRight")
+ADMINISTRATORS = "S-1-5-32-544"
+# Denying any of these a logon right denies the management path: Everyone, Authenticated Users,
+# NETWORK, REMOTE INTERACTIVE LOGON, Administrators, Users, Remote Desktop Users, Remote Management Users.
+NEVER_DENIED = {
+    "S-1-1-0": "Everyone",
+    "S-1-5-11": "Authenticated Users",
+    "S-1-5-2": "NETWORK",
+    "S-1-5-14": "REMOTE INTERACTIVE LOGON",
+    ADMINISTRATORS: "Administrators",
+    "S-1-5-32-545": "Users",
+    "S-1-5-32-555": "Remote Desktop Users",
+    "S-1-5-32-580": "Remote Management Users",
+}
+# Local account, and local account and member of Administrators: denying them cuts WinRM with a
+# certificate-mapped local account and break-glass RDP with the LAPS account.
+LOCAL_ACCOUNTS = {"S-1-5-113", "S-1-5-114"}
 
 
 class ManagementError(ControlError):
@@ -63,6 +92,67 @@ def check_settings(settings):
         "certificate_thumbprint": str(settings.get("certificate_thumbprint") or ""),
     }
     return clean
+
+
+def domain_account(account, hostname):
+    """Whether the account the operators and automation use is a domain account: a UPN, or
+    DOMAIN\\name where DOMAIN is neither '.', AzureAD nor this host's own name."""
+    account = str(account or "").strip()
+    if re.fullmatch(r"[^@\s\\]+@[^@\s\\]+\.[^@\s\\]+", account):
+        return True
+    match = re.fullmatch(r"([^\\\s]+)\\[^\\\s]+", account)
+    short_hostname = str(hostname).split(".", maxsplit=1)[0].lower()
+    return bool(match) and match.group(1).lower() not in {".", "azuread", short_hostname}
+
+
+def _right(control):
+    params = control["params"]
+    if control["type"] != "security_policy" or params["section"] != "Privilege Rights":
+        return None, []
+    return params["key"], list(params["value"])
+
+
+def guard_user_rights(records, identity, management_account, hostname):
+    """User rights never deny the management path; denying local accounts waits for AD.
+
+    A right that denies logon to a group the management path needs, or an exact grant of a logon
+    right without Administrators, is an error naming the control. Denying local accounts (S-1-5-113,
+    S-1-5-114) is not applicable unless the identity is ad and the management account a domain
+    account; then it is held back whenever this run itself logs in with a local account.
+    Returns (records to run, [(record, reason)] not applicable).
+    """
+    if identity not in IDENTITIES:
+        raise ManagementError(f"{VARIABLES['identity']}: must be one of {', '.join(IDENTITIES)}, got {identity!r}")
+    kept, not_applicable = [], []
+    for record in records:
+        key, sids = _right(record)
+        if key in DENY_LOGON:
+            denied = sorted(set(sids) & set(NEVER_DENIED))
+            if denied:
+                names = ", ".join(f"{NEVER_DENIED[sid]} ({sid})" for sid in denied)
+                raise ManagementError(
+                    f"control {record['id']}: params.value: {key} would deny {names} the logon the management "
+                    "path needs"
+                )
+            if set(sids) & LOCAL_ACCOUNTS:
+                if identity != "ad" or not domain_account(management_account, hostname):
+                    not_applicable.append(
+                        (
+                            record,
+                            "denying local accounts would cut WinRM with a certificate-mapped local account and "
+                            "break-glass RDP: only with identity ad and a domain management account "
+                            f"(identity {identity}, management account {management_account or 'not set'})",
+                        )
+                    )
+                    continue
+                record = dict(record, breaks_transport=sorted(set(record["breaks_transport"]) | {"local_account"}))
+        if key in GRANT_LOGON and record["params"]["compare"] == "sids" and ADMINISTRATORS not in sids:
+            raise ManagementError(
+                f"control {record['id']}: params.value: {key} granted only to {', '.join(sids) or 'no one'} "
+                f"leaves out Administrators ({ADMINISTRATORS}), whom the management path logs on as"
+            )
+        kept.append(record)
+    return kept, not_applicable
 
 
 def refuse_switching_off(controls, disabled, waivers):

@@ -21,6 +21,8 @@ from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.types import TYPES
 
 MARKER = "LZW-RESULT "
+# One line about the host itself, printed instead of any result when the script cannot run its checks.
+HOST_MARKER = "LZW-HOST "
 ID_IN_LINE = re.compile(r'"id"\s*:\s*"(LZW-[A-Z0-9]+-\d{3})"')
 
 
@@ -30,6 +32,26 @@ def _lines(module_result):
         if isinstance(item, str):
             yield from item.splitlines()
     yield from str(module_result.get("host_out") or "").splitlines()
+
+
+def host_refusal(module_result):
+    """Why the script checked nothing on this host, in words, or None when it ran its checks."""
+    for line in _lines(module_result):
+        start = line.find(HOST_MARKER)
+        if start < 0:
+            continue
+        try:
+            state = json.loads(line[start + len(HOST_MARKER) :])
+        except ValueError:
+            continue
+        mode = state.get("language_mode") if isinstance(state, dict) else None
+        if mode:
+            return (
+                f"PowerShell runs in {mode} mode on this host, not FullLanguage, so no control was checked: "
+                "App Control for Business (WDAC) script enforcement or AppLocker constrains unsigned scripts, "
+                "and the checks need .NET. Allow the engine's script for the management account, then run again."
+            )
+    return None
 
 
 def host_records(module_result):
@@ -98,7 +120,7 @@ class Outcome:
         self.waiver_state = _waiver_state(control)
         self.waiver_info = dict(waiver, state=self.waiver_state) if waiver else None
 
-    def _record(self, status, finding=None, changed=False, reason="", source=None, reboot=False):
+    def _record(self, status, finding=None, changed=False, reason="", source=None, reboot=False, value_type=None):
         record = results.record(
             self.control,
             status,
@@ -111,6 +133,9 @@ class Outcome:
         )
         if source:
             record["evidence"]["source"] = source
+        value_type = self.host.get("value_type") if value_type is None else value_type
+        if value_type:
+            record["evidence"]["value_type"] = value_type  # REG_DWORD, REG_SZ ...: what the host holds
         return _with_references(record, self.control)
 
     def result(self):
@@ -157,7 +182,9 @@ class Outcome:
         fixed = Finding(
             compliant=after.get("state") == "compliant", found=after.get("found"), reason=str(after.get("reason") or "")
         )
-        reboot = bool(self.host.get("reboot"))
+        # The host says so for what it can see (a feature pending removal); the catalog says so for
+        # values Windows reads only at start (RunAsPPL, NodeType ...), where the host cannot tell.
+        reboot = bool(self.host.get("reboot")) or bool(self.control.get("reboot_required"))
         if fixed.compliant:
             return self._record(
                 "fixed",
@@ -166,6 +193,7 @@ class Outcome:
                 reason=finding.reason + expired,
                 source=after.get("source") or source,
                 reboot=reboot,
+                value_type=after.get("value_type") or "",
             )
         if after.get("pending"):
             return self._record(
@@ -175,11 +203,12 @@ class Outcome:
                 reason=f"{finding.reason}{expired}; takes effect after a restart",
                 source=after.get("source") or source,
                 reboot=True,
+                value_type=after.get("value_type") or "",
             )
         return self._record(
             "error", fixed, changed=True,
             reason=f"the fix ran but did not take effect: {fixed.reason or 'still not compliant'}{expired}",
-            source=after.get("source") or source,
+            source=after.get("source") or source, value_type=after.get("value_type") or "",
         )  # fmt: skip
 
 

@@ -1,5 +1,5 @@
-"""The one PowerShell script a run sends to the host: helpers, then one Invoke-LzwControl per
-control (management path first), each printing one result line.
+"""The one PowerShell script a run sends to the host: the language mode guard, helpers, then one
+Invoke-LzwControl per control (management path first), each printing one result line.
 
 An apply script has a Fix block for every control it may fix. The audit script (mode audit,
 and check mode) is rendered without the apply helpers, with the runner that takes no fix, and
@@ -25,7 +25,8 @@ def render_control(control, fixing):
     """One Invoke-LzwControl call; with fixing, its Fix block too (when the type has one)."""
     handler = TYPES[control["type"]]
     lines = [f"# {control['id']}: {' '.join(control['title'].split())}".replace("\r", " ")]
-    lines.append(f"Invoke-LzwControl -Id {quote(control['id'])} -Check {{")
+    mdm = f" -Mdm {quote(control['mdm'])}" if control.get("mdm") else ""
+    lines.append(f"Invoke-LzwControl -Id {quote(control['id'])}{mdm} -Check {{")
     lines.append(indent(handler.check(control["params"])))
     fix = handler.fix(control["params"]) if fixing and not handler.AUDIT_ONLY else None
     if fix:
@@ -45,7 +46,7 @@ def render_script(plan, applying):
         "[CmdletBinding(SupportsShouldProcess)]",
         "param()",
     ]
-    parts = ["\n".join(header), _part("common.ps1")]
+    parts = ["\n".join(header), _part("language_mode.ps1"), _part("common.ps1")]
     if applying:
         parts.append(_part("apply_helpers.ps1"))
         parts.append(_part("apply_runner.ps1"))

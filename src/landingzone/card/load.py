@@ -7,7 +7,12 @@ import yaml
 
 from landingzone.card.errors import CardError
 from landingzone.card.fields import field_path
-from landingzone.card.validation import schema_problems, supplier_role_host_problems, template_problems
+from landingzone.card.validation import (
+    identity_problems,
+    schema_problems,
+    supplier_role_host_problems,
+    template_problems,
+)
 from landingzone.card.vault import decrypt_values
 from landingzone.card.yaml_loading import LineIndex, parse
 
@@ -60,6 +65,7 @@ def load_card(
     problems += template_problems(card)
     if group_hosts is not None:
         problems += supplier_role_host_problems(card, group_hosts)
+        problems += identity_problems(card, group_hosts)
     # The directory names the municipality for the CLI; a card copied from another one must not pass.
     if path.name == CARD_FILE and isinstance(card.get("name"), str) and card["name"] != path.parent.name:
         problems.append((("name",), f"{card['name']!r} differs from the inventory directory {path.parent.name!r}"))

@@ -8,6 +8,7 @@ of our own cover what depends on the world outside the card:
 - ``knownControlId``: the value is a control id of some role's catalog;
 - ``supplierRole``: the value is a role of the collection with a valid supplier contract
   (``roles/<role>/meta/landingzone.yml``);
+- ``inventoryGroups``: every key of the mapping is a group of the municipality's inventory;
 - ``uniqueKeys``: no two entries of a list share the value of these keys (service names);
 - ``disjointNetworks``: the networks at these dotted paths of a list's entries never overlap
   (two VPN suppliers sharing tunnel addresses would share each other's firewall rules).
@@ -101,6 +102,13 @@ def _validator_class(
                 path=path,
             )
 
+    def inventory_groups_keyword(validator, enabled, instance, schema):
+        if not enabled or not isinstance(instance, dict):
+            return
+        for name in instance:
+            if name not in inventory_groups:
+                yield ValidationError(f"{name!r} is not a group of the inventory", path=[name])
+
     def known_control_id(validator, enabled, instance, schema):
         if enabled and isinstance(instance, str) and instance not in control_ids:
             yield ValidationError(f"unknown control id {instance!r}")
@@ -131,6 +139,7 @@ def _validator_class(
         Draft202012Validator,
         {
             "inventoryHost": inventory_host,
+            "inventoryGroups": inventory_groups_keyword,
             "hostSelection": host_selection,
             "knownControlId": known_control_id,
             "supplierRole": supplier_role,
@@ -262,6 +271,27 @@ def supplier_role_host_problems(card, group_hosts: Mapping[str, set[str]]) -> li
                     f"group {role!r}, the hosts the role {role!r} is installed on",
                 )
             )
+    return problems
+
+
+def identity_problems(card, group_hosts: Mapping[str, set[str]]) -> list[tuple[tuple, str]]:
+    """A host has one identity: two of its groups may not be given different ones."""
+    identity = card.get("identity")
+    groups = identity.get("groups") if isinstance(identity, dict) else None
+    if not isinstance(groups, dict):
+        return []
+    problems, first = [], {}
+    for group, kind in groups.items():
+        for host in sorted(group_hosts.get(group, set())):
+            if host in first and first[host][1] != kind:
+                problems.append(
+                    (
+                        ("identity", "groups", group),
+                        f"gives host {host!r} the identity {kind!r}, but its group {first[host][0]!r} gives it "
+                        f"{first[host][1]!r}; a host has one identity",
+                    )
+                )
+            first.setdefault(host, (group, kind))
     return problems
 
 

@@ -34,7 +34,18 @@ def card_to_vars(card: dict, control_roles: Mapping[str, str]) -> dict:
         "landingzone_backup_retention": backup["retention"],
         # An offsite target on the card is used unless it says enabled: false.
         "landingzone_backup_offsite": {"enabled": True, **backup["offsite"]},
+        **_identity(card.get("identity")),
     }
+
+
+def _identity(identity) -> dict:
+    """The hosts' identity as the Windows roles read it: always {default, groups}; nothing when the
+    card has none, so the role's own default stands."""
+    if identity is None:
+        return {}
+    if isinstance(identity, str):
+        return {"landingzone_identity": {"default": identity, "groups": {}}}
+    return {"landingzone_identity": {"default": identity["default"], "groups": dict(identity.get("groups") or {})}}
 
 
 def _waivers_per_role(waivers: list[dict], control_roles: Mapping[str, str]) -> dict:

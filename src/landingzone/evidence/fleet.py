@@ -1,7 +1,9 @@
 """index.html across the fleet: each municipality's latest compliance and its drift since the run before.
 
-Reads evidence_root/<municipality>/<ident>/results.json. Drills are left out: they hold no
-control results, and the latest compliance must come from a run that checked controls.
+Reads evidence_root/<municipality>/<ident>/results.json. Drills are left out of the compliance
+figures: they hold no control results, and the latest compliance must come from a run that
+checked controls. Every run, drills included, is listed with the state of its signature,
+checked against the fleet CA (<fleet>/pki/ca.crt, beside the evidence root).
 """
 
 import json
@@ -11,6 +13,7 @@ from pathlib import Path
 from landingzone.evidence.charts import compliance_bars
 from landingzone.evidence.drift import Drift, compute_drift
 from landingzone.evidence.html_page import esc, page
+from landingzone.evidence.signature_state import BROKEN, SignatureState, load_fleet_ca, signature_state
 from landingzone.evidence.summary import LEVELS, percent
 from landingzone.evidence.write import REPORT_FILE, RESULTS_FILE
 
@@ -53,12 +56,42 @@ def municipality_state(directory: Path) -> MunicipalityState:
     return state
 
 
-def fleet_index(evidence_root: Path) -> Path:
+def run_signatures(evidence_root: Path, ca_path: Path | None = None) -> list[tuple[str, str, SignatureState]]:
+    """(municipality, ident, state) for every stored run, in name order."""
+    ca = load_fleet_ca(ca_path or evidence_root.parent / "pki" / "ca.crt")
+    return [
+        (run.parent.name, run.name, signature_state(run, ca))
+        for run in sorted(p.parent for p in evidence_root.glob(f"*/*/{RESULTS_FILE}"))
+    ]
+
+
+def fleet_index(evidence_root: Path, ca_path: Path | None = None) -> Path:
     evidence_root = Path(evidence_root)
     states = [municipality_state(d) for d in sorted(evidence_root.iterdir()) if d.is_dir()]
     index = evidence_root / INDEX_FILE
-    index.write_text(render_index(states, evidence_root), encoding="utf-8")
+    index.write_text(render_index(states, evidence_root, run_signatures(evidence_root, ca_path)), encoding="utf-8")
     return index
+
+
+def _signatures(runs: list[tuple[str, str, SignatureState]]) -> str:
+    broken = sum(state.state == BROKEN for _, _, state in runs)
+    rows = "".join(
+        f'<tr class="run-signature" data-state="{esc(state.state)}"><th>{esc(municipality)}</th>'
+        f'<td><a href="{esc(municipality)}/{esc(ident)}/report.html">{esc(ident)}</a></td>'
+        f'<td class="{"expired" if state.state == BROKEN else ""}">{esc(state.state)}</td>'
+        f'<td class="small">{esc(state.detail)}</td></tr>'
+        for municipality, ident, state in runs
+    )
+    heading = f"Runs and their signatures ({broken} broken)" if broken else "Runs and their signatures"
+    return (
+        f'<section id="signatures"{" class=alert" if broken else ""}><h2>{esc(heading)}</h2>'
+        "<p class=\"small\">Each run's manifest.sha256 is signed with the fleet's evidence-signing key; "
+        "signed means the signature holds under the fleet CA and every file matches the manifest. "
+        "<code>landingzone evidence verify</code> checks a run in full.</p>"
+        "<details><summary>every run</summary>"
+        '<table id="run-signatures"><thead><tr><th>municipality</th><th>run</th><th>signature</th>'
+        f"<th>detail</th></tr></thead><tbody>{rows}</tbody></table></details></section>"
+    )
 
 
 def _drift_cell(drift: Drift | None) -> str:
@@ -102,7 +135,7 @@ def _row(state: MunicipalityState, root: Path) -> str:
     )
 
 
-def render_index(states: list[MunicipalityState], root: Path) -> str:
+def render_index(states: list[MunicipalityState], root: Path, runs: list | None = None) -> str:
     with_runs = [state for state in states if state.latest is not None]
     chart = compliance_bars(
         [
@@ -124,5 +157,6 @@ def render_index(states: list[MunicipalityState], root: Path) -> str:
         '<p class="small">Compliance is (pass + fixed) / (pass + fixed + fail + error) over the hosts reached; '
         "drift compares each control on each host with the municipality's previous audit, plan or apply.</p>"
         "</section>"
+        f"{_signatures(runs or [])}"
     )
     return page("Landing zone: the fleet", body)

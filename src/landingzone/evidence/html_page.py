@@ -62,11 +62,14 @@ def status_badge(status: str) -> str:
     return f'<span class="status status-{esc(status)}">{esc(STATUS_WORDS.get(status, status))}</span>'
 
 
-def page(title: str, body: str) -> str:
+def page(title: str, body: str, meta: dict[str, str] | None = None) -> str:
+    """A whole page; ``meta`` adds <meta name content> lines (the report names its renderer there)."""
+    named = "".join(f'<meta name="{esc(name)}" content="{esc(value)}">\n' for name, value in (meta or {}).items())
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"{named}"
         f"<title>{esc(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
     )

@@ -8,7 +8,6 @@ run that reached nothing would look green.
 import json
 import re
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 # Characters XML 1.0 cannot carry at all; command output in evidence sometimes has them.
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -60,7 +59,7 @@ def _suite(document: dict, host: str) -> ET.Element:
     return suite
 
 
-def write_junit(document: dict, path: Path) -> Path:
+def render_junit(document: dict) -> bytes:
     root = ET.Element("testsuites", name=f"landingzone {document['run']['kind']} {document['run']['ident']}")
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for host in sorted(document["hosts"]):
@@ -71,5 +70,4 @@ def write_junit(document: dict, path: Path) -> Path:
     for key, value in totals.items():
         root.set(key, str(value))
     ET.indent(root)
-    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
-    return path
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)

@@ -8,36 +8,26 @@ the backups, restore drills and VPN gateways where the run has them, then every 
 import datetime
 
 from landingzone.evidence.charts import status_bars
-from landingzone.evidence.html_page import esc, page, status_badge
+from landingzone.evidence.host_section import render_hosts
+from landingzone.evidence.html_page import esc, page
+from landingzone.evidence.result_rows import result_rows, waiver_state
 from landingzone.evidence.sections import render_sections
-from landingzone.evidence.summary import LEVELS, NONCOMPLIANT, STATUSES, percent, reading_order
+from landingzone.evidence.summary import LEVELS, NONCOMPLIANT, STATUSES, percent
 
-WAIVER_WARN_DAYS = 30
-# What a supplier role's waiver request amounts to, by its state in results.json.
-REQUEST_WORDS = {
-    "pending": "not in effect until approved on the card",
-    "approved": "approved on the card (see Waivers)",
-}
+RENDERER_META = "landingzone-renderer"
 
 
-def render_report(document: dict) -> str:
+def render_report(document: dict, renderer: str = "") -> str:
+    """The page; ``renderer`` (renderer.renderer_id) is named in it so that a verifier knows
+    whether its own code would render the same bytes."""
     municipality = document["municipality"]
     run = document["run"]
     name = municipality.get("display_name") or municipality["name"]
     title = f"{name} — {run['kind']} {run['ident']}"
-    body = [
-        f"<header><h1>{esc(title)}</h1>",
-        _run_facts(municipality, run),
-        "</header>",
-        _not_reached(document),
-        _summary(document),
-        _failures(document),
-        _waivers(document),
-        render_sections(document),
-        _hosts(document),
-        _footer(run),
-    ]
-    return page(f"Landing zone evidence: {title}", "\n".join(part for part in body if part))
+    header = f"<header><h1>{esc(title)}</h1>{_run_facts(municipality, run)}</header>"
+    body = [header, *(section(document) for section in SECTIONS)]
+    meta = {RENDERER_META: renderer} if renderer else {}
+    return page(f"Landing zone evidence: {title}", "\n".join(part for part in body if part), meta)
 
 
 def _run_facts(municipality: dict, run: dict) -> str:
@@ -92,44 +82,6 @@ def _summary(document: dict) -> str:
     )
 
 
-def _result_rows(results, with_host: bool) -> str:
-    rows = []
-    for result in sorted(results, key=reading_order):
-        host = f'<td class="id">{esc(result["host"])}</td>' if with_host else ""
-        rows.append(
-            f'<tr class="result" data-status="{esc(result["status"])}">{host}'
-            f'<td class="id"><code>{esc(result["control"])}</code></td>'
-            f"<td>{esc(result['title'])}{_references(result)}</td>"
-            f"<td>{esc(result['level'])}</td><td>{status_badge(result['status'])}</td>"
-            f"<td>{esc(result['reason'])}{_waiver_requests(result)}</td></tr>"
-        )
-    host_head = "<th>host</th>" if with_host else ""
-    return (
-        f"<table><thead><tr>{host_head}<th>control</th><th>title</th><th>level</th><th>status</th>"
-        f"<th>reason</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
-    )
-
-
-def _references(result: dict) -> str:
-    """The control's CyFun, CIS and (Windows) Microsoft security baseline references, under its title."""
-    named = [
-        f"{label} {esc(', '.join(result.get(field) or []))}"
-        for label, field in (("CyFun", "cyfun"), ("CIS", "cis"), ("Microsoft baseline", "ms_baseline"))
-        if result.get(field)
-    ]
-    return f'<br><span class="small refs">{" · ".join(named)}</span>' if named else ""
-
-
-def _waiver_requests(result: dict) -> str:
-    """A supplier role's request beside the control it asks to waive: pending (never a waiver
-    itself) on a failing control, approved on one the card waives."""
-    return "".join(
-        f'<p class="waiver-request">waiver requested by {esc(request["role"])}: {esc(request["justification"])}'
-        f" — {REQUEST_WORDS[request['state']]}</p>"
-        for request in result.get("waiver_requests") or []
-    )
-
-
 def _failures(document: dict) -> str:
     failing = [result for result in document["results"] if result["status"] in NONCOMPLIANT]
     if not failing:
@@ -138,22 +90,8 @@ def _failures(document: dict) -> str:
         )
     return (
         f'<section id="failures"><h2>Failing controls ({len(failing)})</h2>'
-        f"{_result_rows(failing, with_host=True)}</section>"
+        f"{result_rows(failing, with_host=True)}</section>"
     )
-
-
-def _waiver_state(waiver: dict, finished: datetime.date) -> tuple[str, str]:
-    """(css class, words) for a waiver as of the end of the run."""
-    try:
-        expires = datetime.date.fromisoformat(str(waiver["expires"]))
-    except ValueError:
-        return "expired", "unreadable expiry"
-    days = (expires - finished).days
-    if waiver.get("state") == "expired" or days < 0:
-        return "expired", "expired"
-    if days <= WAIVER_WARN_DAYS:
-        return "soon", f"active, {days} day{'s' if days != 1 else ''} left"
-    return "", "active"
 
 
 def _asked_by(asked: dict) -> str:
@@ -179,7 +117,7 @@ def _waivers(document: dict) -> str:
     finished = datetime.datetime.fromisoformat(document["run"]["finished"]).date()
     rows = []
     for (control, approver, expires, justification), entry in sorted(grouped.items(), key=lambda item: item[0][2]):
-        css, state = _waiver_state(entry["waiver"], finished)
+        css, state = waiver_state(entry["waiver"], finished)
         rows.append(
             f'<tr class="waiver"><td><code class="id">{esc(control)}</code> {esc(entry["title"])}</td>'
             f"<td>{esc(', '.join(sorted(entry['hosts'])))}</td><td>{esc(approver)}</td>"
@@ -195,30 +133,8 @@ def _waivers(document: dict) -> str:
     )
 
 
-def _hosts(document: dict) -> str:
-    parts = ['<section id="hosts"><h2>Hosts</h2>']
-    for host in sorted(document["hosts"]):
-        state = document["hosts"][host]
-        results = [result for result in document["results"] if result["host"] == host]
-        attention = [result for result in results if result["status"] not in ("pass", "fixed")]
-        good = [result for result in results if result["status"] in ("pass", "fixed")]
-        if not state["reachable"]:
-            note = '<p class="expired">Not reached: no results.</p>'
-        else:
-            note = f"<p>{len(results)} controls: {len(attention)} need attention, {len(good)} pass.</p>"
-        parts.append(f'<section class="host" id="host-{esc(host)}"><h3>{esc(host)}</h3>{note}')
-        if attention:
-            parts.append(_result_rows(attention, with_host=False))
-        if good:
-            parts.append(
-                f"<details><summary>{len(good)} controls pass</summary>{_result_rows(good, with_host=False)}</details>"
-            )
-        parts.append("</section>")
-    parts.append("</section>")
-    return "".join(parts)
-
-
-def _footer(run: dict) -> str:
+def _footer(document: dict) -> str:
+    run = document["run"]
     hashes = "".join(
         f"<li><code>{esc(path)}</code> sha256 <code>{esc(digest)}</code></li>"
         for path, digest in sorted(run["catalog_hashes"].items())
@@ -226,6 +142,12 @@ def _footer(run: dict) -> str:
     return (
         '<footer><h2>Catalogs of this run</h2><ul class="small">'
         f"{hashes or '<li>none recorded</li>'}</ul>"
-        '<p class="small">results.json holds every field of every result; manifest.sha256 lets '
-        "<code>sha256sum -c</code> prove that no file of this evidence changed.</p></footer>"
+        '<p class="small">results.json holds every field of every result; manifest.sha256 lists the checksum of '
+        "every file, and manifest.sha256.p7s, where the fleet signs its evidence, signs the manifest. "
+        "<code>landingzone evidence verify</code> checks both with the fleet CA's certificate alone.</p></footer>"
     )
+
+
+# The page's sections in reading order, each a function of results.json that returns its HTML
+# (or "" to leave itself out). A new kind of finding adds its function here.
+SECTIONS = (_not_reached, _summary, _failures, _waivers, render_sections, render_hosts, _footer)

@@ -17,6 +17,8 @@ from ansible_runner.runner import Runner
 
 from landingzone.evidence import write_evidence
 from landingzone.evidence.sections import record_is_bad
+from landingzone.evidence.signature import EvidenceSigner
+from landingzone.fleet_evidence_key import FleetEvidenceKey
 from landingzone.runner import exit_codes
 from landingzone.runner.environment import clean_environment
 from landingzone.runner.events import Progress, RunObserver
@@ -78,12 +80,15 @@ class FleetSettings:
     metadata: dict = field(default_factory=dict)
     # What the collection's supplier roles ask to have waived: [{control, role, justification}].
     waiver_requests: list = field(default_factory=list)
+    # The fleet's evidence-signing key, when it has one: every run's manifest is signed with it.
+    evidence_signer: EvidenceSigner | None = None
 
     @classmethod
     def for_command(cls, root: Path, fleet: Path, password, password_file, **options) -> "FleetSettings":
         """What every command that runs jobs passes: the vault, the run's metadata (the
-        operator, the project commit, the versions and the catalogs' hashes) and the supplier
-        roles' waiver requests, read once; a bad contract stops the command before any job."""
+        operator, the project commit, the versions and the catalogs' hashes), the supplier
+        roles' waiver requests and the evidence-signing key, read once; a bad contract or an
+        expired key stops the command before any job."""
         return cls(
             root=root,
             fleet=fleet,
@@ -91,6 +96,7 @@ class FleetSettings:
             vault_password_file=password_file,
             metadata=run_metadata(root),
             waiver_requests=waiver_requests(load_all(root / "roles")),
+            evidence_signer=FleetEvidenceKey(fleet).signer(password),
             **options,
         )
 
@@ -237,7 +243,7 @@ def run_municipality(
         # waive; beside its waived ones, which of them asked for the waiver in effect.
         run["waiver_requests"] = requests_by_host(municipality.groups, settings.waiver_requests)
     evidence_dir = settings.evidence_root / municipality.name / ident
-    write_evidence(evidence_dir, run, observer.results)
+    write_evidence(evidence_dir, run, observer.results, settings.evidence_signer)
     rotate_runs(settings.runs_root / municipality.name, settings.keep_runs, settings.evidence_root)
     code = _exit_code(kind, observer)
     states = observer.host_states.items()

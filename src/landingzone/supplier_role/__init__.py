@@ -1,7 +1,19 @@
-"""Supplier roles: their contract with the landing zone, what is derived from it, and a scaffold."""
+"""Supplier roles: their contract with the landing zone, what is derived from it, and a scaffold.
 
-from landingzone.supplier_role.contract import CONTRACT_FILE, Contract, ContractError, load, load_all, validate
-from landingzone.supplier_role.derive import (
+The contract's schema, loader and derivations live in the collection (plugins/plugin_utils),
+where its filters read them with nothing but ansible-core installed; here they are only
+re-exported, so the CLI and the collection share one copy.
+"""
+
+from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils.supplier_contract import (
+    CONTRACT_FILE,
+    Contract,
+    ContractError,
+    load,
+    load_all,
+    validate,
+)
+from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils.supplier_derivations import (
     annotate_waiver_requests,
     backup_set,
     firewall_dropin,

@@ -47,8 +47,15 @@ import yaml
 from landingzone.errors import LandingzoneError
 from landingzone.lab.images import image_name
 from landingzone.paths import collection_root
-from landingzone.supplier_role.contract import Contract, ContractError, load
-from landingzone.supplier_role.derive import annotate_waiver_requests, backup_set, health_check, waiver_requests
+from landingzone.supplier_role import (
+    Contract,
+    ContractError,
+    annotate_waiver_requests,
+    backup_set,
+    health_check,
+    load,
+    waiver_requests,
+)
 
 PLAYBOOKS = Path(__file__).resolve().parent / "contract_playbooks"
 IMAGE = image_name("bookworm")

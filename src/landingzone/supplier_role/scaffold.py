@@ -16,7 +16,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from landingzone.errors import LandingzoneError
-from landingzone.supplier_role.contract import load
+from landingzone.supplier_role import load
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
 # Names the landing zone's own roles use, which a supplier role must not shadow.

@@ -133,3 +133,18 @@ def test_validate_reports_every_municipality_and_touches_no_host(fleet, capsys):
     assert code == 0
     out = capsys.readouterr().out
     assert '"municipality": "lab-east"' in out and '"municipality": "lab-north"' in out
+
+
+def test_an_expired_evidence_key_stops_the_run_before_any_job(fleet, capsys):
+    import datetime
+
+    from landingzone.fleet_evidence_key import FleetEvidenceKey
+    from landingzone.fleet_pki import FleetCA
+
+    password = PASSWORD_FILE.read_text().splitlines()[0]
+    FleetCA(fleet).init("test fleet CA", password)
+    long_ago = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=800)
+    FleetEvidenceKey(fleet).issue(password, now=long_ago)
+    code, error = _audit(fleet, capsys, "lab-east")
+    assert code == 2
+    assert "evidence-signing.crt: the evidence-signing certificate expired on" in error

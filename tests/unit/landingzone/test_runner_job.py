@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from run_metadata import METADATA
 
+from landingzone.pki import key_pem
 from landingzone.runner.fleet import run_fleet
 from landingzone.runner.job import FleetSettings, Municipality, RunKind
 from landingzone.runner.secret_values import municipality_secrets
@@ -85,7 +86,7 @@ def fleet(tmp_path):
     ]
 
 
-def _run(checkout, fleet, monkeypatch, keep_runs=10):
+def _run(checkout, fleet, monkeypatch, keep_runs=10, **settings_extra):
     monkeypatch.setenv("LZ_OPERATOR_API_TOKEN", "operator-shell-secret")
     monkeypatch.setenv("LANDINGZONE_VAULT_PASSWORD", PASSWORD)
     progress = []
@@ -97,6 +98,7 @@ def _run(checkout, fleet, monkeypatch, keep_runs=10):
             vault_password=PASSWORD,
             vault_password_file=password_file,
             metadata=METADATA,
+            **settings_extra,
         )
         outcomes = run_fleet(fleet, PROBE, settings, parallel=2, on_progress=progress.append)
     return settings, {o.municipality: o for o in outcomes}, progress
@@ -153,3 +155,26 @@ def test_a_municipality_that_crashes_is_reported_and_the_others_finish(checkout,
     assert outcomes["gent"].exit_code == 1
     assert outcomes["aalst"].exit_code == 3 and not outcomes["aalst"].finished
     assert "did not finish" in outcomes["aalst"].message
+
+
+def test_a_fleet_with_an_evidence_key_signs_every_run_and_never_writes_the_key(checkout, fleet, monkeypatch):
+    from cryptography import x509
+
+    from landingzone.evidence.verify import verify_run
+    from landingzone.fleet_evidence_key import FleetEvidenceKey
+    from landingzone.fleet_pki import FleetCA
+
+    fleet_dir = fleet[0].inventory_dir.parent
+    FleetCA(fleet_dir).init("test fleet CA", PASSWORD)
+    FleetEvidenceKey(fleet_dir).issue(PASSWORD)
+    signer = FleetEvidenceKey(fleet_dir).signer(PASSWORD)
+    settings, outcomes, _ = _run(checkout, fleet, monkeypatch, evidence_signer=signer)
+    ca = x509.load_pem_x509_certificate((fleet_dir / "pki" / "ca.crt").read_bytes())
+    for outcome in outcomes.values():
+        verification = verify_run(Path(outcome.evidence_dir), ca)
+        assert verification.verified, [v for v in verification.verdicts if not v.passed]
+    key_lines = [line for line in key_pem(signer.key).decode().splitlines() if "PRIVATE KEY" not in line]
+    for root in (settings.runs_root, settings.evidence_root):
+        for path in (p for p in root.rglob("*") if p.is_file()):
+            content = path.read_text(errors="replace")
+            assert not any(line in content for line in key_lines), path

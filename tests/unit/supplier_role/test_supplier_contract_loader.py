@@ -5,8 +5,7 @@ import copy
 import pytest
 import yaml
 
-from landingzone.supplier_role import ContractError, load, load_all, validate
-from landingzone.supplier_role.contract import CONTRACT_FILE
+from landingzone.supplier_role import CONTRACT_FILE, ContractError, load, load_all, validate
 
 GOOD = {
     "contract_version": 1,

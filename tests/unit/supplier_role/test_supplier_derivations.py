@@ -9,6 +9,8 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.cyberveilig.landingzone.plugins.filter import supplier_contract as filters
 
 from landingzone.supplier_role import (
+    Contract,
+    ContractError,
     annotate_waiver_requests,
     backup_set,
     firewall_dropin,
@@ -136,3 +138,41 @@ def test_filters_read_the_reference_role_and_report_errors_as_filter_errors(tmp_
     assert filters.supplier_contract("citizen_portal") == data
     with pytest.raises(AnsibleFilterError, match=r"nothing_here/meta/landingzone.yml: \(file\): missing"):
         filters.supplier_contract(str(tmp_path / "nothing_here"))
+
+
+HOSTILE_PURPOSES = [
+    'x" ; add rule inet landingzone_filter input accept comment "',
+    'x\\" accept',
+    "line one\nadd rule inet landingzone_filter input accept",
+    "bell\x07 and\x00nul",
+    "x" * 300,
+]
+
+
+@pytest.mark.parametrize("purpose", HOSTILE_PURPOSES)
+def test_a_purpose_that_would_break_out_of_the_nft_comment_is_refused(purpose):
+    # The purpose becomes the rule's comment; a supplier may write the contract, not the firewall.
+    with pytest.raises(ContractError) as caught:
+        contract(ports=[{"port": 8443, "proto": "tcp", "sources": ["any"], "purpose": purpose}])
+    assert [field for field, _ in caught.value.problems] == ["ports[0].purpose"]
+
+
+@pytest.mark.parametrize("purpose", HOSTILE_PURPOSES)
+def test_the_dropin_keeps_one_rule_even_if_a_hostile_purpose_got_past_the_schema(purpose):
+    # As if the data had not come through the schema: the encoder alone must hold.
+    hostile = Contract(
+        source="x.yml",
+        data={"role": "evil_app", "ports": [{"port": 8443, "proto": "tcp", "sources": ["any"], "purpose": purpose}]},
+    )
+    rules = [line for line in firewall_dropin(hostile, ["10.0.0.0/8"]).splitlines() if not line.startswith("#")]
+    assert len(rules) == 1
+    head, comment = rules[0].split(" comment ", 1)
+    assert head == "add rule inet landingzone_filter input tcp dport 8443 accept"
+    assert comment.startswith('"evil_app: ') and comment.endswith('"') and comment.count('"') == 2
+    assert comment.isprintable() and "\\" not in comment and len(comment.encode()) <= 128 + 2
+
+
+def test_an_ordinary_purpose_keeps_its_words():
+    port = {"port": 443, "proto": "tcp", "sources": ["any"], "purpose": "HTTPS: citizens' portal (v2); é"}
+    text = firewall_dropin(contract(ports=[port]), [])
+    assert 'comment "example_app: HTTPS: citizens\' portal (v2); é"' in text

@@ -42,7 +42,10 @@ def test_a_second_apply_changes_nothing():
     second, calls = run_action(engine_args(), host)
     assert len(calls) == 1
     assert second["changed"] is False
-    assert second["summary"]["pass"] == second["summary"]["total"]
+    # Denying local accounts waits for identity ad with a domain management account.
+    not_applicable = [r["id"] for r in second["results"] if r["status"] == "not_applicable"]
+    assert not_applicable == ["LZW-URA-031", "LZW-URA-032"]
+    assert second["summary"]["pass"] == second["summary"]["total"] - 2
 
 
 @pytest.mark.parametrize(("mode", "check_mode"), [("apply", True), ("audit", False), ("audit", True)])
@@ -132,7 +135,7 @@ def test_the_cli_collects_the_windows_results_as_evidence():
         }
     )
     assert len(observer.results) == len(result["results"])
-    assert {r["status"] for r in observer.results} == {"pass", "fixed"}
+    assert {r["status"] for r in observer.results} == {"pass", "fixed", "not_applicable"}
 
 
 def test_the_result_does_not_carry_the_script_or_the_raw_output():
@@ -176,3 +179,22 @@ def test_the_windows_results_make_a_valid_results_json():
     check_document(document)
     assert {r["status"] for r in document["results"]} >= {"pass", "fixed", "waived", "not_applicable"}
     assert any(path.startswith("roles/windows_baseline/controls/") for path in document["run"]["catalog_hashes"])
+
+
+def test_constrained_language_is_one_error_for_the_host_that_names_the_mode():
+    """App Control for Business (WDAC) script enforcement: the mock host answers as PowerShell does in
+    ConstrainedLanguage (a mock: no PowerShell runtime here)."""
+    host = FakeWindowsHost(DRIFT, language_mode="ConstrainedLanguage")
+    result, calls = run_action(engine_args(), host)
+    assert len(calls) == 1
+    assert result["failed"] is True and result["changed"] is False
+    assert "ConstrainedLanguage mode" in result["msg"] and "no control was checked" in result["msg"]
+    assert result["results"] == [] and result["summary"]["total"] == 0
+
+
+def test_without_the_guard_a_constrained_host_fails_every_control():
+    """The mock's other branch, so the test above proves the guard and not the mock."""
+    host = FakeWindowsHost(language_mode="ConstrainedLanguage")
+    script = "function Test-LzwThing { }\nInvoke-LzwControl -Id 'LZW-NET-001' -Check {\n    Test-LzwThing\n}\n"
+    answer = host.win_powershell({"script": script})
+    assert len(answer["output"]) == 1 and "language mode" in answer["output"][0]

@@ -22,7 +22,7 @@ BY_ID = {control["id"]: control for control in CONTROLS}
 CONTENT_AREAS = {
     "accounts", "user_rights", "security_options", "uac", "audit_policy", "logging", "defender", "asr", "firewall",
     "services", "features", "network", "credentials", "winrm", "rdp", "management", "removable_media",
-    "screen_lock", "updates", "laps", "bitlocker", "system",
+    "screen_lock", "updates", "laps", "bitlocker", "system", "session_host",
 }  # fmt: skip
 
 
@@ -133,3 +133,24 @@ def test_the_controls_page_is_generated_from_the_catalog():
         cwd=ROOT, capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# Registry places Windows reads when it starts (or when their service starts, which for these is at boot).
+READ_AT_START = re.compile(
+    r"^HKLM:\\SYSTEM\\CurrentControlSet\\(Services\\|Control\\Session Manager|Policies\\EarlyLaunch)"
+)
+
+
+def test_the_values_windows_reads_at_start_say_whether_a_fix_needs_a_restart():
+    for control in CONTROLS:
+        if control["type"] == "registry_value" and READ_AT_START.match(control["params"]["path"]):
+            assert isinstance(control.get("reboot_required"), bool), f"{control['id']}: state reboot_required"
+    for control_id in ("LZW-CRED-001", "LZW-NET-003", "LZW-NET-006", "LZW-SEC-043", "LZW-SEC-044"):
+        assert BY_ID[control_id]["reboot_required"] is True, control_id
+
+
+def test_a_reboot_flag_that_is_not_a_boolean_is_named():
+    catalog = rendered_catalog()
+    catalog["network"][0]["reboot_required"] = "yes"
+    with pytest.raises(windows_catalog.CatalogError, match=r"LZW-NET-001: reboot_required: must be true or false"):
+        windows_catalog.flatten(catalog)

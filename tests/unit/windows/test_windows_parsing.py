@@ -10,6 +10,7 @@ import json
 import pytest
 from ansible_collections.cyberveilig.landingzone.plugins.action.windows_controls import prepare, report
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.parse import MARKER, host_records
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.types import TYPES
 from windows_testdata import engine_args
 
 PLAN_ARGS = engine_args(level="basic")
@@ -164,3 +165,58 @@ def test_records_carry_their_references_for_the_report():
 def test_host_records_reads_lines_from_output_and_host_out():
     records, problems = host_records({"output": [line("LZW-ACC-001")], "host_out": line("LZW-ACC-002") + "\n"})
     assert set(records) == {"LZW-ACC-001", "LZW-ACC-002"} and not problems
+
+
+def test_a_registry_value_of_the_wrong_type_fails_and_the_evidence_names_the_type():
+    """A REG_SZ '1' where the control sets a REG_DWORD 1: the host's answer is hand written (a mock)."""
+    the_job = job(applying=False)
+    target = "LZW-NET-001"
+    reason = 'REG_SZ "0", not the REG_DWORD the control sets'
+    answer = line(target, state="noncompliant", found="0", value_type="REG_SZ", reason=reason)
+    record = by_id(report(the_job, {"output": all_compliant(the_job, **{target: answer})}, False, "script"))[target]
+    assert record["status"] == "fail" and record["changed"] is True
+    assert record["evidence"]["value_type"] == "REG_SZ" and record["reason"] == reason
+
+
+def test_after_a_fix_the_evidence_holds_the_type_found_after_it():
+    the_job = job()
+    target = "LZW-NET-001"
+    after = {"state": "compliant", "found": 0, "value_type": "REG_DWORD"}
+    answer = line(target, state="noncompliant", found="0", value_type="REG_SZ", fixed=True, after=after)
+    record = by_id(report(the_job, {"output": all_compliant(the_job, **{target: answer})}, True, "script"))[target]
+    assert record["status"] == "fixed" and record["evidence"]["value_type"] == "REG_DWORD"
+
+
+def test_the_registry_check_is_given_the_type_the_control_sets():
+    the_job = job()
+    script_lines = {control["id"]: TYPES[control["type"]].check(control["params"]) for control, _ in the_job.plan}
+    assert script_lines["LZW-NET-001"].endswith("-Kind 'DWord'")
+    multi = next(c for c, _ in the_job.plan if c["type"] == "registry_value" and c["params"]["kind"] == "multi_string")
+    assert script_lines[multi["id"]].endswith("-Kind 'MultiString'")
+
+
+RESTART_NAMED_BY_THE_REVIEW = ("LZW-CRED-001", "LZW-NET-003", "LZW-NET-006", "LZW-SEC-043", "LZW-SEC-044")
+
+
+@pytest.mark.parametrize("target", RESTART_NAMED_BY_THE_REVIEW)
+def test_a_fix_the_catalog_marks_for_a_restart_reports_reboot_required(target):
+    """RunAsPPL, NodeType, mrxsmb10 Start, ObCaseInsensitive, ProtectionMode: Windows reads them at
+    start, so the value is right at once and the host cannot see that it is not in force yet."""
+    the_job = job()
+    after = {"state": "compliant", "found": 1, "value_type": "REG_DWORD"}
+    answer = line(target, state="noncompliant", found=0, fixed=True, after=after)
+    result = report(the_job, {"output": all_compliant(the_job, **{target: answer})}, True, "script")
+    assert by_id(result)[target]["status"] == "fixed" and by_id(result)[target]["reboot_required"] is True
+    assert result["reboot_required"] is True
+    assert not [r["id"] for r in result["results"] if r["reboot_required"] and r["id"] != target]
+
+
+def test_a_fix_without_the_flag_and_a_pass_with_it_need_no_restart():
+    the_job = job()
+    after = {"state": "compliant", "found": 0, "value_type": "REG_DWORD"}
+    lines = all_compliant(
+        the_job, **{"LZW-NET-001": line("LZW-NET-001", state="noncompliant", fixed=True, after=after)}
+    )
+    result = report(the_job, {"output": lines}, True, "script")
+    assert by_id(result)["LZW-NET-001"]["status"] == "fixed"
+    assert result["reboot_required"] is False

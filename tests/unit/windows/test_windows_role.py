@@ -15,6 +15,8 @@ import pytest
 import yaml
 from windows_testdata import ROOT
 
+GROUPS = ("virtual_pcs", "avd_session_hosts")
+
 
 def run_role(tmp_path, extra_vars):
     playbook = tmp_path / "play.yml"
@@ -34,8 +36,14 @@ def run_role(tmp_path, extra_vars):
     variables = tmp_path / "vars.yml"
     variables.write_text(yaml.safe_dump(extra_vars), encoding="utf-8")
     env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json")
+    # localhost in two groups of a virtual PC inventory, so the card's identity per group applies.
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text(
+        yaml.safe_dump({"all": {"children": {group: {"hosts": {"localhost": {}}} for group in GROUPS}}}),
+        encoding="utf-8",
+    )
     completed = subprocess.run(
-        [str(__import__("pathlib").Path(sys.executable).with_name("ansible-playbook")), "-i", "localhost,",
+        [str(__import__("pathlib").Path(sys.executable).with_name("ansible-playbook")), "-i", str(inventory),
          "-c", "local", "-e", f"@{variables}", str(playbook)],
         cwd=ROOT, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=300, check=False,
     )  # fmt: skip
@@ -77,6 +85,40 @@ def run_role(tmp_path, extra_vars):
             {"windows_baseline_password_min_length": 8},
             "Check the policy values against the floor of the baseline",
             "windows_baseline_password_min_length >= 14",
+        ),
+        (
+            # The card gives the host's two groups (virtual_pcs, avd_session_hosts) two identities.
+            {
+                "landingzone_identity": {
+                    "default": "ad",
+                    "groups": {"virtual_pcs": "entra", "avd_session_hosts": "hybrid"},
+                }
+            },
+            "Check that the card gives this host one identity",
+            "gives localhost more than one identity through its groups: hybrid, entra",
+        ),
+        (
+            {"windows_baseline_identity": "entra", "windows_baseline_laps_backup_directory": "active_directory"},
+            "Check that LAPS backs up to a directory the host has",
+            "windows_baseline_laps_backup_directory is active_directory, but the host's identity is entra",
+        ),
+        (
+            {
+                "landingzone_identity": {"default": "hybrid", "groups": {"avd_session_hosts": "ad"}},
+                "windows_baseline_laps_backup_directory": "entra_id",
+            },
+            "Check that LAPS backs up to a directory the host has",
+            "windows_baseline_laps_backup_directory is entra_id, but the host's identity is ad",
+        ),
+        (
+            {"windows_baseline_session_host": True},
+            "Check the session-host settings",
+            "needs windows_baseline_fslogix_vhd_locations, each an SMB path (two backslashes, server, share); got []",
+        ),
+        (
+            {"windows_baseline_session_host": True, "windows_baseline_fslogix_vhd_locations": ["C:\\profiles"]},
+            "Check the session-host settings",
+            "got ['C:\\\\profiles']",
         ),
     ],
 )

@@ -135,3 +135,13 @@ def test_the_call_check_finds_a_wrong_parameter_and_a_missing_helper():
     problems = call_problems(script)
     assert any("has no parameter -Nme" in p for p in problems)
     assert any("Test-LzwOther is called but not defined" in p for p in problems)
+
+
+@pytest.mark.parametrize("name", sorted(SCRIPTS_RENDERED))
+def test_the_language_mode_is_checked_before_anything_else_runs(name):
+    """The first statement after param() stops the script in any mode but FullLanguage."""
+    script = SCRIPTS_RENDERED[name]
+    body = script.split("param()\n", 1)[1]
+    statements = [line for line in body.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    assert statements[0] == "if ($ExecutionContext.SessionState.LanguageMode -ne 'FullLanguage') {"
+    assert statements[2] == "    return"

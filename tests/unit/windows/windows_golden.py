@@ -20,7 +20,7 @@ from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.s
     render_control,
     render_script,
 )
-from windows_testdata import FIXTURES, engine_args  # noqa: E402
+from windows_testdata import FIXTURES, engine_args, rendered_catalog  # noqa: E402
 
 GOLDEN = FIXTURES / "golden"
 # One real catalog control per type (two where a type renders two ways).
@@ -29,6 +29,8 @@ SAMPLES = {
     "registry_value_multi_string": "LZW-SEC-029",
     "security_policy": "LZW-ACC-001",
     "security_policy_user_right": "LZW-URA-012",
+    "security_policy_user_right_local_logon": "LZW-URA-015",
+    "security_policy_user_right_exact": "LZW-URA-003",
     "audit_policy": "LZW-AUD-001",
     "service": "LZW-SVC-001",
     "service_running": "LZW-SVC-023",
@@ -44,12 +46,14 @@ SAMPLES = {
     "winrm_listener": "LZW-MGT-001",
     "winrm_http_listener": "LZW-WRM-007",
     "rdp_access": "LZW-MGT-003",
+    "local_group_members": "LZW-AVD-005",
 }
 WHOLE_SCRIPT_IDS = ("LZW-ACC-001", "LZW-AUD-001", "LZW-ASR-004")
 
 
 def plan():
-    args = engine_args(level="essential", rdp_networks=["10.40.0.0/22"])
+    catalog = rendered_catalog(data_classification=4, windows_baseline_session_host=True)
+    args = engine_args(catalog=catalog, level="essential", rdp_networks=["10.40.0.0/22"])
     return prepare(args, "gem-vpc-01", applying=True).plan
 
 

@@ -21,7 +21,7 @@ from ansible.playbook.play_context import PlayContext
 from ansible_collections.cyberveilig.landingzone.plugins.action.windows_controls import ActionModule
 
 CONTROL_CALL = re.compile(
-    r"^Invoke-LzwControl -Id '(?P<id>LZW-[A-Z0-9]+-\d{3})' -Check \{\n(?P<body>.*?)^\}$", re.S | re.M
+    r"^Invoke-LzwControl -Id '(?P<id>LZW-[A-Z0-9]+-\d{3})'(?: -Mdm '[^']*')? -Check \{\n(?P<body>.*?)^\}$", re.S | re.M
 )
 MARKER = "LZW-RESULT "
 
@@ -42,10 +42,27 @@ class FakeConnection:
 class FakeWindowsHost:
     """Recorded host state: {control id: answer}. An answer is what the script prints for it."""
 
-    def __init__(self, answers=None, default_found="as expected"):
+    def __init__(self, answers=None, default_found="as expected", language_mode="FullLanguage"):
         self.answers = {key: dict(value) for key, value in (answers or {}).items()}
         self.default_found = default_found
+        self.language_mode = language_mode
         self.executions = []
+
+    def constrained_answer(self, script):
+        """What a host in ConstrainedLanguage prints: the guard's one line when the script checks the
+        mode before anything else, otherwise the .NET failure in every control, as PowerShell does."""
+        first_function = script.find("\nfunction ")
+        guard = script.find("$ExecutionContext.SessionState.LanguageMode -ne 'FullLanguage'")
+        if 0 <= guard < first_function:
+            return [f'LZW-HOST {{"language_mode": "{self.language_mode}"}}']
+        reason = (
+            "check failed: Cannot invoke method. "
+            "Method invocation is supported only on core types in this language mode."
+        )
+        return [
+            MARKER + json.dumps({"id": control_id, "state": "error", "fixed": False, "reason": reason})
+            for control_id, _ in self.controls_in(script)
+        ]
 
     def controls_in(self, script):
         return [(m.group("id"), "} -Fix {" in m.group("body")) for m in CONTROL_CALL.finditer(script)]
@@ -65,6 +82,8 @@ class FakeWindowsHost:
         script = module_args["script"]
         if module_args.get("_ansible_check_mode") and "[CmdletBinding(SupportsShouldProcess)]" not in script:
             return {"skipped": True, "changed": False, "msg": "skipped, running in check mode"}
+        if self.language_mode != "FullLanguage":
+            return {"changed": False, "output": self.constrained_answer(script), "host_out": "", "error": []}
         lines = [self.answer(control_id, has_fix) for control_id, has_fix in self.controls_in(script)]
         return {"changed": any('"fixed": true' in line for line in lines), "output": lines, "host_out": "", "error": []}
 

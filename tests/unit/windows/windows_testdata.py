@@ -7,6 +7,8 @@ host's answer). What PowerShell does with the script is proven only by tests/liv
 
 from __future__ import annotations
 
+import copy
+import functools
 from pathlib import Path
 
 import yaml
@@ -18,12 +20,18 @@ FIXTURES = ROOT / "tests" / "fixtures" / "windows"
 MANAGEMENT_NETWORKS = ["10.231.10.0/24"]
 
 
-def raw_catalog():
-    """{area: [controls]} exactly as include_vars loads roles/windows_baseline/controls/."""
+@functools.cache
+def _loaded_catalog():
     catalog = {}
     for path in sorted((ROLE / "controls").glob("*.yml")):
         catalog.update(yaml.safe_load(path.read_text(encoding="utf-8")))
     return catalog
+
+
+def raw_catalog():
+    """{area: [controls]} exactly as include_vars loads roles/windows_baseline/controls/ (a fresh copy
+    each call: the files are parsed once per test session, which is most of the time it takes)."""
+    return copy.deepcopy(_loaded_catalog())
 
 
 def _render(value, context, env):
@@ -40,6 +48,8 @@ def role_context(data_classification=3, **overrides):
     """The role's defaults and derived vars, with a municipality card's data classification."""
     env = NativeEnvironment()
     context = yaml.safe_load((ROLE / "defaults" / "main.yml").read_text(encoding="utf-8"))
+    context["group_names"] = ["virtual_pcs"]
+    context["windows_baseline_fslogix_vhd_locations"] = [r"\\profiles.gemeente.example\fslogix"]
     context.update(overrides)
     context["landingzone_municipality"] = {"data_classification": data_classification}
     derived = yaml.safe_load((ROLE / "vars" / "main.yml").read_text(encoding="utf-8"))

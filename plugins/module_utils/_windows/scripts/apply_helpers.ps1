@@ -34,6 +34,14 @@ function Set-LzwSecurityPolicy {
     $null = Read-LzwSecurityPolicy -Refresh
 }
 
+function Add-LzwUserRight {
+    # Grants a user right to the SIDs that lack it and keeps everyone else who holds it.
+    param([string]$Key, [string[]]$Sids)
+    $current = ConvertTo-LzwSidList ((Read-LzwSecurityPolicy)["Privilege Rights|$Key"])
+    $holders = @(@($current) + @($Sids) | Sort-Object -Unique | ForEach-Object { ConvertTo-LzwSeceditAccount $_ })
+    Set-LzwSecurityPolicy -Section 'Privilege Rights' -Key $Key -Value ($holders -join ',')
+}
+
 function Set-LzwAuditPolicy {
     param([string]$Guid, [bool]$Success, [bool]$Failure)
     $arguments = @('/set', "/subcategory:{$Guid}")
@@ -116,3 +124,15 @@ function Set-LzwCredentialGuard {
     Set-LzwRegistry -Path $policyKey -Name 'LsaCfgFlags' -Value $Flags -Kind 'DWord'
     return @{ reboot = $true }
 }
+
+function Add-LzwLocalGroupMember {
+    # Adds the accounts that are missing; never removes a member.
+    param([string]$Group, [string[]]$Members)
+    $path = 'WinNT://' + $env:COMPUTERNAME + '/' + $Group + ',group'
+    $found = Read-LzwLocalGroupSids -Path $path
+    foreach ($account in $Members) {
+        $sid = Resolve-LzwAccountSid -Account $account
+        if ($null -ne $sid -and $found -notcontains $sid) { ([ADSI]$path).Add('WinNT://' + $sid) }
+    }
+}
+

@@ -141,6 +141,36 @@ function Get-LzwDomainReason {
     return "set to $(ConvertTo-Json -InputObject $Found -Compress) by $($Source.text); a local change would be undone at the next policy refresh: change that policy object"
 }
 
+function Get-LzwMdmOwner {
+    # An MDM (Intune) writes each policy it manages under PolicyManager\current\device\<Area>, the
+    # value named after the policy, with <Policy>_WinningProvider naming the enrollment that won.
+    # Whatever it manages, it writes again at its next sync: a local fix would not hold.
+    param([string]$Policy)
+    $area, $name = $Policy.Split('/')
+    $key = 'HKLM:\SOFTWARE\Microsoft\PolicyManager\current\device\' + $area
+    $value = Read-LzwRegistry -Path $key -Name $name
+    $provider = Read-LzwRegistry -Path $key -Name ($name + '_WinningProvider')
+    if (-not $value.exists -and -not $provider.exists) { return $null }
+    $text = "MDM policy '$Policy'"
+    if ($provider.exists) { $text += " (provider $($provider.value))" }
+    return @{ text = $text; value = $value.value }
+}
+
+function Add-LzwMdmOwner {
+    # The MDM's ownership of a setting reported as a domain policy's is: named, and not fixed here.
+    param([hashtable]$Finding, [string]$Policy)
+    if (-not $Policy) { return $Finding }
+    $owner = Get-LzwMdmOwner -Policy $Policy
+    if ($null -eq $owner) { return $Finding }
+    $Finding.source = $owner.text
+    if ($Finding.state -eq 'noncompliant') {
+        $Finding.fixable = $false
+        $Finding.reason = "set to $(ConvertTo-Json -InputObject $Finding.found -Compress) by $($owner.text); " +
+            'a local change would be undone at the next MDM sync: change that policy in the MDM'
+    }
+    return $Finding
+}
+
 function Invoke-LzwNative {
     # A console program with its output as text. Windows PowerShell 5.1 turns a native program's
     # stderr into error records, which 'Stop' would make fatal: the exit code decides instead.
@@ -172,10 +202,30 @@ function Read-LzwSecurityPolicy {
 }
 
 function ConvertTo-LzwSidList {
-    # '*S-1-5-32-544,*S-1-5-32-555' as a sorted list of SIDs (account names stay names).
+    # A user right as secedit exports it, as a sorted list of SIDs. secedit writes '*' + SID for most
+    # holders but the account name for some, such as the built-in guest: 'Gast' on Dutch Windows,
+    # 'Guest' on English. Names are translated here, so rights compare by SID in every language; a
+    # name that resolves to nothing (a deleted account) stays as it was written, and shows as such.
     param([string]$Value)
-    if (-not $Value) { return , @() }
-    return , @($Value.Split(',') | ForEach-Object { $_.Trim().TrimStart('*') } | Where-Object { $_ } | Sort-Object -Unique)
+    $sids = @()
+    foreach ($entry in @(([string]$Value).Split(',') | ForEach-Object { $_.Trim() } | Where-Object { $_ })) {
+        if ($entry.StartsWith('*')) { $sids += $entry.Substring(1); continue }
+        try {
+            $account = New-Object -TypeName System.Security.Principal.NTAccount -ArgumentList $entry
+            $sids += $account.Translate([System.Security.Principal.SecurityIdentifier]).Value
+        } catch {
+            $sids += $entry
+        }
+    }
+    return , @($sids | Sort-Object -Unique)
+}
+
+function ConvertTo-LzwSeceditAccount {
+    # How secedit reads a holder back: '*' + SID, or a bare account name. Never '*' + a name, which
+    # secedit rejects or drops ('*Gast').
+    param([string]$Account)
+    if ($Account -match '^S-1-\d+(-\d+)+$') { return '*' + $Account }
+    return $Account
 }
 
 function Read-LzwAuditPolicy {
@@ -189,7 +239,7 @@ function Read-LzwAuditPolicy {
             if ($run.rc -ne 0) { throw "auditpol /backup failed with exit code $($run.rc): $($run.output)" }
             $settings = @{}
             $rows = Get-Content -LiteralPath $file | Select-Object -Skip 1 |
-                ConvertFrom-Csv -Header machine, target, subcategory, guid, inclusion, exclusion, value
+                ConvertFrom-Csv -Header 'machine', 'target', 'subcategory', 'guid', 'inclusion', 'exclusion', 'value'
             foreach ($row in $rows) {
                 if ($row.guid -and $row.value -match '^\d+$') { $settings[$row.guid.Trim('{}').ToLowerInvariant()] = [int]$row.value }
             }
@@ -283,15 +333,34 @@ function Get-LzwUsableCertificate {
 
 # ---- the checks of the numerous types, one call per control in the script
 
+function ConvertTo-LzwRegistryTypeName {
+    # The registry's own names for value types, as regedit and the evidence show them.
+    param([string]$Kind)
+    $names = @{
+        DWord = 'REG_DWORD'; QWord = 'REG_QWORD'; String = 'REG_SZ'; ExpandString = 'REG_EXPAND_SZ'
+        MultiString = 'REG_MULTI_SZ'; Binary = 'REG_BINARY'; None = 'REG_NONE'; Unknown = 'REG_NONE'
+    }
+    if ($names.ContainsKey($Kind)) { return $names[$Kind] }
+    return $Kind
+}
+
 function Test-LzwRegistryControl {
-    param([string]$Path, [string]$Name, $Expected, [string]$Compare)
+    # The value and its type: a REG_SZ '1' is not the REG_DWORD 1 Windows reads, whatever it prints as.
+    param([string]$Path, [string]$Name, $Expected, [string]$Compare, [string]$Kind)
     $value = Read-LzwRegistry -Path $Path -Name $Name
     $source = Get-LzwRegistrySource -Path $Path -Name $Name -Exists $value.exists
-    $compliant = $value.exists -and (Test-LzwValue -Found $value.value -Expected $Expected -Compare $Compare)
+    $wantedType = ConvertTo-LzwRegistryTypeName $Kind
+    $foundType = ''
+    if ($value.exists) { $foundType = ConvertTo-LzwRegistryTypeName $value.kind }
+    $compliant = $value.exists -and $foundType -eq $wantedType -and (Test-LzwValue -Found $value.value -Expected $Expected -Compare $Compare)
     $reason = ''
-    if (-not $value.exists) { $reason = 'not set' } elseif (-not $compliant) { $reason = 'set to ' + (ConvertTo-Json -InputObject $value.value -Compress) }
+    if (-not $value.exists) { $reason = 'not set' }
+    elseif ($foundType -ne $wantedType) { $reason = "$foundType " + (ConvertTo-Json -InputObject $value.value -Compress) + ", not the $wantedType the control sets" }
+    elseif (-not $compliant) { $reason = 'set to ' + (ConvertTo-Json -InputObject $value.value -Compress) }
     if (-not $compliant -and $source.domain) { $reason = Get-LzwDomainReason -Source $source -Found $value.value }
-    return Get-LzwFinding -Compliant $compliant -Found $value.value -Source $source.text -Reason $reason -Fixable (-not $source.domain)
+    $finding = Get-LzwFinding -Compliant $compliant -Found $value.value -Source $source.text -Reason $reason -Fixable (-not $source.domain)
+    $finding.value_type = $foundType
+    return $finding
 }
 
 function Test-LzwSecurityControl {
@@ -589,3 +658,53 @@ function Test-LzwListenerControl {
     }
     return Get-LzwFinding -Compliant ($problems.Count -eq 0) -Found $found -Source 'WS-Management configuration' -Reason ($problems -join '; ') -Fixable $fixable
 }
+
+function Resolve-LzwAccountSid {
+    # A SID as it is, an account name translated, local_administrator as the built-in Administrator
+    # (RID 500) whatever its name; $null for what does not resolve here.
+    param([string]$Account)
+    if ($Account -match '^S-1-\d+(-\d+)+$') { return $Account }
+    if ($Account -eq 'local_administrator') {
+        $builtin = @(Get-CimInstance -ClassName Win32_UserAccount -Filter 'LocalAccount = True' | Where-Object { [string]$_.SID -match '^S-1-5-21-\d+-\d+-\d+-500$' })
+        if ($builtin.Count -gt 0) { return [string]$builtin[0].SID }
+        return $null
+    }
+    if ($Account.StartsWith('.\')) { $Account = $env:COMPUTERNAME + $Account.Substring(1) }
+    try {
+        $name = New-Object -TypeName System.Security.Principal.NTAccount -ArgumentList $Account
+        return $name.Translate([System.Security.Principal.SecurityIdentifier]).Value
+    } catch {
+        return $null
+    }
+}
+
+function Read-LzwLocalGroupSids {
+    # Through ADSI: Get-LocalGroupMember stops at a member it cannot resolve (an Entra or deleted account).
+    param([string]$Path)
+    $sids = @()
+    foreach ($member in @(([ADSI]$Path).Invoke('Members'))) {
+        $bytes = $member.GetType().InvokeMember('objectSid', 'GetProperty', $null, $member, $null)
+        $sids += (New-Object -TypeName System.Security.Principal.SecurityIdentifier -ArgumentList $bytes, 0).Value
+    }
+    return , @($sids | Sort-Object -Unique)
+}
+
+function Test-LzwLocalGroupControl {
+    param([string]$Group, [string[]]$Members)
+    $path = 'WinNT://' + $env:COMPUTERNAME + '/' + $Group + ',group'
+    if (-not [ADSI]::Exists($path)) {
+        return Get-LzwFinding -Compliant $false -Found 'no such group' -Source 'local groups' -Fixable $false `
+            -Reason "the local group '$Group' does not exist here (is FSLogix installed?)"
+    }
+    $found = Read-LzwLocalGroupSids -Path $path
+    $problems = @()
+    $fixable = $true
+    foreach ($account in $Members) {
+        $sid = Resolve-LzwAccountSid -Account $account
+        if ($null -eq $sid) { $problems += "$account does not resolve on this host"; $fixable = $false }
+        elseif ($found -notcontains $sid) { $problems += "$account ($sid) is not a member" }
+    }
+    return Get-LzwFinding -Compliant ($problems.Count -eq 0) -Found @{ members = $found } -Source 'local groups' `
+        -Reason ($problems -join '; ') -Fixable $fixable
+}
+

@@ -1,6 +1,7 @@
-"""A registry value under HKLM, read as Windows applies it: a domain policy that owns the value
-makes it unfixable here (the next policy refresh would undo a local write), and the evidence
-names the policy object that set it."""
+"""A registry value under HKLM, read as Windows applies it: with its type (a REG_SZ "1" is not
+the REG_DWORD 1 a policy reads, and the evidence says which it found), a domain policy that owns
+the value makes it unfixable here (the next policy refresh would undo a local write), and the
+evidence names the policy object that set it."""
 
 from __future__ import annotations
 
@@ -70,7 +71,7 @@ def fix_value(params):
 def check(params):
     return (
         f"Test-LzwRegistryControl -Path {quote(params['path'])} -Name {quote(params['name'])} "
-        f"-Expected {literal(params['value'])} -Compare {quote(params['compare'])}"
+        f"-Expected {literal(params['value'])} -Compare {quote(params['compare'])} -Kind {quote(KINDS[params['kind']])}"
     )
 
 

@@ -1,5 +1,7 @@
 """One setting of the local security policy (password and lockout policy, user rights), read
-from and written to it with secedit, as Local Security Policy itself does."""
+from and written to it with secedit, as Local Security Policy itself does. User rights compare
+by SID: the names secedit exports for some accounts ('Gast' on Dutch Windows) are translated on
+the host, and whatever is written back is '*' + SID or a bare name, never '*' + a name."""
 
 from __future__ import annotations
 
@@ -53,14 +55,10 @@ def check(params):
 
 def fix(params):
     if params["section"] == "Privilege Rights":
-        value = ",".join("*" + sid for sid in params["value"])
         if params["compare"] == "includes":
-            # Add what is missing, keep who else holds the right.
-            return f"""
-$current = ConvertTo-LzwSidList ((Read-LzwSecurityPolicy)[{quote(params["section"] + "|" + params["key"])}])
-$merged = @(@($current) + {literal(params["value"])} | Sort-Object -Unique | ForEach-Object {{ '*' + $_ }}) -join ','
-Set-LzwSecurityPolicy -Section {quote(params["section"])} -Key {quote(params["key"])} -Value $merged
-"""
+            # Add what is missing, keep who else holds the right (by SID: see Add-LzwUserRight).
+            return f"Add-LzwUserRight -Key {quote(params['key'])} -Sids {literal(params['value'])}"
+        value = ",".join("*" + sid for sid in params["value"])  # every entry a SID (validate)
     else:
         value = str(params["value"])
     return (

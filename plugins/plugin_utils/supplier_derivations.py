@@ -17,15 +17,25 @@ from __future__ import annotations
 
 import ipaddress
 
-from landingzone.supplier_role.contract import Contract
+from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils.supplier_contract import Contract
 
 BASELINE_TABLE = "landingzone_filter"
 BASELINE_CHAIN = "input"
 DROPIN_DIR = "/etc/nftables.d"
+# nft's limit for a rule's comment, in bytes.
+NFT_COMMENT_BYTES = 128
 
 
 class SourceError(ValueError):
     pass
+
+
+def nft_comment_text(text: str) -> str:
+    """`text` as the inside of an nft quoted string: nft has no escapes, so a double quote would end
+    the string and let the rest of a supplier's text be read as rules. The schema refuses such a
+    purpose already; this keeps the drop-in safe whatever reaches it."""
+    words = "".join(char if char.isprintable() and char not in '"\\' else " " for char in text).split()
+    return " ".join(words).encode()[: NFT_COMMENT_BYTES - 1].decode(errors="ignore")
 
 
 def _networks(word_or_cidr, management, municipality):
@@ -43,7 +53,8 @@ def firewall_rules(contract: Contract, management_networks, municipality_network
     rules = []
     for index, port in enumerate(contract.data["ports"]):
         match = f"{port['proto']} dport {port['port']}"
-        comment = f'comment "{contract.role}: {port.get("purpose", "declared port")}"'.replace("\n", " ")
+        purpose = port.get("purpose", "declared port")
+        comment = f'comment "{nft_comment_text(f"{contract.role}: {purpose}")}"'
         if "any" in port["sources"]:
             rules.append(f"{match} accept {comment}")
             continue
