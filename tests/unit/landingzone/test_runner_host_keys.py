@@ -127,7 +127,7 @@ def test_an_inventory_cannot_turn_host_key_checking_off(tmp_path):
 
 
 def test_a_refused_host_key_is_named_as_such():
-    observer = RunObserver("gent", ["a", "b", "c"], set())
+    observer = RunObserver("gent", ["a", "b", "c", "d"], set())
     refusal = (
         "Failed to connect to the host via ssh: No ED25519 host key is known for 10.0.0.1 and you have "
         "requested strict checking.\r\nHost key verification failed."
@@ -140,6 +140,15 @@ def test_a_refused_host_key_is_named_as_such():
     assert a.host_key_refused and a.went_wrong
     assert a.message == f"{HOST_KEY_REFUSED}: {refusal}"
     assert not b.host_key_refused and b.message == "Connection refused"
+
+    # Tasks that ran only on the controller for the host (the baseline's catalog checks) sent
+    # nothing: a refusal after them is still the first connection.
+    for action in ("ansible.builtin.include_vars", "assert"):
+        ok = {"host": "d", "res": {}, "resolved_action": action, "task_action": action}
+        observer.handle({"event": "runner_on_ok", "event_data": ok})
+    observer.handle({"event": "runner_on_skipped", "event_data": {"host": "d", "task_action": "ansible.builtin.copy"}})
+    observer.handle({"event": "runner_on_unreachable", "event_data": {"host": "d", "res": {"msg": refusal}}})
+    assert observer.host_states["d"].message == f"{HOST_KEY_REFUSED}: {refusal}"
 
     # Refused on a connection opened again mid-run: its first tasks had run, and it says so.
     observer.handle({"event": "runner_on_ok", "event_data": {"host": "c", "res": {}}})
