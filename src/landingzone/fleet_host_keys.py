@@ -20,6 +20,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +47,9 @@ from landingzone.ssh_trust import known_hosts_of, known_hosts_text, write_atomic
 
 FINGERPRINT = re.compile(r"^SHA256:[A-Za-z0-9+/]{43}$")
 KEYSCAN_TIMEOUT = 10
+# sshd re-executes itself on a reload and listens again a moment later: how long enroll
+# waits for it to present the new certificate.
+RELOAD_TIMEOUT = 30
 
 
 @dataclass(frozen=True)
@@ -206,6 +210,17 @@ def presented_key(point: Endpoint, certificates: bool = False) -> list[str]:
     return [" ".join(line.split()[1:3]) for line in done.stdout.splitlines() if line and not line.startswith("#")]
 
 
+def presents(point: Endpoint, certificate: str, timeout: float = RELOAD_TIMEOUT) -> bool:
+    """Whether sshd presents this certificate, once it answers again after its reload."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if any(same_key(line, certificate) for line in presented_key(point, certificates=True)):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(1)
+
+
 def enrolled_key(host: str, point: Endpoint, expected_fingerprint: str | None, public_key_file: Path | None) -> str:
     """The key to certify: the one the operator gave, or the one the host presents if its
     fingerprint is the one the operator read on the host's console."""
@@ -298,8 +313,7 @@ def enroll(
     names = list(dict.fromkeys([host, point.address]))
     certificate = sign_host_key(authority, key, names, f"{municipality}/{host}", source=host)
     install_certificate(root, fleet, ca, host, key, certificate, password)
-    presented = presented_key(point, certificates=True)
-    if not any(same_key(line, certificate) for line in presented):
+    if not presents(point, certificate):
         raise LandingzoneError(
             f"{host}: sshd at {point.address}:{point.port} does not present the new certificate after a reload",
             exit_code=3,
