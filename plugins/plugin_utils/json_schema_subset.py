@@ -13,6 +13,7 @@ entries of an array share the values of all the listed keys (a port and protocol
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 
@@ -36,6 +37,9 @@ def cidr_problem(value):
     """Why `value` is not a network in CIDR notation, or None when it is one."""
     if "/" not in value:
         return "the prefix length is missing (e.g. /24)"
+    if "%" in value:
+        # Python's ipaddress takes anything after % as an IPv6 zone, newlines and $(...) included.
+        return "a zone (%...) has no place in a network"
     try:
         # strict: 10.1.2.3/24 is a typo for a host or a network, and a firewall must not guess which
         ipaddress.ip_network(value, strict=True)
@@ -47,10 +51,33 @@ def cidr_problem(value):
 FORMATS = {"cidr": cidr_problem}
 
 
-def _pattern(rule):
-    # ECMA-262's `$` (the dialect of JSON Schema) is the end of the text; Python's also
-    # matches before a final newline, which would let "name\n" through.
+@functools.cache
+def compile_pattern(rule):
+    """A schema's ``pattern`` as a Python regex with JSON Schema's meaning.
+
+    ECMA-262's `$` (the dialect of JSON Schema) is the end of the text; Python's also
+    matches before a final newline, which would let "name\\n" through. Every pattern of
+    the collection's and the CLI's schemas is anchored at both ends, so only a final `$`
+    needs translating."""
     return re.compile(rule[:-1] + r"\Z" if rule.endswith("$") and not rule.endswith("\\$") else rule)
+
+
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def field_name(path) -> str:
+    """A place in a document as messages write it: ``waivers[0].control``. A key the document
+    invented is quoted and escaped: a newline in it must not start a line of its own in the
+    error output, looking like another problem."""
+    text = ""
+    for step in path:
+        if isinstance(step, int):
+            text += f"[{step}]"
+        elif not _PLAIN_KEY.fullmatch(str(step)):
+            text += f"[{str(step)!r}]"
+        else:
+            text += f".{step}" if text else str(step)
+    return text or "(top level)"
 
 
 def _equal(first, second):
@@ -76,7 +103,7 @@ def iter_problems(schema, instance, path=()):
 
 def _type(rule, value, path, schema):
     if not TYPES[rule](value):
-        yield path, f"{value!r} is not of type '{rule}'"
+        yield path, f"{shown(value)} is not of type '{rule}'"
 
 
 def _const(rule, value, path, schema):
@@ -90,8 +117,8 @@ def _enum(rule, value, path, schema):
 
 
 def _pattern_check(rule, value, path, schema):
-    if isinstance(value, str) and not _pattern(rule).search(value):
-        yield path, f"{value!r} is not valid: {schema.get('description') or 'it must match ' + rule}"
+    if isinstance(value, str) and not compile_pattern(rule).search(value):
+        yield path, f"{shown(value)} is not valid: {schema.get('description') or 'it must match ' + rule}"
 
 
 def _min_length(rule, value, path, schema):
@@ -119,7 +146,7 @@ def _format(rule, value, path, schema):
         raise SchemaUnsupported(f"format {rule!r} is not supported here")
     reason = FORMATS[rule](value) if isinstance(value, str) else None
     if reason:
-        yield path, f"{value!r} is not {FORMAT_DESCRIPTIONS[rule]} ({reason})"
+        yield path, f"{shown(value)} is not {FORMAT_DESCRIPTIONS[rule]} ({reason})"
 
 
 def _items(rule, value, path, schema):
@@ -184,13 +211,30 @@ def _additional_properties(rule, value, path, schema):
 
 def _any_of(rule, value, path, schema):
     if not any(is_valid(option, value) for option in rule):
-        yield path, f"{value!r} is not valid under any of the given schemas"
+        yield path, f"{shown(value)} is not valid under any of the given schemas"
 
 
 def _one_of(rule, value, path, schema):
     matches = sum(is_valid(option, value) for option in rule)
     if matches != 1:
-        yield path, f"{value!r} is valid under {matches} of the given schemas, not exactly one"
+        yield path, f"{shown(value)} is valid under {matches} of the given schemas, not exactly one"
+
+
+def meant_option(options, value):
+    """The one option of a oneOf whose required keys ``value`` has, or None: what is wrong
+    with the value is then inside that option, and worth saying field by field."""
+    meant = [
+        option
+        for option in options
+        if isinstance(value, dict) and option.get("required") and all(key in value for key in option["required"])
+    ]
+    return meant[0] if len(meant) == 1 else None
+
+
+def shown(value):
+    """A value as a message quotes it: escaped, and cut short (a file may hold 10 kB of text)."""
+    text = repr(value)
+    return text if len(text) <= 80 else f"{text[:60]}... ({len(text)} characters)"
 
 
 _CHECKS = {

@@ -19,7 +19,12 @@ from functools import cache
 from pathlib import Path
 
 import yaml
-from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils.json_schema_subset import iter_problems
+from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils.json_schema_subset import (
+    field_name,
+    iter_problems,
+    meant_option,
+)
+from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils.yaml_limits import load_bounded
 
 CONTRACT_VERSION = 1
 CONTRACT_FILE = Path("meta") / "landingzone.yml"
@@ -56,13 +61,6 @@ def contract_schema() -> dict:
     return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
 
 
-def _field(path) -> str:
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(top level)"
-
-
 def _worded(path, keyword, message, value):
     """The schema's verdict in the contract's own words where the generic one would puzzle."""
     if keyword == "additionalProperties":
@@ -86,9 +84,13 @@ def problems_of(data) -> list[tuple[str, str]]:
     problems = []
     for path, keyword, message in found:
         value = _value_at(data, path) if keyword in ("anyOf", "oneOf") else None
-        problem = (_field(path), _worded(path, keyword, message, value))
-        if problem not in problems:
-            problems.append(problem)
+        option = meant_option(contract_schema()["properties"]["health_check"]["oneOf"], value)
+        if path == ("health_check",) and keyword == "oneOf" and option is not None:
+            # {https: ...} or {command: ...} with a bad field inside: name that field.
+            worded = [(field_name(where), text) for where, _keyword, text in iter_problems(option, value, path)]
+        else:
+            worded = [(field_name(path), _worded(path, keyword, message, value))]
+        problems += [problem for problem in worded if problem not in problems]
     if not problems:
         for index, port in enumerate(data["ports"]):
             if "any" in port["sources"] and len(port["sources"]) > 1:
@@ -117,7 +119,7 @@ def load(role_dir: str | Path) -> Contract:
     except FileNotFoundError:
         raise ContractError(source, [("(file)", "missing: every supplier role declares its contract here")]) from None
     try:
-        data = yaml.safe_load(text)
+        data = load_bounded(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "(file)"

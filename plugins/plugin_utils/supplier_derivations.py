@@ -17,25 +17,16 @@ from __future__ import annotations
 
 import ipaddress
 
+from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils.nft_encoding import nft_comment_text, nft_network
 from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils.supplier_contract import Contract
 
 BASELINE_TABLE = "landingzone_filter"
 BASELINE_CHAIN = "input"
 DROPIN_DIR = "/etc/nftables.d"
-# nft's limit for a rule's comment, in bytes.
-NFT_COMMENT_BYTES = 128
 
 
 class SourceError(ValueError):
     pass
-
-
-def nft_comment_text(text: str) -> str:
-    """`text` as the inside of an nft quoted string: nft has no escapes, so a double quote would end
-    the string and let the rest of a supplier's text be read as rules. The schema refuses such a
-    purpose already; this keeps the drop-in safe whatever reaches it."""
-    words = "".join(char if char.isprintable() and char not in '"\\' else " " for char in text).split()
-    return " ".join(words).encode()[: NFT_COMMENT_BYTES - 1].decode(errors="ignore")
 
 
 def _networks(word_or_cidr, management, municipality):
@@ -64,9 +55,9 @@ def firewall_rules(contract: Contract, management_networks, municipality_network
                 networks += _networks(source, management_networks, municipality_networks)
         except SourceError as exc:
             raise SourceError(f"{contract.source}: ports[{index}].{exc}") from None
-        parsed = [ipaddress.ip_network(str(n), strict=False) for n in networks]
+        parsed = [ipaddress.ip_network(nft_network(n)) for n in networks]
         for family, keyword in ((4, "ip"), (6, "ip6")):
-            members = sorted({str(n) for n in parsed if n.version == family})
+            members = sorted({nft_network(n) for n in parsed if n.version == family})
             if members:
                 rules.append(f"{keyword} saddr {{ {', '.join(members)} }} {match} accept {comment}")
     return rules
@@ -75,7 +66,9 @@ def firewall_rules(contract: Contract, management_networks, municipality_network
 def firewall_dropin(contract: Contract, management_networks, municipality_networks=None) -> str:
     """The text of /etc/nftables.d/<role>.nft."""
     lines = [
-        f"# Managed by cyberveilig.landingzone: the ports role {contract.role} declares in its meta/landingzone.yml.",
+        # The role's name through the comment encoder too: a newline in it would end this line.
+        f"# Managed by cyberveilig.landingzone: the ports role {nft_comment_text(contract.role)} declares in its "
+        "meta/landingzone.yml.",
         "# Included by the baseline's /etc/nftables.conf right after its table, so these rules join its",
         "# default-deny input chain. Reload with `nft -f /etc/nftables.conf`, never this file alone.",
     ]

@@ -25,6 +25,7 @@ from landingzone.runner import exit_codes
 from landingzone.runner.fleet import run_fleet
 from landingzone.runner.job import RUN_KINDS, FleetSettings, Outcome
 from landingzone.runner.progress import ProgressBoard
+from landingzone.runner.stop import stop_on_signals, stopping_signal
 from landingzone.runner.vars_file import render_vars
 from landingzone.runner.vault import password_file_for_jobs, read_password
 from landingzone.supplier_role import ContractError
@@ -103,13 +104,15 @@ def cmd_run(args) -> int:
     fleet, municipalities = _selected(args, root, password)
     municipalities = with_hosts(municipalities, args.limit)
     board = ProgressBoard()
-    with password_file_for_jobs(password) as password_file:
+    with password_file_for_jobs(password) as password_file, stop_on_signals():
         settings = FleetSettings.for_command(
             root, fleet, password, password_file, limit=args.limit, keep_runs=args.keep_runs
         )
         outcomes = run_fleet(municipalities, kind, settings, args.parallel, board.update)
+        stopped_by = stopping_signal()
     index = fleet_index(settings.evidence_root)
-    code = exit_codes.highest(o.exit_code for o in outcomes)
+    # Stopped by a signal: the shell's convention, 128 + its number (130 for Ctrl-C).
+    code = 128 + stopped_by if stopped_by else exit_codes.highest(o.exit_code for o in outcomes)
     unfinished = [o.municipality for o in outcomes if not o.finished]
     summary = {
         "command": kind.name,

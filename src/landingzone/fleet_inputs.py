@@ -10,7 +10,7 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from landingzone.card import CARD_FILE, card_to_vars, catalog_roles, load_card, secret_values
+from landingzone.card import CARD_FILE, card_to_vars, catalog_roles, load_card, read_card, secret_values
 from landingzone.errors import LandingzoneError
 from landingzone.inventory import ansible_tool, hosts_of, inventory_list, municipality_dir, problem
 from landingzone.runner.job import Municipality
@@ -59,6 +59,8 @@ def limited_hosts(hosts_file: Path, limit: str) -> list[str]:
 
 def _load_one(root, fleet, name, limit, password, secret_names, control_roles) -> Municipality:
     inventory = municipality_dir(fleet, name)
+    # A card that is no YAML (or an alias bomb) fails in milliseconds, before Ansible reads the inventory.
+    read_card(inventory / CARD_FILE)
     secrets = municipality_secrets(inventory, password, secret_names)
     # The hosts file, not the directory: Ansible would try to parse the card as an inventory too.
     hosts_file = inventory / "hosts.yml"

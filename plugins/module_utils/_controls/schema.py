@@ -258,7 +258,8 @@ def _check_nftables(control_id, params):
         _fail(control_id, "params.ssh_port", f"not a port: {params['ssh_port']}")
     for network in params["management_networks"]:
         try:
-            ipaddress.ip_network(network, strict=False)
+            # ipaddress takes anything after % as an IPv6 zone, and str() writes it back into the ruleset.
+            ipaddress.ip_network(str(network).replace("%", "/invalid"), strict=False)
         except ValueError:
             _fail(control_id, "params.management_networks", f"not a CIDR: {network!r}")
     for index, rule in enumerate(params["allowed_inbound"]):
@@ -276,7 +277,7 @@ def _check_nftables(control_id, params):
             _fail(control_id, f"{where}.sources", "must be a list of CIDRs")
         for source in sources:
             try:
-                ipaddress.ip_network(str(source), strict=False)
+                ipaddress.ip_network(str(source).replace("%", "/invalid"), strict=False)
             except ValueError:
                 _fail(control_id, f"{where}.sources", f"not a CIDR: {source!r}")
 

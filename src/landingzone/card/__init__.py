@@ -2,7 +2,7 @@
 
 from landingzone.card.catalogs import catalog_roles, known_control_ids
 from landingzone.card.errors import CardError
-from landingzone.card.load import CARD_FILE, load_card
+from landingzone.card.load import CARD_FILE, load_card, read_card
 from landingzone.card.scaffold import new_municipality
 from landingzone.card.variables import card_to_vars
 from landingzone.card.vault import secret_values
@@ -15,5 +15,6 @@ __all__ = [
     "known_control_ids",
     "load_card",
     "new_municipality",
+    "read_card",
     "secret_values",
 ]

@@ -6,6 +6,10 @@ import yaml
 
 from landingzone.errors import LandingzoneError
 
+# The catalogs are the checkout's own files, read on every command: libyaml's safe loader reads
+# them about ten times faster than PyYAML's own, where it is built in.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def catalog_files(root: Path) -> list[Path]:
     return sorted(Path(root).glob("roles/*/controls/*.yml"))
@@ -17,7 +21,7 @@ def catalog_roles(root) -> dict[str, str]:
     roles: dict[str, str] = {}
     for path in catalog_files(Path(root)):
         try:
-            catalog = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            catalog = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}
         except yaml.YAMLError as exc:
             raise LandingzoneError(f"{path}: not valid YAML: {exc}") from None
         if not isinstance(catalog, dict):

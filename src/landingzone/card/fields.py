@@ -1,14 +1,9 @@
 """How a place in the card is written in messages: ``waivers[0].control``."""
 
+from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils.json_schema_subset import field_name
 
-def field_path(path) -> str:
-    text = ""
-    for step in path:
-        if isinstance(step, int):
-            text += f"[{step}]"
-        else:
-            text += f".{step}" if text else str(step)
-    return text or "(top level)"
+# One way of naming a place, for the card and the supplier contract: the collection's.
+field_path = field_name
 
 
 def walk(value, path=()):

@@ -39,17 +39,7 @@ def load_card(
     field of every problem found.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CardError(path, [("(file)", f"cannot be read: {exc}")]) from exc
-    try:
-        raw = parse(text)
-    except yaml.YAMLError as exc:
-        raise CardError(path, [_yaml_problem(exc)]) from None
-    if not isinstance(raw, dict):
-        raise CardError(path, [("(top level)", "must be a mapping of the card's fields (is the file empty?)")])
-
+    text, raw = read_card(path)
     card, vault_problems = decrypt_values(raw, vault_secret)
     broken = [problem_path for problem_path, _ in vault_problems]
     problems = list(vault_problems)
@@ -76,6 +66,22 @@ def load_card(
             path, [(field_path(where), f"{message} (line {lines.line(where)})") for where, message in ordered]
         )
     return card
+
+
+def read_card(path: Path) -> tuple[str, dict]:
+    """The card's text and its data, before any check against the world: CardError for a file
+    that cannot be read, is no YAML, or whose aliases expand past the bound (an alias bomb)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CardError(path, [("(file)", f"cannot be read: {exc}")]) from exc
+    try:
+        raw = parse(text)
+    except yaml.YAMLError as exc:
+        raise CardError(path, [_yaml_problem(exc)]) from None
+    if not isinstance(raw, dict):
+        raise CardError(path, [("(top level)", "must be a mapping of the card's fields (is the file empty?)")])
+    return text, raw
 
 
 def _yaml_problem(exc: yaml.YAMLError) -> tuple[str, str]:

@@ -1,7 +1,8 @@
 """Checking a card against its JSON Schema, the inventory and the control catalogs.
 
-The schema (schema/municipality-v1.json) says everything JSON Schema can say. Four keywords
-of our own cover what depends on the world outside the card:
+The schema (schema/municipality-v1.json) says everything JSON Schema can say, its patterns
+read as JSON Schema means them (``$`` is the end of the text, never a final newline before it).
+Keywords of our own cover what depends on the world outside the card:
 
 - ``inventoryHost``: the value is a host of the municipality's inventory;
 - ``hostSelection``: ``all``, or hosts, groups or shell patterns that match an inventory host;
@@ -24,6 +25,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils.json_schema_subset import compile_pattern, shown
 from jsonschema import Draft202012Validator, ValidationError, validators
 
 from landingzone.card.fields import walk
@@ -84,7 +86,11 @@ def _validator_class(
     inventory_hosts: set[str], inventory_groups: set[str], control_ids: set[str], roles_dir: Path | None = None
 ):
     def inventory_host(validator, enabled, instance, schema):
-        if enabled and isinstance(instance, str) and instance not in inventory_hosts:
+        # A name the schema's own pattern refuses is reported once, by the pattern.
+        pattern = card_schema()["$defs"]["inventory_name"]["pattern"]
+        if not isinstance(instance, str) or not compile_pattern(pattern).search(instance):
+            return
+        if enabled and instance not in inventory_hosts:
             yield ValidationError(f"{instance!r} is not a host of the inventory")
 
     def host_selection(validator, enabled, instance, schema):
@@ -135,9 +141,15 @@ def _validator_class(
                 else:
                     first_seen[value] = index
 
+    def whole_string_pattern(validator, rule, instance, schema):
+        # jsonschema searches with Python's `$`, which also matches before a final newline.
+        if isinstance(instance, str) and not compile_pattern(rule).search(instance):
+            yield ValidationError(f"{instance!r} does not match {rule!r}")
+
     return validators.extend(
         Draft202012Validator,
         {
+            "pattern": whole_string_pattern,
             "inventoryHost": inventory_host,
             "inventoryGroups": inventory_groups_keyword,
             "hostSelection": host_selection,
@@ -228,23 +240,25 @@ def _explain(error: ValidationError):
     elif kind == "type":
         expected = rule if isinstance(rule, list) else [rule]
         wanted = " or ".join(JSON_TYPE_WORDS.get(name, name) for name in expected)
-        yield path, f"must be {wanted}, not {_type_word(value)} ({value!r})"
+        yield path, f"must be {wanted}, not {_type_word(value)} ({shown(value)})"
     elif kind == "enum":
-        yield path, f"must be one of {', '.join(map(str, rule))}; got {value!r}"
+        yield path, f"must be one of {', '.join(map(str, rule))}; got {shown(value)}"
     elif kind == "const":
-        yield path, f"must be {rule!r}; got {value!r}"
+        yield path, f"must be {rule!r}; got {shown(value)}"
     elif kind == "pattern":
-        yield path, f"{value!r} is not valid: {hint or 'it must match ' + rule}"
+        yield path, f"{shown(value)} is not valid: {hint or 'it must match ' + rule}"
     elif kind == "format":
         reason = f" ({error.cause})" if error.cause else ""
-        yield path, f"{value!r} is not {DESCRIPTIONS.get(rule, rule)}{reason}"
+        yield path, f"{shown(value)} is not {DESCRIPTIONS.get(rule, rule)}{reason}"
     elif kind in ("minimum", "maximum"):
         bound = "at least" if kind == "minimum" else "at most"
-        yield path, f"must be {bound} {rule}; got {value!r}{' (' + hint + ')' if hint else ''}"
+        yield path, f"must be {bound} {rule}; got {shown(value)}{' (' + hint + ')' if hint else ''}"
     elif kind == "minItems":
         yield path, f"needs at least {rule} {'entry' if rule == 1 else 'entries'}"
     elif kind == "minLength":
-        yield path, "must not be empty"
+        yield path, "must not be empty" if rule == 1 else f"must be at least {rule} characters"
+    elif kind == "maxLength":
+        yield path, f"must be at most {rule} characters; got {len(value)}"
     elif kind == "uniqueItems":
         repeated = [item for index, item in enumerate(value) if item in value[:index]]
         yield path, f"lists {repeated[0]!r} more than once" if repeated else "has entries that repeat"
@@ -257,7 +271,9 @@ def supplier_role_host_problems(card, group_hosts: Mapping[str, set[str]]) -> li
     of the service's hosts must be in that group: otherwise the card describes a service the
     landing zone never installs there, and the drill would bring back what was never backed up."""
     problems = []
-    for index, service in enumerate(card.get("services") or []):
+    services = card.get("services")
+    # A card whose services are no list has that reported by the schema.
+    for index, service in enumerate(services if isinstance(services, list) else []):
         role = service.get("supplier_role") if isinstance(service, dict) else None
         hosts = service.get("hosts") if isinstance(service, dict) else None
         if not isinstance(role, str) or not isinstance(hosts, list):

@@ -4,6 +4,7 @@ from ansible.errors import AnsibleError
 from ansible.parsing.vault import VaultLib, VaultSecret
 
 from landingzone.card.yaml_loading import VaultText
+from landingzone.runner.secret_values import MIN_SECRET_LENGTH, too_short
 
 
 class DecryptedText(str):
@@ -37,10 +38,14 @@ def decrypt_values(data, vault_secret: bytes | None):
             problems.append((path, f"cannot decrypt the vault value: {reason}"))
             return Undecryptable()
         try:
-            return DecryptedText(plaintext.decode("utf-8"))
+            text = plaintext.decode("utf-8")
         except UnicodeDecodeError:
             problems.append((path, "the decrypted vault value is not UTF-8 text"))
             return Undecryptable()
+        if len(text) < MIN_SECRET_LENGTH:
+            problems.append((path, too_short(len(text))))
+            return Undecryptable()
+        return DecryptedText(text)
 
     return visit(data, ()), problems
 

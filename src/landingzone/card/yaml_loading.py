@@ -6,12 +6,14 @@ The loader is PyYAML's safe loader with three changes:
   password can be reported with the field it broke);
 - dates stay strings: the schema checks their format, and an unquoted ``2026-13-01`` must be
   reported as a bad date rather than as a YAML error;
-- a key given twice in one mapping is an error instead of the last one silently winning.
+- a key given twice in one mapping is an error instead of the last one silently winning;
+- aliases may not expand past a bound (an alias bomb is refused in milliseconds).
 """
 
 from dataclasses import dataclass
 
 import yaml
+from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils.yaml_limits import load_bounded
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,7 @@ CardLoader.yaml_implicit_resolvers = {
 
 def parse(text: str):
     """The card's data. Raises yaml.YAMLError (with a problem_mark) on bad YAML."""
-    return yaml.load(text, Loader=CardLoader)  # CardLoader is a SafeLoader
+    return load_bounded(text, CardLoader)
 
 
 class LineIndex:

@@ -67,6 +67,8 @@ def run_signatures(evidence_root: Path, ca_path: Path | None = None) -> list[tup
 
 def fleet_index(evidence_root: Path, ca_path: Path | None = None) -> Path:
     evidence_root = Path(evidence_root)
+    # A fleet whose every run crashed before writing evidence still gets its (empty) index.
+    evidence_root.mkdir(parents=True, exist_ok=True)
     states = [municipality_state(d) for d in sorted(evidence_root.iterdir()) if d.is_dir()]
     index = evidence_root / INDEX_FILE
     index.write_text(render_index(states, evidence_root, run_signatures(evidence_root, ca_path)), encoding="utf-8")

@@ -22,11 +22,12 @@ def _text(value) -> str:
 
 def _suite(document: dict, host: str) -> ET.Element:
     municipality = document["municipality"]["name"]
-    suite = ET.Element("testsuite", name=f"{municipality}/{host}")
+    # A host's name comes from the inventory: it passes through _text like any other value.
+    suite = ET.Element("testsuite", name=_text(f"{municipality}/{host}"))
     tally = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     state = document["hosts"][host]
     if not state["reachable"] or state["failed"]:
-        case = ET.SubElement(suite, "testcase", classname=f"{municipality}.{host}", name=HOST_CASE)
+        case = ET.SubElement(suite, "testcase", classname=_text(f"{municipality}.{host}"), name=HOST_CASE)
         what = "not reached" if not state["reachable"] else "run failed"
         ET.SubElement(case, "error", message=_text(f"{what}: {state['message']}"), type=what)
         tally["tests"] += 1
@@ -35,7 +36,7 @@ def _suite(document: dict, host: str) -> ET.Element:
         case = ET.SubElement(
             suite,
             "testcase",
-            classname=f"{municipality}.{host}",
+            classname=_text(f"{municipality}.{host}"),
             name=_text(f"{result['control']} {result['title']}"),
             timestamp=result["timestamp"],
         )

@@ -12,6 +12,7 @@ from landingzone.evidence import redact
 from landingzone.runner import exit_codes
 from landingzone.runner.job import FleetSettings, Municipality, Outcome, RunKind, run_municipality
 from landingzone.runner.lock import MunicipalityLock
+from landingzone.runner.stop import stop_requested
 
 
 def acquire_locks(settings: FleetSettings, municipalities: list[Municipality]) -> dict[str, MunicipalityLock]:
@@ -30,6 +31,8 @@ def _run_one(
     municipality: Municipality, kind: RunKind, settings: FleetSettings, lock: MunicipalityLock, on_progress
 ) -> Outcome:
     try:
+        if stop_requested():
+            return Outcome(municipality.name, exit_codes.NOT_FINISHED, finished=False, message="not started: stopped")
         return run_municipality(municipality, kind, settings, on_progress)
     except Exception as exc:  # one municipality's crash must not end the fleet run
         message = redact(f"did not finish: {type(exc).__name__}: {exc}", municipality.secrets)

@@ -8,6 +8,7 @@ file and the redacted log. Evidence goes to the fleet's evidence tree.
 import datetime
 import os
 import shlex
+import signal
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,10 +24,12 @@ from landingzone.runner import exit_codes
 from landingzone.runner.environment import clean_environment
 from landingzone.runner.events import Progress, RunObserver
 from landingzone.runner.ident import new_ident
+from landingzone.runner.leftovers import clean_earlier_runs, remove_partial_events, stop_processes_of_run
 from landingzone.runner.metadata import run_metadata
 from landingzone.runner.rotation import rotate_runs
 from landingzone.runner.ssh_args import connection_extra_vars
 from landingzone.runner.ssh_masters import run_masters
+from landingzone.runner.stop import stop_requested, stopping_signal
 from landingzone.runner.supplier_roles import requests_by_host
 from landingzone.runner.vars_file import write_vars_file
 from landingzone.runner.vault import PASSWORD_FILE_ENV, vault_id_argument
@@ -188,6 +191,8 @@ def run_municipality(
     municipality: Municipality, kind: RunKind, settings: FleetSettings, on_progress=lambda p: None
 ) -> Outcome:
     ident = new_ident(municipality.nis_code)
+    # The caller holds the municipality's lock: a killed earlier run's job and secrets go first.
+    clean_earlier_runs(settings.runs_root / municipality.name)
     run_dir = settings.runs_root / municipality.name / ident
     run_dir.mkdir(parents=True, mode=0o700)
     started = _now()
@@ -219,8 +224,16 @@ def run_municipality(
         )
         config.prepare()
         config.env = clean_environment(config.env, os.environ, job_environment(settings))
-        status, rc = Runner(config=config, event_handler=observer.handle).run()
+        try:
+            status, rc = Runner(config=config, event_handler=observer.handle, cancel_callback=stop_requested).run()
+        finally:
+            # However the job ended, nothing of it runs on and no unredacted event stays behind:
+            # a cancel leaves its task workers running, a crash of the wrapper the whole job (leftovers.py).
+            stop_processes_of_run(run_dir)
+            remove_partial_events(run_dir)
     why = "; ".join(observer.errors[-3:]) or f"the playbook ended ({status}, rc {rc}) before reaching it"
+    if status == "canceled":
+        why = f"the run was stopped ({signal.Signals(stopping_signal() or signal.SIGINT).name})"
     observer.finish(why)
 
     run = {

@@ -10,14 +10,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
+from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils.yaml_limits import load_bounded
 
 from landingzone.errors import LandingzoneError
 from landingzone.runner.vault import decrypt
 from landingzone.ssh_trust import known_hosts_of
 
 VAULT_HEADER = "$ANSIBLE_VAULT;"
-# Shorter values would turn redaction into noise ("yes", "22"); real secrets are longer.
-MIN_SECRET_LENGTH = 6
+# A shorter secret is weak, and it cannot be redacted either: scrubbing "admin" or "2024"
+# from every log line would blank ordinary words. So it is refused before any job starts.
+MIN_SECRET_LENGTH = 12
 INVENTORY_SUFFIXES = {".yml", ".yaml", ".json", ""}
 
 
@@ -42,7 +44,7 @@ def load_yaml(path: Path, password: str | None) -> object:
     if text.startswith(VAULT_HEADER):
         text = decrypt(password, text, f"{path}")
     try:
-        return yaml.load(text, Loader=_InventoryLoader)  # noqa: S506 - a SafeLoader subclass
+        return load_bounded(text, _InventoryLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
@@ -60,19 +62,34 @@ def _leaves(data: object, field: str = "") -> Iterator[tuple[str, object]]:
         yield field, data
 
 
+def too_short(length: int) -> str:
+    return (
+        f"a secret of {length} characters is refused: it needs at least {MIN_SECRET_LENGTH} "
+        "(a shorter one is weak, and too short to be redacted from logs)"
+    )
+
+
 def secrets_of_file(path: Path, password: str | None, secret_names: set[str]) -> set[str]:
+    """The secrets of one inventory file: its `!vault` values, every text of a whole-file
+    vault, and the plain values of variables declared no_log. LandingzoneError, naming the
+    file and field, for one shorter than MIN_SECRET_LENGTH."""
     whole_file_vault = path.read_bytes().startswith(VAULT_HEADER.encode())
     found = set()
     for field, value in _leaves(load_yaml(path, password)):
         if isinstance(value, VaultText):
-            found.add(decrypt(password, value, f"{path}: {field}"))
+            secret = decrypt(password, value, f"{path}: {field}")
         elif (
             isinstance(value, str)
             and (whole_file_vault or field.rsplit(".", 1)[-1] in secret_names)
             and "{{" not in value  # a template points at a secret found elsewhere
         ):
-            found.add(value)
-    return {value for value in found if len(value) >= MIN_SECRET_LENGTH}
+            secret = value
+        else:
+            continue
+        if len(secret) < MIN_SECRET_LENGTH:
+            raise LandingzoneError(f"{path}: {field}: {too_short(len(secret))}")
+        found.add(secret)
+    return found
 
 
 def inventory_files(municipality_dir: Path) -> list[Path]:

@@ -25,6 +25,7 @@ VAULT_ID_LABEL = "landingzone"
 CLIENT_SCRIPT = Path(__file__).with_name("vault_client.py")
 # RAM-backed where the system has it, so the private copy never reaches a disk.
 PRIVATE_TMP = Path("/dev/shm")
+PRIVATE_PREFIX = "landingzone-vault-"
 
 
 def read_password(password_file: str | None, environ: Mapping[str, str] = os.environ) -> str | None:
@@ -69,7 +70,9 @@ def password_file_for_jobs(password: str | None) -> Iterator[Path | None]:
         yield None
         return
     base = PRIVATE_TMP if PRIVATE_TMP.is_dir() and os.access(PRIVATE_TMP, os.W_OK) else None
-    directory = Path(tempfile.mkdtemp(prefix="landingzone-vault-", dir=base))
+    remove_copies_of_dead_runs(Path(base or tempfile.gettempdir()))
+    # The pid in the name lets a later command remove the copy of a CLI that was killed.
+    directory = Path(tempfile.mkdtemp(prefix=f"{PRIVATE_PREFIX}{os.getpid()}-", dir=base))
     try:
         path = directory / "password"
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -78,6 +81,26 @@ def password_file_for_jobs(password: str | None) -> Iterator[Path | None]:
         yield path
     finally:
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def remove_copies_of_dead_runs(base: Path) -> list[Path]:
+    """Remove the password copies of CLI processes that no longer run (killed with SIGKILL,
+    their ``finally`` never ran); returns what was removed."""
+    removed = []
+    for directory in base.glob(f"{PRIVATE_PREFIX}*-*"):
+        pid = directory.name[len(PRIVATE_PREFIX) :].split("-", 1)[0]
+        if not pid.isdigit() or directory.is_symlink() or not directory.is_dir():
+            continue
+        try:
+            os.kill(int(pid), 0)
+            continue  # still running: its copy is in use
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue  # another user's process
+        shutil.rmtree(directory, ignore_errors=True)
+        removed.append(directory)
+    return removed
 
 
 def vault_id_argument() -> str:

@@ -72,7 +72,8 @@ def _saddr_rules(sources, match):
     networks = [ipaddress.ip_network(str(s), strict=False) for s in sources]
     rules = []
     for family, keyword in ((4, "ip"), (6, "ip6")):
-        members = sorted({str(n) for n in networks if n.version == family})
+        # Written from the numbers: str() would carry an IPv6 zone (%anything) into the ruleset.
+        members = sorted({str(type(n)((int(n.network_address), n.prefixlen))) for n in networks if n.version == family})
         if members:
             rules.append(f"{keyword} saddr {{ {', '.join(members)} }} {match} accept")
     return rules
