@@ -207,7 +207,15 @@ def presented_key(point: Endpoint, certificates: bool = False) -> list[str]:
         timeout=KEYSCAN_TIMEOUT * 3,
         check=False,
     )
-    return [" ".join(line.split()[1:3]) for line in done.stdout.splitlines() if line and not line.startswith("#")]
+    return [key_of_scanned_line(line) for line in done.stdout.splitlines() if line and not line.startswith("#")]
+
+
+def key_of_scanned_line(line: str) -> str:
+    """The type and key of a line of ssh-keyscan, which puts the host before a plain key but
+    not before a certificate (-c)."""
+    fields = line.split()
+    start = 0 if fields[0].startswith(("ssh-", "ecdsa-", "sk-")) else 1
+    return " ".join(fields[start : start + 2])
 
 
 def presents(point: Endpoint, certificate: str, timeout: float = RELOAD_TIMEOUT) -> bool:

@@ -10,7 +10,7 @@ import pytest
 
 from landingzone import cli
 from landingzone.errors import LandingzoneError
-from landingzone.fleet_host_keys import Endpoint, MunicipalitySshCA, endpoint, enrolled_key
+from landingzone.fleet_host_keys import Endpoint, MunicipalitySshCA, endpoint, enrolled_key, key_of_scanned_line
 from landingzone.runner.secret_values import inventory_files, municipality_secrets
 from landingzone.ssh_host_ca import fingerprint, public_line, sign_host_key
 
@@ -146,3 +146,11 @@ def test_the_known_hosts_beside_an_inventory_is_not_read_as_one_of_its_yaml_file
     MunicipalitySshCA(fleet, "gent").init(PASSWORD)
     assert inventory_files(fleet / "gent") == [fleet / "gent" / "hosts.yml"]
     assert municipality_secrets(fleet / "gent", PASSWORD, set()) == set()
+
+
+def test_a_scanned_key_and_a_scanned_certificate_are_read_alike():
+    # ssh-keyscan puts the host before a key, and nothing before a certificate (its -c).
+    assert key_of_scanned_line("10.0.0.1 ssh-ed25519 AAAAkey") == "ssh-ed25519 AAAAkey"
+    assert (
+        key_of_scanned_line("ssh-ed25519-cert-v01@openssh.com AAAAcert") == "ssh-ed25519-cert-v01@openssh.com AAAAcert"
+    )
