@@ -133,6 +133,12 @@ def apply_roles(workdir: Path, passwords: dict):
         "- hosts: all\n  roles:\n    - cyberveilig.landingzone.backup_server\n"
         "    - cyberveilig.landingzone.backup_agent\n"
     )
+    run_play(inventory, workdir)
+    return inventory
+
+
+def run_play(inventory: Path, workdir: Path) -> None:
+    """Apply workdir's play.yml with its settings.json; a failed play ends the benchmark."""
     done = subprocess.run(
         [BIN / "ansible-playbook", "-i", inventory, "-e", f"@{workdir / 'settings.json'}", workdir / "play.yml"],
         env=env(),
@@ -143,7 +149,6 @@ def apply_roles(workdir: Path, passwords: dict):
     )
     if done.returncode != 0:
         raise SystemExit(done.stdout[-4000:])
-    return inventory
 
 
 def verify_through_module(inventory: Path, passwords: dict):

@@ -70,8 +70,11 @@ def waiver_for(control_id: str, expires: str, state: str = "active") -> dict:
     }
 
 
-def engine_record(host: str, control: dict, status: str, timestamp: str, waiver: dict | None = None) -> dict:
-    """A result as the linux_controls engine returns it, with the host the runner adds."""
+def engine_record(
+    host: str, control: dict, status: str, timestamp: str, waiver: dict | None = None, edition: int = 2023
+) -> dict:
+    """A result as the linux_controls engine returns it, with the host the runner adds: the control's
+    level in the edition it was selected in, and every reference the control cites."""
     reason = REASONS[status]
     if waiver:
         reason = reason.format(**waiver) if status == "waived" else f"{reason} (waiver expired on {waiver['expires']})"
@@ -79,7 +82,8 @@ def engine_record(host: str, control: dict, status: str, timestamp: str, waiver:
         "host": host,
         "id": control["id"],
         "title": control["title"],
-        "level": control["level"],
+        "level": control["level_2025" if edition == 2025 else "level"],
+        "cyfun_edition": edition,
         "cyfun": control.get("cyfun", []),
         "cis": control.get("cis", []),
         "type": control["type"],
@@ -93,6 +97,7 @@ def engine_record(host: str, control: dict, status: str, timestamp: str, waiver:
         "waiver": waiver,
         "timestamp": timestamp,
     }
+    record.update({field: control[field] for field in ("cyfun_2025", "cis_debian13", "anssi") if control.get(field)})
     if status == "fixed":
         record["diff"] = [{"path": "/etc/ssh/sshd_config.d/00-landingzone.conf", "before": "", "after": "X no\n"}]
     return record
@@ -110,8 +115,10 @@ class SampleRun:
         hosts: tuple[str, ...] = ("gem-app1", "gem-app2", "gem-vpn1"),
         unreachable: tuple[str, ...] = ("gem-backup1",),
         controls: int = 24,
+        edition: int = 2023,
     ):
         self.ident, self.kind, self.hosts, self.unreachable = ident, kind, hosts, unreachable
+        self.edition = edition
         self.finished = finished or datetime.datetime(2026, 11, 28, 10, 5, tzinfo=datetime.UTC)
         self.controls = catalog_controls(controls)
         self.overrides: dict[tuple[str, str], str] = {}
@@ -137,11 +144,11 @@ class SampleRun:
                 waiver = None
                 if status == "waived":
                     waiver = waiver_for(control["id"], soon if host == self.hosts[0] else expiry)
-                records.append(engine_record(host, control, status, timestamp, waiver))
+                records.append(engine_record(host, control, status, timestamp, waiver, self.edition))
         # An expired waiver: the control is enforced again and fails, with the old waiver shown.
         if records:
             expired = waiver_for(records[0]["id"], "2026-10-31", state="expired")
-            records[0] = engine_record(self.hosts[0], self.controls[0], "fail", timestamp, expired)
+            records[0] = engine_record(self.hosts[0], self.controls[0], "fail", timestamp, expired, self.edition)
         return records
 
     def run(self) -> dict:

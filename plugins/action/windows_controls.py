@@ -33,6 +33,7 @@ class ActionModule(ActionBase):
         (
             "catalog",
             "level",
+            "edition",
             "mode",
             "host_kind",
             "disabled",
@@ -99,6 +100,7 @@ def prepare(args, hostname, groups=(), traits=(), applying=True, today=None):
     """Check everything and decide, per control, whether this run may fix it."""
     mode = _choice(args, "mode", MODES, "apply")
     host_kind = _choice(args, "host_kind", HOST_KINDS, "virtual_pc")
+    edition = catalog.in_edition_of(args.get("edition", catalog.DEFAULT_EDITION))
     disabled = args.get("disabled") or []
     waivers = args.get("waivers") or []
     if not isinstance(disabled, list):
@@ -120,9 +122,8 @@ def prepare(args, hostname, groups=(), traits=(), applying=True, today=None):
             "certificate_thumbprint": args.get("winrm_certificate_thumbprint") or "",
         }
     )
-    chosen = management.management_controls(controls, settings) + catalog.select(
-        controls, args.get("level", "important"), disabled
-    )
+    always = [catalog.in_edition(control, edition) for control in management.management_controls(controls, settings)]
+    chosen = always + catalog.select(controls, args.get("level", "important"), disabled, edition)
     records = [catalog.engine_record(control) for control in chosen]
     records, refused_here = management.guard_user_rights(
         records, args.get("identity", "entra"), args.get("management_account") or "", hostname

@@ -3,8 +3,8 @@
 A catalog is data owned by a role (``roles/<role>/controls/<area>.yml``, each file a
 mapping ``{<area>: [control, ...]}``, loaded into one variable with
 ``ansible.builtin.include_vars``). These filters select the controls for one host
-(CyFun level, switches, host kind, declared adjustments of other roles), check the
-waivers, and summarise the engine's results. Every mistake is reported as an
+(CyFun edition and level, switches, host kind, declared adjustments of other roles),
+check the waivers, and summarise the engine's results. Every mistake is reported as an
 ``AnsibleFilterError`` naming the control id and the field, before the engine runs.
 
 The documentation of each filter lives next to this file (``<filter>.yml``), as
@@ -18,18 +18,44 @@ import re
 from collections.abc import Mapping, Sequence
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.references import (
+    DEFAULT_EDITION,
+    EDITIONS,
+    LEVEL_FIELDS,
+    LINUX_FIELDS,
+    ReferenceIdError,
+    check_references,
+    edition_of,
+)
 
 LEVELS = ("basic", "important", "essential")
 RISKS = ("low", "medium", "high")
 HOST_KINDS = ("server", "virtual_pc", "container")
 STATUSES = ("pass", "fixed", "fail", "waived", "not_applicable", "error")
-CONTROL_FIELDS = ("id", "title", "rationale", "level", "cyfun", "cis", "applies_to", "risk", "type", "params")
+CONTROL_FIELDS = (
+    "id", "title", "rationale", "level", "level_2025", "cyfun", "cyfun_2025", "cis", "applies_to", "risk", "type",
+    "params",
+)  # fmt: skip
+# References a control may also cite; checked like the others when present.
+OPTIONAL_REFERENCE_FIELDS = ("cis_debian13", "anssi")
+# What the engine gets of a control: its level in the selected edition replaces both level fields.
+ENGINE_FIELDS = (
+    "id",
+    "title",
+    "rationale",
+    "level",
+    "cyfun",
+    "cyfun_2025",
+    "cis",
+    "applies_to",
+    "risk",
+    "type",
+    "params",
+)
 # Read by the role and never passed on: a Jinja condition that says whether the
 # municipality configured what the control needs (e.g. a log collector).
 ROLE_ONLY_FIELDS = ("configured_when",)
 ID_PATTERN = re.compile(r"^LZ-[A-Z0-9]+-\d{3}$")
-CYFUN_PATTERN = re.compile(r"^(ID|PR|DE|RS|RC)\.[A-Z]{2}-\d+(\.\d+)?$")
-CIS_PATTERN = re.compile(r"^\d+(\.\d+)*$")
 ADJUSTMENT_FIELDS = ("role", "forwarding", "inbound", "sysctls")
 # The sysctls a host that routes packets must have on; the baseline keeps them off otherwise.
 FORWARDING_SYSCTLS = ("net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding")
@@ -85,7 +111,7 @@ def _check_control(area, position, control):
         raise AnsibleFilterError(
             f"catalog area {area}: entry {position}: id: must look like LZ-<AREA>-<NNN>, got {control_id!r}"
         )
-    unknown = sorted(set(control) - set(CONTROL_FIELDS) - set(ROLE_ONLY_FIELDS))
+    unknown = sorted(set(control) - set(CONTROL_FIELDS) - set(OPTIONAL_REFERENCE_FIELDS) - set(ROLE_ONLY_FIELDS))
     if unknown:
         _fail(control_id, unknown[0], f"unknown field; a control has {', '.join(CONTROL_FIELDS)}")
     for field in CONTROL_FIELDS:
@@ -94,26 +120,22 @@ def _check_control(area, position, control):
     for field in ("title", "rationale", "type"):
         if not isinstance(control[field], str) or not control[field].strip():
             _fail(control_id, field, "must be a non-empty string")
-    if control["level"] not in LEVELS:
-        _fail(control_id, "level", f"must be one of {', '.join(LEVELS)}, got {control['level']!r}")
+    for level_field in LEVEL_FIELDS:
+        if control[level_field] not in LEVELS:
+            _fail(control_id, level_field, f"must be one of {', '.join(LEVELS)}, got {control[level_field]!r}")
     if control["risk"] not in RISKS:
         _fail(control_id, "risk", f"must be one of {', '.join(RISKS)}, got {control['risk']!r}")
-    _check_id_list(control_id, "cyfun", control["cyfun"], CYFUN_PATTERN, allow_empty=False)
-    _check_id_list(control_id, "cis", control["cis"], CIS_PATTERN, allow_empty=True)
+    try:
+        # Only the reference fields, as plain lists: copying params too would double the check's cost.
+        check_references(control_id, {f: _plain(control[f]) for f in LINUX_FIELDS if f in control}, LINUX_FIELDS)
+    except ReferenceIdError as exc:
+        raise AnsibleFilterError(str(exc)) from None
     applies_to = control["applies_to"]
     if not _is_list(applies_to) or not applies_to or not set(applies_to) <= set(HOST_KINDS):
         _fail(control_id, "applies_to", f"must be a non-empty list from {', '.join(HOST_KINDS)}, got {applies_to!r}")
     if not isinstance(control["params"], Mapping):
         _fail(control_id, "params", "must be a mapping")
     return dict(control)
-
-
-def _check_id_list(control_id, field, values, pattern, allow_empty):
-    if not _is_list(values) or (not values and not allow_empty):
-        _fail(control_id, field, "must be a list" + ("" if allow_empty else " with at least one id"))
-    for value in values:
-        if not isinstance(value, str) or not pattern.match(value):
-            _fail(control_id, field, f"not a valid {field} id: {value!r}")
 
 
 def merge_adjustments(adjustments):
@@ -219,7 +241,9 @@ def _declared_sysctl_controls(controls, merged):
                 "title": f"Kernel parameter {key} is set as role {role} declares",
                 "rationale": f"Role {role} needs it and declared it in landingzone_baseline_adjustments.",
                 "level": LEVELS[0],
+                "level_2025": LEVELS[0],
                 "cyfun": ["PR.IP-1.1"],
+                "cyfun_2025": ["PR.PS-01.1"],
                 "cis": [],
                 "applies_to": list(HOST_KINDS),
                 "risk": "medium",
@@ -230,10 +254,20 @@ def _declared_sysctl_controls(controls, merged):
     return extra
 
 
-def select_controls(catalog, level, disabled=None, host_kind=None, adjustments=None):
-    """The controls one host runs, in catalog order, as plain data for the engine."""
+def select_controls(catalog, level, disabled=None, host_kind=None, adjustments=None, edition=DEFAULT_EDITION):
+    """The controls one host runs, in catalog order, as plain data for the engine.
+
+    ``level`` is a level of the CyFun ``edition`` (2023 or 2025): each control is selected by
+    its level in that edition, and the engine gets that level as the control's ``level`` with
+    the edition beside it, so that results and reports count per level of the card's edition.
+    """
     if level not in LEVELS:
         raise AnsibleFilterError(f"level: must be one of {', '.join(LEVELS)}, got {level!r}")
+    try:
+        edition = edition_of(edition)
+    except ReferenceIdError as exc:
+        raise AnsibleFilterError(str(exc)) from None
+    level_field = EDITIONS[edition][0]
     if host_kind is not None and host_kind not in HOST_KINDS:
         raise AnsibleFilterError(f"host_kind: must be one of {', '.join(HOST_KINDS)}, got {host_kind!r}")
     controls = flatten_catalog(catalog)
@@ -247,13 +281,15 @@ def select_controls(catalog, level, disabled=None, host_kind=None, adjustments=N
     wanted_levels = LEVELS[: LEVELS.index(level) + 1]
     selected = []
     for control in controls:
-        if control["level"] not in wanted_levels or control["id"] in disabled:
+        if control[level_field] not in wanted_levels or control["id"] in disabled:
             continue
         if host_kind is not None and host_kind not in control["applies_to"]:
             continue
         if "configured_when" in control and not _truthy(control["configured_when"]):
             continue
-        record = {field: control[field] for field in CONTROL_FIELDS}
+        record = {field: control[field] for field in ENGINE_FIELDS}
+        record.update({field: control[field] for field in OPTIONAL_REFERENCE_FIELDS if field in control})
+        record.update(level=control[level_field], cyfun_edition=edition)
         selected.append(_plain(_adjust(record, merged)))
     return selected
 

@@ -29,6 +29,8 @@ options:
       - The resolved controls, in catalog order. Each has C(id), C(title), C(type), C(params), C(level),
         C(risk) and C(applies_to); the action plugin adds C(waiver) and C(waiver_state) (V(active) or
         V(expired)) where a waiver matches this host.
+      - C(level) is the control's level in the CyFun edition named by C(cyfun_edition) (2023 or 2025);
+        its references (C(cyfun), C(cyfun_2025), C(cis), C(cis_debian13), C(anssi)) are copied into its result.
       - Param schemas per type are listed in docs/controls.md.
     type: list
     elements: dict
@@ -148,6 +150,32 @@ results:
     id:
       description: The control id.
       type: str
+    level:
+      description: The control's CyFun level in the edition it was selected in (C(cyfun_edition)).
+      type: str
+    cyfun_edition:
+      description: The CyFun edition of C(level), 2023 or 2025.
+      type: int
+      returned: when the control names it
+    cyfun:
+      description: CyberFundamentals 2023 requirement ids of the control.
+      type: list
+      elements: str
+    cyfun_2025:
+      description: CyberFundamentals 2025 requirement ids of the control.
+      type: list
+      elements: str
+      returned: when the control has them
+    cis:
+      description: CIS Debian Linux 12 recommendation ids of the control.
+      type: list
+      elements: str
+      returned: when the control has them
+    cis_debian13:
+      description: CIS Debian Linux 13 recommendation ids of the control.
+      type: list
+      elements: str
+      returned: when the control has them
     status:
       description: One of C(pass), C(fixed), C(fail), C(waived), C(not_applicable), C(error).
       type: str

@@ -35,9 +35,10 @@ options:
   catalog:
     description:
       - The catalog as C(include_vars) loads roles/windows_baseline/controls/, a mapping of area to a list of controls.
-        Each control has C(id) (C(LZW-<AREA>-<NNN>)), C(title), C(rationale), C(level), C(cyfun), C(cis),
-        C(applies_to), C(risk), C(type), C(params), and optionally C(ms_baseline), C(configured_when),
-        C(breaks_transport) and C(management_path).
+        Each control has C(id) (C(LZW-<AREA>-<NNN>)), C(title), C(rationale), C(level) and C(level_2025) (its
+        CyFun 2023 and 2025 levels), C(cyfun) and C(cyfun_2025), C(cis), C(applies_to), C(risk), C(type),
+        C(params), and optionally C(ms_baseline), C(configured_when), C(breaks_transport) and C(management_path).
+      - Every CyFun and CIS id must be in its list in references/ (the ids that exist); one that is not is an error.
     type: dict
     required: true
   level:
@@ -45,6 +46,11 @@ options:
     type: str
     choices: [basic, important, essential]
     default: important
+  edition:
+    description: The CyFun edition O(level) belongs to; each control is selected by its level in that edition.
+    type: int
+    choices: [2023, 2025]
+    default: 2023
   mode:
     description: V(apply) fixes what fails (check mode makes it an audit); V(audit) never changes anything.
     type: str
@@ -149,6 +155,7 @@ EXAMPLES = r"""
   cyberveilig.landingzone.windows_controls:
     catalog: "{{ windows_baseline_catalog }}"
     level: essential
+    edition: 2025
     management_networks: [10.231.10.0/24]
     rdp_networks: [10.40.0.0/22]
     waivers: "{{ windows_baseline_waivers }}"
@@ -164,6 +171,25 @@ results:
     id:
       description: The control id.
       type: str
+    level:
+      description: The control's CyFun level in the edition O(edition).
+      type: str
+    cyfun_edition:
+      description: The CyFun edition of C(level), 2023 or 2025.
+      type: int
+    cyfun:
+      description: CyberFundamentals 2023 requirement ids of the control.
+      type: list
+      elements: str
+    cyfun_2025:
+      description: CyberFundamentals 2025 requirement ids of the control.
+      type: list
+      elements: str
+    cis:
+      description: CIS Microsoft Windows 11 Enterprise recommendation ids of the control.
+      type: list
+      elements: str
+      returned: when the control has them
     status:
       description: One of C(pass), C(fixed), C(fail), C(waived), C(not_applicable), C(error).
       type: str

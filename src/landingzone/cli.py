@@ -17,9 +17,10 @@ from landingzone.evidence.commands import add_evidence_key_parser, add_evidence_
 from landingzone.evidence.signature import is_signed
 from landingzone.fleet_evidence_key import FleetEvidenceKey
 from landingzone.fleet_inputs import fleet_municipalities, load_municipalities, select, with_hosts
-from landingzone.fleet_pki import PURPOSES, FleetCA
+from landingzone.fleet_pki import PURPOSES
 from landingzone.lab import municipality_lab
 from landingzone.lab.images import ensure_images
+from landingzone.municipality_ca import add_municipality_ca_parser, municipality_ca
 from landingzone.paths import collection_root, fleet_directory
 from landingzone.runner import exit_codes
 from landingzone.runner.fleet import run_fleet
@@ -219,11 +220,15 @@ def _required_password(args) -> str:
 
 def cmd_pki(args) -> int:
     root = collection_root()
-    ca = FleetCA(_fleet(args, root))
+    fleet = _fleet(args, root)
+    ca = municipality_ca(fleet, args)
     password = _required_password(args)
     if args.action == "init":
         cert = ca.init(args.common_name, password)
         _print(args, {"ca_cert": str(cert), "ca_key": str(ca.key_path)}, f"fleet CA: {cert} (key {ca.key_path})")
+    elif args.action == "municipality-ca":
+        cert = ca.init(args.common_name, password)
+        _print(args, {"ca_cert": str(cert), "ca_key": str(ca.key_path)}, f"{args.municipality} CA: {cert}")
     else:
         cert, key = ca.issue(args.name, args.purpose, args.san, password)
         _print(args, {"cert": str(cert), "key": str(key)}, f"issued {cert} (key {key})")
@@ -334,10 +339,14 @@ def build_parser() -> argparse.ArgumentParser:
     pki_actions = pki.add_subparsers(dest="action", required=True)
     init = pki_actions.add_parser("init", help="create the fleet CA (once)")
     init.add_argument("--common-name", default="landingzone fleet CA", metavar="CN")
+    add_municipality_ca_parser(pki_actions)
     issue = pki_actions.add_parser("issue", help="issue a certificate for backups, logs, IPsec or a WinRM listener")
     issue.add_argument("name", help="host or service name (the certificate's CN)")
     issue.add_argument("--purpose", required=True, choices=PURPOSES)
     issue.add_argument("--san", action="append", default=[], metavar="NAME", help="DNS name or IP (repeatable)")
+    issue.add_argument(
+        "--municipality", metavar="NAME", help="issue from this municipality's CA (required for --purpose log)"
+    )
     pki.set_defaults(func=cmd_pki)
     add_evidence_key_parser(pki_actions)
     add_evidence_parser(add)

@@ -70,7 +70,11 @@ class FleetCA:
     def init(self, common_name: str, password: str) -> Path:
         if self.cert_path.exists() or self.key_path.exists():
             raise LandingzoneError(f"{self.directory}: pki init: the fleet already has a CA; it is never replaced")
-        cert, key = new_ca(common_name)
+        # Path length 1: it signs the municipalities' own CAs (municipality_ca.py), and they sign hosts.
+        return self._store(*new_ca(common_name, path_length=1), password)
+
+    def _store(self, cert, key, password: str) -> Path:
+        """The CA's certificate as it is, its key only under the vault."""
         self.directory.mkdir(parents=True, exist_ok=True)
         _write_vaulted(self.key_path, key_pem(key), password)
         self.cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))

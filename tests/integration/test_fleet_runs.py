@@ -84,6 +84,14 @@ def test_three_municipalities_in_parallel_one_host_down(labs, fleet):
         assert hosts_with_results == reached
         assert len(document["results"]) > 50 * len(reached)  # a whole catalog per reached host
         assert (evidence / "report.html").is_file() and (evidence / "manifest.sha256").is_file()
+    # lab-east's card names CyFun 2025, the others give a level alone (2023): each run counts its
+    # controls by the level of its own card's edition, and cites both editions.
+    for name, edition in (("lab-north", 2023), ("lab-east", 2025)):
+        evidence = Path(outcomes[name]["evidence_dir"])
+        document = json.loads((evidence / "results.json").read_text())
+        assert {r["cyfun_edition"] for r in document["results"]} == {edition}
+        assert all(r["cyfun"] and r["cyfun_2025"] for r in document["results"])
+        assert f"Compliance by CyFun {edition} level" in (evidence / "report.html").read_text()
     west_document = json.loads((Path(west["evidence_dir"]) / "results.json").read_text())
     assert west_document["hosts"][DOWN_HOST]["reachable"] is False
     assert DOWN_HOST in (Path(west["evidence_dir"]) / "report.html").read_text()

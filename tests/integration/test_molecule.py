@@ -17,9 +17,9 @@ SCENARIOS = [
     pytest.param(scenario, id=scenario.test_id, marks=[pytest.mark.slow] if scenario.slow else [])
     for scenario in scenarios(ROOT)
 ]
-# A whole scenario (create to destroy, two platforms) takes a minute or three;
-# the bound only stops a hung one from eating CI's budget.
-SCENARIO_TIMEOUT = 15 * 60
+# A whole scenario (create to destroy) takes a few minutes, twice that while the other pytest
+# worker runs a scenario too; the bound only stops a hung one from eating CI's budget.
+SCENARIO_TIMEOUT = 30 * 60
 
 
 @pytest.mark.molecule

@@ -19,7 +19,9 @@ from landingzone.lab.qemu import VirtualMachine
 from landingzone.lab.vm import ensure_vm_image
 
 OUTPUT = ROOT / "tests" / "output" / "vm"
-BOOT_TIMEOUT = 240
+# Under software emulation a boot takes one to four minutes, more while the other pytest worker
+# keeps the cores busy; the bound only stops a VM that never comes up.
+BOOT_TIMEOUT = 600
 
 
 def pytest_terminal_summary(terminalreporter):

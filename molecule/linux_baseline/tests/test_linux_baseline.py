@@ -76,6 +76,20 @@ def test_an_audit_after_converge_finds_nothing_to_fix(audit):
     assert not changed_ids(audit)
 
 
+def test_results_are_counted_in_the_card_s_edition_and_cite_both(audit):
+    catalog = {
+        control["id"]: control
+        for path in (PROJECT / "roles" / "linux_baseline" / "controls").glob("*.yml")
+        for control in next(iter(yaml.safe_load(path.read_text()).values()))
+    }
+    assert SETTINGS["linux_baseline_cyfun_edition"] == 2025
+    for control_id, result in audit.items():
+        control = catalog[control_id]
+        assert result["cyfun_edition"] == 2025 and result["level"] == control["level_2025"], control_id
+        assert result["cyfun"] == control["cyfun"] and result["cyfun_2025"] == control["cyfun_2025"], control_id
+        assert result.get("cis_debian13", []) == control.get("cis_debian13", []), control_id
+
+
 def test_every_control_type_ran_and_ended_well(audit):
     assert {result["type"] for result in audit.values()} == ALL_TYPES
     for control_type in ALL_TYPES:

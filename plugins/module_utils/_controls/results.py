@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 STATUSES = ("pass", "fixed", "fail", "waived", "not_applicable", "error")
+# Every reference field a control may cite; a result carries them so a report needs nothing else.
+REFERENCE_FIELDS = ("cyfun", "cyfun_2025", "cis", "cis_debian13", "anssi")
 
 
 def record(
@@ -31,9 +33,11 @@ def record(
         "diff": list(diff or []),
         "reboot_required": bool(reboot_required),
     }
-    for mapping in ("cyfun", "cis"):
+    for mapping in REFERENCE_FIELDS:
         if control.get(mapping):
             result[mapping] = list(control[mapping])  # so a report needs nothing but the results
+    if control.get("cyfun_edition"):
+        result["cyfun_edition"] = int(control["cyfun_edition"])  # the edition `level` belongs to
     if waiver:
         result["waiver"] = waiver
     return result

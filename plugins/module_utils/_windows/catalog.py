@@ -11,6 +11,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.references import (
+    DEFAULT_EDITION,
+    EDITIONS,
+    LEVEL_FIELDS,
+    WINDOWS_FIELDS,
+    check_references,
+    edition_of,
+)
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.schema import (
     LEVELS,
     ControlError,
@@ -20,16 +28,18 @@ from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.s
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.types import TYPES
 
 ID_PATTERN = re.compile(r"^LZW-[A-Z0-9]+-\d{3}$")
-CYFUN_PATTERN = re.compile(r"^(ID|PR|DE|RS|RC)\.[A-Z]{2}-\d+(\.\d+)?$")
-CIS_PATTERN = re.compile(r"^\d+(\.\d+)*$")
-REQUIRED = ("id", "title", "rationale", "level", "cyfun", "cis", "applies_to", "risk", "type", "params")
+REQUIRED = (
+    "id", "title", "rationale", "level", "level_2025", "cyfun", "cyfun_2025", "cis", "applies_to", "risk", "type",
+    "params",
+)  # fmt: skip
 OPTIONAL = ("ms_baseline", "configured_when", "breaks_transport", "management_path", "reboot_required", "mdm")
 # The MDM policy (Policy CSP <Area>/<Policy>) that manages the same setting, where one does.
 MDM_PATTERN = re.compile(r"^[A-Za-z0-9_]+/[A-Za-z0-9_]+$")
-# Passed to the engine; configured_when is the role's business and stops here.
+# Passed to the engine; configured_when is the role's business and stops here. `level` becomes
+# the level of the edition the control was selected in, named by `cyfun_edition`.
 ENGINE_FIELDS = (
-    "id", "title", "level", "cyfun", "cis", "ms_baseline", "applies_to", "risk", "type", "params", "reboot_required",
-    "mdm",
+    "id", "title", "level", "cyfun", "cyfun_2025", "cyfun_edition", "cis", "ms_baseline", "applies_to", "risk", "type",
+    "params", "reboot_required", "mdm",
 )  # fmt: skip
 
 
@@ -63,18 +73,19 @@ def _fail(control_id, field, problem):
 
 
 def _check_refs(control):
+    """Every CyFun and CIS id must be in its list (references/); a setting CIS Windows 11 has no
+    recommendation for cites none rather than one that does not exist."""
     control_id = control["id"]
-    for field, pattern in (("cyfun", CYFUN_PATTERN), ("cis", CIS_PATTERN)):
-        values = control[field]
-        if not isinstance(values, list) or not all(isinstance(v, str) and pattern.match(v) for v in values):
-            _fail(control_id, field, f"must be a list of {field} ids, got {values!r}")
-    if not control["cyfun"]:
-        _fail(control_id, "cyfun", "needs at least one CyberFundamentals reference")
+    for level_field in LEVEL_FIELDS:
+        if control[level_field] not in LEVELS:
+            _fail(control_id, level_field, f"must be one of {', '.join(LEVELS)}, got {control[level_field]!r}")
+    try:
+        check_references(control_id, control, WINDOWS_FIELDS)
+    except ControlError as exc:
+        raise CatalogError(str(exc)) from None
     ms_baseline = control.get("ms_baseline", [])
     if not isinstance(ms_baseline, list) or not all(isinstance(v, str) and v.strip() for v in ms_baseline):
         _fail(control_id, "ms_baseline", "must be a list of Microsoft security baseline references")
-    if not control["cis"] and not ms_baseline:
-        _fail(control_id, "cis", "a control needs a CIS section number or a Microsoft security baseline reference")
 
 
 def flatten(catalog):
@@ -118,25 +129,41 @@ def flatten(catalog):
     return controls
 
 
-def select(controls, level, disabled):
-    """The controls of this level and below, minus those switched off or not configured.
+def select(controls, level, disabled, edition=DEFAULT_EDITION):
+    """The controls of this level and below in the CyFun edition, minus those switched off or not
+    configured; each with ``level`` set to its level in that edition and ``cyfun_edition`` naming it.
 
     The management path is not selected here: the engine always adds it (management.py).
     """
     if level not in LEVELS:
         raise CatalogError(f"level: must be one of {', '.join(LEVELS)}, got {level!r}")
+    edition = in_edition_of(edition)
+    level_field = EDITIONS[edition][0]
     wanted = LEVELS[: LEVELS.index(level) + 1]
     disabled = set(disabled)
     selected = []
     for control in controls:
         if control.get("management_path"):
             continue
-        if control["level"] not in wanted or control["id"] in disabled:
+        if control[level_field] not in wanted or control["id"] in disabled:
             continue
         if "configured_when" in control and not truthy(control["configured_when"]):
             continue
-        selected.append(control)
+        selected.append(in_edition(control, edition))
     return selected
+
+
+def in_edition_of(value):
+    """The edition as an int; anything else is a CatalogError naming the task argument."""
+    try:
+        return edition_of(value)
+    except ControlError as exc:
+        raise CatalogError(f"edition: {exc}") from None
+
+
+def in_edition(control, edition):
+    """The control as the engine reports it in that edition: its level there, and the edition."""
+    return dict(control, level=control[EDITIONS[edition][0]], cyfun_edition=edition)
 
 
 def engine_record(control):

@@ -19,7 +19,7 @@ CARD_TEMPLATE = """\
 schema_version: 1
 name: {name}
 nis_code: "{nis}"
-cyfun_target_level: important
+cyfun_target_level: {{edition: 2025, level: important}}  # CyberFundamentals edition and assurance level
 data_classification: 3  # highest confidentiality class of the data handled, 1..4
 
 contacts:
@@ -33,7 +33,7 @@ management_networks:
 
 log_collector:
   host: {name}-log1  # CHANGE
-  port: 6514
+  port: 6514  # the first of its ports: each host forwards to a port of its own, in name order
 
 ntp_servers:
   - 0.be.pool.ntp.org

@@ -9,22 +9,31 @@ waivers of its own controls or to none.
 import copy
 from collections.abc import Mapping
 
+# A card whose cyfun_target_level is a level alone was written against CyFun 2023, the only
+# edition before 2025; it keeps selecting the controls it selected then.
+EDITION_OF_A_BARE_LEVEL = 2023
+
 
 def card_to_vars(card: dict, control_roles: Mapping[str, str]) -> dict:
     """``control_roles`` maps every known control id to the role whose catalog holds it
     (:func:`landingzone.card.catalogs.catalog_roles`)."""
     card = _plain(card)
     backup = card["backup"]
+    edition, level = cyfun_target(card["cyfun_target_level"])
     return {
         "landingzone_municipality": {
             "name": card["name"],
             "display_name": card.get("display_name", card["name"]),
             "nis_code": card["nis_code"],
-            "cyfun_target_level": card["cyfun_target_level"],
+            "cyfun_target_level": level,
+            "cyfun_edition": edition,
             "data_classification": card["data_classification"],
             "contacts": card["contacts"],
         },
-        "linux_baseline_level": card["cyfun_target_level"],
+        "linux_baseline_level": level,
+        "linux_baseline_cyfun_edition": edition,
+        "windows_baseline_level": level,
+        "windows_baseline_cyfun_edition": edition,
         "linux_baseline_management_networks": card["management_networks"],
         "linux_baseline_ntp_servers": card["ntp_servers"],
         "linux_baseline_log_collector": {"host": card["log_collector"]["host"], "port": card["log_collector"]["port"]},
@@ -36,6 +45,13 @@ def card_to_vars(card: dict, control_roles: Mapping[str, str]) -> dict:
         "landingzone_backup_offsite": {"enabled": True, **backup["offsite"]},
         **_identity(card.get("identity")),
     }
+
+
+def cyfun_target(value) -> tuple[int, str]:
+    """(edition, level) of a checked card's cyfun_target_level: {edition, level}, or a level alone."""
+    if isinstance(value, dict):
+        return int(value["edition"]), value["level"]
+    return EDITION_OF_A_BARE_LEVEL, value
 
 
 def _identity(identity) -> dict:

@@ -32,7 +32,7 @@ RUN_FIELDS = (
     "ansible_core_version",
     "catalog_hashes",
 )
-OPTIONAL_RESULT_FIELDS = ("diff", "type", "risk", "ms_baseline")
+OPTIONAL_RESULT_FIELDS = ("diff", "type", "risk", "ms_baseline", "cyfun_2025", "cis_debian13", "anssi", "cyfun_edition")
 
 
 @cache
@@ -125,6 +125,8 @@ def build_document(run: dict, results: list[dict]) -> dict:
         "backup": dict(run.get("backup") or {}),
         "drill": dict(run.get("drill") or {}),
         "vpn": dict(run.get("vpn") or {}),
+        # Only where the run checked a log collector: other documents stay as before the check.
+        **({"logs": dict(run["logs"])} if run.get("logs") else {}),
     }
 
 

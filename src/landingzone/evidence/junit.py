@@ -9,6 +9,8 @@ import json
 import re
 import xml.etree.ElementTree as ET
 
+from landingzone.evidence.references import labelled_references
+
 # Characters XML 1.0 cannot carry at all; command output in evidence sometimes has them.
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 HOST_CASE = "host reachable and run completed"
@@ -18,6 +20,15 @@ def _text(value) -> str:
     if not isinstance(value, str):
         value = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
     return _NOT_XML.sub("\ufffd", value)
+
+
+def _properties(case: ET.Element, result: dict) -> None:
+    """The control's level and references as test case properties, which CI tools show beside the case."""
+    named = [("level", f"{result['level']} (CyFun {result.get('cyfun_edition') or 2023})")]
+    named += [(label, ", ".join(ids)) for label, ids in labelled_references(result)]
+    properties = ET.SubElement(case, "properties")
+    for name, value in named:
+        ET.SubElement(properties, "property", name=name, value=_text(value))
 
 
 def _suite(document: dict, host: str) -> ET.Element:
@@ -41,6 +52,7 @@ def _suite(document: dict, host: str) -> ET.Element:
             timestamp=result["timestamp"],
         )
         tally["tests"] += 1
+        _properties(case, result)
         status = result["status"]
         if status == "fail":
             element = ET.SubElement(case, "failure", message=_text(result["reason"] or "control not met"), type=status)

@@ -24,7 +24,9 @@ DESCRIPTIVE_FIELDS = frozenset(
 )
 REFERENCE_TITLES = {
     "cyfun": "CyberFundamentals 2023",
+    "cyfun_2025": "CyberFundamentals 2025",
     "cis": "CIS Benchmark",
+    "cis_debian13": "CIS Debian Linux 13 Benchmark",
     "ms_baseline": "Microsoft security baseline",
     "anssi": "ANSSI",
 }
@@ -53,7 +55,9 @@ def references(control: dict) -> list[tuple[str, str]]:
 
 
 def _requirement(role: str, control: dict) -> ImplementedRequirement:
-    props = [prop("level", control["level"]), prop("risk", control["risk"]), prop("type", control["type"])]
+    props = [prop("level", control["level"])]
+    props += [prop("level-2025", control["level_2025"])] if control.get("level_2025") else []
+    props += [prop("risk", control["risk"]), prop("type", control["type"])]
     props += [prop("applies-to", kind) for kind in control.get("applies_to") or []]
     props += [prop(field, reference, class_="reference") for field, reference in references(control)]
     return ImplementedRequirement(

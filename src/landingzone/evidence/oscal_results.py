@@ -33,7 +33,8 @@ def _observation(run: dict, result: dict, host_uuid: str) -> common.Observation:
         uuid=stable_uuid("observation", run["ident"], result["host"], result["control"]),
         title=f"{result['control']} on {result['host']}: {status.replace('_', ' ')}",
         description=result["reason"] or result["title"],
-        props=[prop("control", result["control"]), prop("status", status), prop("level", result["level"])],
+        props=[prop("control", result["control"]), prop("status", status), prop("level", result["level"])]
+        + ([prop("cyfun-edition", result["cyfun_edition"])] if result.get("cyfun_edition") else []),
         methods=["TEST"],
         subjects=[common.SubjectReference(subject_uuid=host_uuid, type="inventory-item")],
         relevant_evidence=[common.RelevantEvidence(href="results.json", description="the engine's record of it")],

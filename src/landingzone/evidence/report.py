@@ -72,7 +72,7 @@ def _summary(document: dict) -> str:
         for label, counts in rows
     )
     return (
-        '<section id="summary"><h2>Compliance by CyFun level</h2>'
+        f'<section id="summary"><h2>Compliance by CyFun {esc(_edition(document))}level</h2>'
         f'<p class="compliance" id="compliance">{esc(percent(summary["overall"]["compliance"]))}</p>'
         '<p class="small">Compliance is (pass + fixed) / (pass + fixed + fail + error), over the hosts that were '
         "reached. Waived and not applicable controls are left out of it.</p>"
@@ -80,6 +80,12 @@ def _summary(document: dict) -> str:
         f"<tbody>{body}</tbody></table>"
         f"{status_bars(rows)}</section>"
     )
+
+
+def _edition(document: dict) -> str:
+    """The CyFun edition(s) the results' levels belong to, as a prefix for "level"; older runs name none."""
+    editions = sorted({result["cyfun_edition"] for result in document["results"] if result.get("cyfun_edition")})
+    return " and ".join(map(str, editions)) + " " if editions else ""
 
 
 def _failures(document: dict) -> str:

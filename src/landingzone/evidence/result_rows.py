@@ -7,6 +7,7 @@ CyFun functions its references belong to (ID, PR, DE, RS, RC, and GV from CyFun 
 import datetime
 
 from landingzone.evidence.html_page import esc, status_badge
+from landingzone.evidence.references import labelled_references
 from landingzone.evidence.summary import reading_order
 
 WAIVER_WARN_DAYS = 30
@@ -19,8 +20,9 @@ CYFUN_FUNCTIONS = {"GV": "Govern", "ID": "Identify", "PR": "Protect", "DE": "Det
 
 
 def cyfun_functions(result: dict) -> list[str]:
-    """The CyFun functions of a result's references: PR.AC-1.1 belongs to PR (Protect)."""
-    found = {str(reference).split(".", 1)[0] for reference in result.get("cyfun") or []}
+    """The CyFun functions of a result's references in either edition: PR.AC-1.1 belongs to PR (Protect)."""
+    references = [*(result.get("cyfun") or []), *(result.get("cyfun_2025") or [])]
+    found = {str(reference).split(".", 1)[0] for reference in references}
     return [function for function in CYFUN_FUNCTIONS if function in found]
 
 
@@ -44,12 +46,8 @@ def result_rows(results, with_host: bool) -> str:
 
 
 def _references(result: dict) -> str:
-    """The control's CyFun, CIS and (Windows) Microsoft security baseline references, under its title."""
-    named = [
-        f"{label} {esc(', '.join(result.get(field) or []))}"
-        for label, field in (("CyFun", "cyfun"), ("CIS", "cis"), ("Microsoft baseline", "ms_baseline"))
-        if result.get(field)
-    ]
+    """The control's references under its title: both CyFun editions, CIS, ANSSI, the Microsoft baseline."""
+    named = [f"{esc(label)} {esc(', '.join(ids))}" for label, ids in labelled_references(result)]
     return f'<br><span class="small refs">{" · ".join(named)}</span>' if named else ""
 
 

@@ -1,4 +1,4 @@
-"""The report's sections for backups, restore drills and VPN gateways.
+"""The report's sections for backups, restore drills, VPN gateways and the log collector's chains.
 
 Their records come from the roles' own status modules (``landingzone_evidence``), so their
 fields differ by role. Each section is one table per host with a column per field; a record
@@ -10,7 +10,7 @@ import json
 
 from landingzone.evidence.html_page import esc
 
-SECTION_TITLES = {"backup": "Backups", "drill": "Restore drills", "vpn": "VPN gateways"}
+SECTION_TITLES = {"backup": "Backups", "drill": "Restore drills", "vpn": "VPN gateways", "logs": "Central logs"}
 BAD_STATUSES = frozenset({"fail", "failed", "error"})
 VERDICT_FIELDS = frozenset({"ok", "verified"})
 

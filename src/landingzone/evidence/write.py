@@ -28,7 +28,7 @@ def write_evidence(
     (audit|apply|plan|drill), ``started``, ``finished`` (ISO 8601 with offset, or aware
     datetimes; naive ones are taken as UTC), ``operator``, ``project_commit``, ``collection_version``,
     ``ansible_core_version``, ``catalog_hashes``, ``hosts`` {name: {reachable, failed,
-    message}}, optionally ``backup``, ``drill``, ``vpn``, ``waiver_requests`` ({host: [{control,
+    message}}, optionally ``backup``, ``drill``, ``vpn``, ``logs``, ``waiver_requests`` ({host: [{control,
     role, justification}]}: the requests of the supplier roles on each host, shown beside its
     failing controls), and ``secrets``: values redacted from
     every file and never written themselves. ``results`` are per-control records with a

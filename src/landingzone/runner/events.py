@@ -19,8 +19,9 @@ PASSED_STATUSES = frozenset({"pass", "fixed"})
 FAILED_STATUSES = frozenset({"fail", "error"})
 HOST_RESULT_EVENTS = frozenset({"runner_on_ok", "runner_on_failed", "runner_on_skipped", "runner_on_unreachable"})
 # The parts of results.json beside the control results. A task adds to one by returning
-# {"landingzone_evidence": {"section": <one of these>, "record": {...}}}.
-EVIDENCE_SECTIONS = ("backup", "drill", "vpn")
+# {"landingzone_evidence": {"section": <one of these>, "record": {...}}}, or several at once
+# as "records": [...].
+EVIDENCE_SECTIONS = ("backup", "drill", "vpn", "logs")
 HOST_KEY_REFUSED = "host key not trusted, nothing was sent"
 # The same on a connection opened again later in the run, after the host's first tasks ran.
 HOST_KEY_REFUSED_LATER = "host key not trusted when connecting again, after its first tasks"
@@ -146,10 +147,12 @@ class RunObserver:
         ignored here and shows as a missing record, never as a broken results.json."""
         for item in [result, *(r for r in result.get("results") or [] if isinstance(r, dict))]:
             evidence = item.get("landingzone_evidence")
-            if not isinstance(evidence, dict) or not isinstance(evidence.get("record"), dict):
+            if not isinstance(evidence, dict) or evidence.get("section") not in self.sections:
                 continue
-            if evidence.get("section") in self.sections:
-                self.sections[evidence["section"]].setdefault(host, []).append(evidence["record"])
+            records = evidence.get("records") if isinstance(evidence.get("records"), list) else [evidence.get("record")]
+            for record in records:
+                if isinstance(record, dict):
+                    self.sections[evidence["section"]].setdefault(host, []).append(record)
 
     def _record_stats(self, data: dict) -> None:
         self.stats_seen = True

@@ -127,7 +127,7 @@ class Outcome:
     statuses: dict = field(default_factory=dict)
     evidence_dir: str = ""
     run_dir: str = ""
-    # The backup, drill and VPN records of the run, per section and host.
+    # The backup, drill, VPN and log chain records of the run, per section and host.
     sections: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:

@@ -4,6 +4,8 @@ from pathlib import Path
 
 import yaml
 
+from landingzone.card import load_card
+
 ROOT = Path(__file__).resolve().parents[3]
 CARDS = ROOT / "tests" / "fixtures" / "cards"
 # The inventory the fixture cards are written against.
@@ -25,3 +27,15 @@ def inventory_names(hosts_yml: Path) -> tuple[set[str], set[str]]:
     for name, group in (yaml.safe_load(hosts_yml.read_text()) or {}).items():
         visit(name, group)
     return hosts, groups
+
+
+def load_against_fixtures(path: Path, control_ids: set[str], **kwargs) -> dict:
+    """A card loaded against the fixture inventory, without a vault."""
+    return load_card(
+        path,
+        inventory_hosts=FIXTURE_HOSTS,
+        inventory_groups=FIXTURE_GROUPS,
+        known_control_ids=control_ids,
+        vault_secret=None,
+        **kwargs,
+    )

@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 import yaml
-from card_testdata import CARDS, FIXTURE_GROUPS, FIXTURE_HOSTS, ROOT, inventory_names
+from card_testdata import CARDS, FIXTURE_HOSTS, ROOT, inventory_names, load_against_fixtures
 
 from landingzone.card import CardError, card_to_vars, load_card
 from landingzone.fleet_inputs import inventory_shape
@@ -29,15 +29,7 @@ def _card_with_service(tmp_path, service: dict):
     return path
 
 
-def _load(path, control_ids, **kwargs):
-    return load_card(
-        path,
-        inventory_hosts=FIXTURE_HOSTS,
-        inventory_groups=FIXTURE_GROUPS,
-        known_control_ids=control_ids,
-        vault_secret=None,
-        **kwargs,
-    )
+_load = load_against_fixtures
 
 
 def test_a_supplier_role_replaces_the_health_check(tmp_path, control_ids, control_roles):

@@ -29,6 +29,7 @@ def test_every_baseline_variable_is_declared_by_the_role(control_ids):
     baseline = {name for name in variables if name.startswith("linux_baseline_")}
     assert baseline == {
         "linux_baseline_level",
+        "linux_baseline_cyfun_edition",
         "linux_baseline_management_networks",
         "linux_baseline_ntp_servers",
         "linux_baseline_log_collector",

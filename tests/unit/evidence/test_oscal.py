@@ -43,8 +43,10 @@ def test_every_control_is_there_with_its_cyfun_and_cis_references(exported_catal
     for control in controls:
         requirement = exported[control["id"]]
         assert props_of(requirement, "cyfun") == control["cyfun"]
+        assert props_of(requirement, "cyfun_2025") == control["cyfun_2025"]
         assert props_of(requirement, "cis") == [str(c) for c in control["cis"]]
         assert props_of(requirement, "level") == [control["level"]]
+        assert props_of(requirement, "level-2025") == [control["level_2025"]]
         assert props_of(requirement, "ms_baseline") == [str(c) for c in control.get("ms_baseline", [])]
 
 
@@ -52,14 +54,12 @@ def test_references_the_catalog_gains_later_are_exported_too(tmp_path):
     role = tmp_path / "roles" / "demo_role" / "controls"
     role.mkdir(parents=True)
     source = ROOT / "roles" / "linux_baseline" / "controls" / "ssh.yml"
-    text = source.read_text().replace(
-        "    cis: []\n", "    cis: []\n    anssi: [R29, R30]\n    cyfun_2025: [PR.AA-01]\n", 1
-    )
+    text = source.read_text().replace("    cis: []\n", "    cis: []\n    anssi: [R29, R30]\n", 1)
     (role / "ssh.yml").write_text(text)
     document = json.loads(component_definition(tmp_path, "9.9.9").oscal_serialize_json())
     assert schema_errors(document) == []
     first = requirements(document)["LZ-SSH-001"]
-    assert props_of(first, "anssi") == ["R29", "R30"] and props_of(first, "cyfun_2025") == ["PR.AA-01"]
+    assert props_of(first, "anssi") == ["R29", "R30"] and props_of(first, "cyfun_2025") == ["PR.AA-01.1"]
     frameworks = {p["class"] for p in document["component-definition"]["components"][0]["props"]}
     assert {"anssi", "cyfun_2025", "cyfun"} <= frameworks
 

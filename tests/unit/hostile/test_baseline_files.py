@@ -45,6 +45,7 @@ def rsyslog_forward(host: str) -> str:
     return rendered(
         "LZ-LOG-011",
         linux_baseline_log_collector={"host": host, "port": 6514},
+        linux_baseline_log_sender_port=6515,  # this host's own port on the collector (log_sender_ports)
         linux_baseline_log_client_cert="",
         linux_baseline_log_client_key="",
     )

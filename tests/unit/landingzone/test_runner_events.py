@@ -128,4 +128,13 @@ def test_malformed_or_unknown_evidence_sections_are_ignored():
     observer = RunObserver("gent", ["a"], set())
     for evidence in ({"section": "elsewhere", "record": {}}, {"section": "backup", "record": "text"}, "text"):
         observer.handle(_event("runner_on_ok", "a", task_action="x", res={"landingzone_evidence": evidence}))
-    assert observer.sections == {"backup": {}, "drill": {}, "vpn": {}}
+    assert observer.sections == {"backup": {}, "drill": {}, "vpn": {}, "logs": {}}
+
+
+def test_one_task_may_return_several_records_of_a_section():
+    observer = RunObserver("gent", ["log1"], set())
+    evidence = {"section": "logs", "records": [{"sender": "a", "chain_ok": True}, "text", {"sender": "b"}]}
+    observer.handle(
+        _event("runner_on_ok", "log1", task_action="x.log_chain_status", res={"landingzone_evidence": evidence})
+    )
+    assert observer.sections["logs"] == {"log1": [{"sender": "a", "chain_ok": True}, {"sender": "b"}]}

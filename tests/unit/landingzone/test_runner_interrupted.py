@@ -150,6 +150,10 @@ def _no_secret_anywhere(world) -> None:
 def test_a_killed_run_leaves_its_secrets_only_until_the_next_run_starts(world):
     cli = _start(world)
     run_dir = _waiting_job(world)
+    # Taken while the CLI lives: any later CLI run (another test's, under two workers) may
+    # already clean a dead CLI's copy up, which is the behaviour this test proves.
+    password_copies = list(PRIVATE_TMP.glob(f"{PRIVATE_PREFIX}{cli.pid}-*"))
+    assert password_copies, "the CLI keeps no private copy of the vault password"
     cli.kill()
     cli.wait(timeout=30)
     # The job lives on without the CLI and without the lock: let it print the secrets and end.
@@ -158,8 +162,6 @@ def test_a_killed_run_leaves_its_secrets_only_until_the_next_run_starts(world):
     _wait_for(lambda: not processes_of_run(run_dir), 60, "the orphaned job to end")
     # What the fix is about: the orphan's unredacted partial events hold the secrets.
     assert _files_holding(run_dir, [TOKEN]), "the orphan wrote no partial event with the secret"
-    password_copies = list(PRIVATE_TMP.glob(f"{PRIVATE_PREFIX}{cli.pid}-*"))
-    assert password_copies, "the killed CLI left no copy of the vault password"
 
     again = _start(world)
     out, err = again.communicate(timeout=120)

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
+from ansible_collections.cyberveilig.landingzone.plugins.filter.controls import select_controls
 
 REPO = Path(__file__).resolve().parents[3]
 MODULE = REPO / "plugins" / "modules" / "linux_controls.py"
@@ -101,3 +103,16 @@ def test_secret_params_are_merged_but_never_printed(root):
 
     assert result["results"][0]["status"] == "pass"  # the hash from secret_params was compared
     assert "TOPSECRET" not in raw
+
+
+def test_results_carry_every_reference_and_the_edition_of_their_level(root):
+    """From the catalog through the filter to the module's result, as the role runs it under CyFun 2025."""
+    accounts = yaml.safe_load((REPO / "roles" / "linux_baseline" / "controls" / "accounts.yml").read_text())
+    control = next(c for c in accounts["accounts"] if c["id"] == "LZ-ACC-002")  # PASS_MIN_DAYS, no template
+    (selected,) = select_controls({"accounts": [control]}, "basic", edition=2025)
+    result, _ = run_module(root, check_mode=True, mode="audit", controls=[selected])
+
+    (record,) = result["results"]
+    assert record["level"] == control["level_2025"] and record["cyfun_edition"] == 2025
+    for field in ("cyfun", "cyfun_2025", "cis", "cis_debian13"):
+        assert record[field] == control[field], field

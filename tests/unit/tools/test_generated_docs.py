@@ -35,6 +35,11 @@ def test_the_controls_page_is_generated_from_the_catalog():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_the_cyfun_coverage_table_is_generated_from_the_catalogs_and_lists():
+    result = run("cyfun_coverage.py", "--check")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_defaults_declare_exactly_the_argument_spec_options():
     spec = role_docs.load_spec(REPO / "roles" / "linux_baseline")
     defaults = yaml.safe_load((REPO / "roles" / "linux_baseline" / "defaults" / "main.yml").read_text())
@@ -100,13 +105,14 @@ def test_catalog_docs_works_for_any_role_and_check_sees_drift(tmp_path):
     role = tmp_path / "roles" / "demo"
     (role / "controls").mkdir(parents=True)
     control = {
-        "id": "LZ-DEMO-001", "title": "A | title", "rationale": "r", "level": "important", "cyfun": ["PR.AC-1.1"],
-        "cis": [], "applies_to": ["server"], "risk": "low", "type": "sysctl", "params": {"key": "a", "value": 1},
+        "id": "LZ-DEMO-001", "title": "A | title", "rationale": "r", "level": "important", "level_2025": "basic",
+        "cyfun": ["PR.AC-1.1"], "cyfun_2025": ["PR.AA-01.1"], "cis": [], "applies_to": ["server"], "risk": "low",
+        "type": "sysctl", "params": {"key": "a", "value": 1},
     }  # fmt: skip
     (role / "controls" / "demo.yml").write_text(yaml.safe_dump({"demo": [control]}))
     assert catalog_docs.main(["--check", str(role)]) == 1
     assert catalog_docs.main([str(role)]) == 0
     assert catalog_docs.main(["--check", str(role)]) == 0
     page = (tmp_path / "docs" / "controls" / "demo.md").read_text()
-    assert "| LZ-DEMO-001 | A \\| title | important | PR.AC-1.1 | – | sysctl | low | server |" in page
-    assert "| [demo](#demo) | 0 | 1 | 0 | 1 |" in page
+    assert "| LZ-DEMO-001 | A \\| title | important | basic | PR.AC-1.1 | PR.AA-01.1 | sysctl | low | server |" in page
+    assert "| [demo](#demo) | 0 | 1 | 0 | 1 | 0 | 0 | 1 |" in page

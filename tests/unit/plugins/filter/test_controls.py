@@ -18,7 +18,9 @@ def make(control_id, level="basic", ctype="sshd_option", params=None, **extra):
         "title": f"title of {control_id}",
         "rationale": "because",
         "level": level,
+        "level_2025": level,
         "cyfun": ["PR.AC-1.1"],
+        "cyfun_2025": ["PR.AA-01.1"],
         "cis": ["5.1.1"],
         "applies_to": ["server", "virtual_pc", "container"],
         "risk": "low",
@@ -75,6 +77,33 @@ def test_each_level_includes_the_levels_below_it(catalog, level, expected):
     assert ids(select_controls(catalog, level)) == expected
 
 
+def test_the_edition_chooses_which_level_selects(catalog):
+    catalog["ssh"][0]["level_2025"] = "essential"  # later under 2025 than under 2023
+    catalog["sysctl"][1]["level_2025"] = "basic"  # earlier under 2025
+    assert ids(select_controls(catalog, "basic")) == ["LZ-SSH-001", "LZ-SYSCTL-001", "LZ-FW-001"]
+    assert ids(select_controls(catalog, "basic", edition=2025)) == ["LZ-SYSCTL-001", "LZ-SYSCTL-002", "LZ-FW-001"]
+    assert ids(select_controls(catalog, "basic", edition="2025")) == ids(
+        select_controls(catalog, "basic", edition=2025)
+    )
+
+
+def test_the_engine_gets_the_level_of_the_edition_and_both_editions_references(catalog):
+    catalog["sysctl"][1]["level_2025"] = "basic"
+    catalog["sysctl"][1]["cis_debian13"] = ["1.5.10"]
+    (control,) = [c for c in select_controls(catalog, "basic", edition=2025) if c["id"] == "LZ-SYSCTL-002"]
+    assert control["level"] == "basic" and control["cyfun_edition"] == 2025 and "level_2025" not in control
+    assert control["cyfun"] == ["PR.AC-1.1"] and control["cyfun_2025"] == ["PR.AA-01.1"]
+    assert control["cis_debian13"] == ["1.5.10"]
+    (same,) = [c for c in select_controls(catalog, "essential") if c["id"] == "LZ-SYSCTL-002"]
+    assert same["level"] == "essential" and same["cyfun_edition"] == 2023
+
+
+@pytest.mark.parametrize("edition", [2021, "2024", "latest", None])
+def test_an_edition_the_catalog_does_not_know_is_an_error(catalog, edition):
+    with pytest.raises(AnsibleFilterError, match="cyfun edition: must be one of 2023, 2025"):
+        select_controls(catalog, "basic", edition=edition)
+
+
 def test_a_disabled_control_is_left_out(catalog):
     assert "LZ-SSH-001" not in ids(select_controls(catalog, "essential", disabled=["LZ-SSH-001"]))
 
@@ -112,10 +141,19 @@ def test_host_kind_filters_on_applies_to(catalog):
     ("field", "value", "message"),
     [
         ("level", "extreme", "LZ-SSH-001: level"),
+        ("level_2025", "basic plus", "LZ-SSH-001: level_2025"),
         ("risk", "none", "LZ-SSH-001: risk"),
-        ("cyfun", ["PR.AC1"], "LZ-SSH-001: cyfun"),
-        ("cyfun", [], "LZ-SSH-001: cyfun"),
-        ("cis", ["five"], "LZ-SSH-001: cis"),
+        ("cyfun", ["PR.AC1"], "LZ-SSH-001: cyfun: 'PR.AC1' is not an id of cyfun-2023"),
+        ("cyfun", [], "LZ-SSH-001: cyfun: needs at least one"),
+        ("cyfun", ["PR.AA-01.1"], "LZ-SSH-001: cyfun: 'PR.AA-01.1' is not an id of cyfun-2023"),
+        ("cyfun", "PR.AC-1.1", "LZ-SSH-001: cyfun: must be a list"),
+        ("cyfun_2025", ["PR.AC-1.1"], "LZ-SSH-001: cyfun_2025: 'PR.AC-1.1' is not an id of cyfun-2025"),
+        ("cyfun_2025", [], "LZ-SSH-001: cyfun_2025: needs at least one"),
+        ("cis", ["five"], "LZ-SSH-001: cis: 'five' is not an id of cis-debian-12"),
+        ("cis", ["3.3.1"], "LZ-SSH-001: cis: '3.3.1' is not an id of cis-debian-12"),
+        ("cis", ["5.1.1", "5.1.1"], "LZ-SSH-001: cis: lists an id more than once"),
+        ("cis_debian13", ["5.1.24"], "LZ-SSH-001: cis_debian13: '5.1.24' is not an id of cis-debian-13"),
+        ("anssi", ["R81"], "LZ-SSH-001: anssi: 'R81' is not an id of anssi-bp-028"),
         ("applies_to", ["mainframe"], "LZ-SSH-001: applies_to"),
         ("params", "no", "LZ-SSH-001: params"),
         ("title", "", "LZ-SSH-001: title"),
@@ -127,9 +165,10 @@ def test_a_bad_field_is_an_error_naming_control_and_field(catalog, field, value,
         select_controls(catalog, "basic")
 
 
-def test_a_missing_field_is_an_error_naming_it(catalog):
-    del catalog["ssh"][0]["rationale"]
-    with pytest.raises(AnsibleFilterError, match="LZ-SSH-001: rationale: is required"):
+@pytest.mark.parametrize("field", ["rationale", "level_2025", "cyfun_2025"])
+def test_a_missing_field_is_an_error_naming_it(catalog, field):
+    del catalog["ssh"][0][field]
+    with pytest.raises(AnsibleFilterError, match=f"LZ-SSH-001: {field}: is required"):
         select_controls(catalog, "basic")
 
 
