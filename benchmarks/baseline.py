@@ -105,7 +105,7 @@ def main() -> int:
     args = parser.parse_args()
 
     municipality = "benchstock" if args.stock else "bench"
-    municipality_lab.down(ROOT, municipality, log=lambda _: None)
+    municipality_lab.down(ROOT, municipality, log=lambda _: None, fleet=FLEET)
     municipality_lab.up(ROOT, FLEET, municipality, log=lambda _: None)
     try:
         if args.stock:
@@ -119,7 +119,7 @@ def main() -> int:
             }
     finally:
         if not args.keep:
-            municipality_lab.down(ROOT, municipality, log=lambda _: None)
+            municipality_lab.down(ROOT, municipality, log=lambda _: None, fleet=FLEET)
 
     print(f"{'run':<32} {'seconds':>8} {'module executions':>18}  recap")
     for name, figure in figures.items():
