@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar, trust_as_template
+from ansible_collections.cyberveilig.landingzone.plugins.filter.encoders import FilterModule as Encoders
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -33,22 +34,31 @@ def role_variables(role: str, task_vars: dict | None = None, **variables) -> dic
     return found
 
 
+def _templar(variables: dict) -> Templar:
+    """A Templar that also knows the collection's encoders by their full names: outside
+    ansible-playbook, no collection loader resolves them (the environment attribute is the one
+    place this ansible-core takes a filter of the caller's)."""
+    templar = Templar(loader=DataLoader(), variables=variables)
+    for name, encoder in Encoders().filters().items():
+        templar.environment.filters[f"cyberveilig.landingzone.{name}"] = encoder
+    return templar
+
+
 def render(role: str, template: str, **variables) -> str:
     """The text ``roles/<role>/templates/<template>`` renders to with ``variables``."""
     text = (REPO / "roles" / role / "templates" / template).read_text()
-    templar = Templar(loader=DataLoader(), variables=role_variables(role, **variables))
-    return templar.template(trust_as_template(text))
+    return _templar(role_variables(role, **variables)).template(trust_as_template(text))
 
 
 def value(role: str, expression: str, task_vars: dict | None = None, **variables):
     """What a Jinja expression of the role evaluates to, for the tasks' own expressions."""
-    templar = Templar(loader=DataLoader(), variables=role_variables(role, task_vars, **variables))
+    templar = _templar(role_variables(role, task_vars, **variables))
     return templar.template(trust_as_template("{{ " + expression + " }}"))
 
 
 def text(role: str, template_text: str, task_vars: dict | None = None, **variables) -> str:
     """A task's templated string (a message, say), as the role renders it."""
-    templar = Templar(loader=DataLoader(), variables=role_variables(role, task_vars, **variables))
+    templar = _templar(role_variables(role, task_vars, **variables))
     return templar.template(trust_as_template(template_text))
 
 
