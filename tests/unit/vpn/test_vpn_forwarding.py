@@ -11,43 +11,13 @@ refused connects waiting out their timeout.
 from __future__ import annotations
 
 import pytest
-from ansible_collections.cyberveilig.landingzone.plugins.filter.controls import select_controls
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.handlers import nftables_ruleset
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.schema import validate_params
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._vpn import names, nftables, plan
 from netns_gateway import Topology
+from vpn_baseline_ruleset import DROPINS_LINE, baseline_ruleset
 from vpn_testdata import MANAGEMENT, MANAGEMENT_TEXT, NOW, TUNNEL, wg_key
 
 FAMILIES = pytest.mark.parametrize("family", [4, 6], ids=["ipv4", "ipv6"])
-# What the role declares to the baseline (inventories/demo/group_vars/vpn_gateways, docs/vpn.md).
-DECLARED = {
-    "role": "vpn_gateway",
-    "forwarding": True,
-    "forward_from": [{"interface": "lzwg0"}, {"interface": "ipsec0"}, {"ipsec": True}],
-    "inbound": [{"port": 51820, "proto": "udp", "sources": []}],
-}
 A, B = "acme-support", "beta-software"
-
-
-def baseline_ruleset() -> str:
-    """The baseline's firewall control as the filter adjusts it and the engine renders it."""
-    control = {
-        "id": "LZ-FW-003",
-        "title": "The host firewall denies inbound traffic by default",
-        "rationale": "test",
-        "level": "basic",
-        "cyfun": ["PR.AC-5.1"],
-        "cis": [],
-        "applies_to": ["server"],
-        "risk": "high",
-        "type": "nftables_ruleset",
-        "params": {"management_networks": MANAGEMENT_TEXT, "ssh_port": 22, "allowed_inbound": [], "forwarding": False},
-    }
-    (selected,) = select_controls({"firewall": [control]}, "basic", adjustments=[DECLARED])
-    params = validate_params(selected["id"], selected["type"], selected["params"])
-    text = nftables_ruleset.render(params, None)
-    # The drop-ins of this machine are none of the test's business.
-    return text.replace(f'include "{nftables_ruleset.DROPINS}"', "")
 
 
 def vpn_table(topology: Topology) -> str:
@@ -81,7 +51,8 @@ def gateway():
     topology = Topology()
     try:
         topology.build()
-        topology.load(baseline_ruleset())
+        # The drop-ins of this machine are none of the test's business.
+        topology.load(baseline_ruleset(MANAGEMENT_TEXT).replace(DROPINS_LINE, ""))
         topology.load(vpn_table(topology))
         yield topology
     finally:
