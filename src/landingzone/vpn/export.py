@@ -101,6 +101,8 @@ def ipsec_files(
             f"        remote_addrs = {handover.endpoint}",
             "        # Your side starts the tunnel and starts it again when the gateway restarts.",
             "        dpd_delay = 30s",
+            "        # ESP in UDP: the gateway's firewall takes IKE and ESP on UDP 500 and 4500 only.",
+            "        encap = yes",
             "        local {",
             "            auth = pubkey",
             f"            certs = {supplier['name']}.crt",

@@ -62,6 +62,7 @@ def test_ipsec_export_is_swanctl_with_modern_proposals_and_no_secret(supplier, h
     conf = files["demo-demo-vpn1.swanctl.conf"]
     assert "proposals = aes256gcm16-prfsha384-ecp384" in conf
     assert "esp_proposals = aes256gcm16-ecp384" in conf
+    assert "encap = yes" in conf
     assert "local_ts = 10.231.201.16/28" in conf
     assert "remote_ts = 10.231.250.11/32,fd00:231:250::11/128" in conf
     assert "PRIVATE KEY" not in "".join(files.values())
