@@ -18,7 +18,15 @@ class AddressError(ValueError):
     """Bad input, named by its place: ``tunnel_networks[1]: ...``."""
 
 
+def refuse_zone(text, where):
+    """Python's ipaddress takes anything after ``%`` as an IPv6 zone and writes it back out, so
+    a zone would carry its text (quotes, newlines, rules) into the WireGuard file and the ruleset."""
+    if "%" in str(text):
+        raise AddressError(f"{where}: {text!r}: a zone (%...) has no place in a tunnel or firewall address")
+
+
 def network(text, where):
+    refuse_zone(text, where)
     try:
         return ipaddress.ip_network(str(text), strict=False)
     except ValueError as exc:

@@ -51,6 +51,7 @@ def _host_addresses(host, at, host_addresses, tunnel_networks):
     """A host's addresses, one per address family it has (``host_addresses``: one or a list)."""
     found = []
     for text in addresses.as_list(host_addresses.get(host, host)):
+        addresses.refuse_zone(text, f"{at}.host: {host!r}")
         try:
             address = ipaddress.ip_address(str(text))
         except ValueError:

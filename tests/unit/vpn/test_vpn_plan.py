@@ -131,6 +131,22 @@ def test_a_tunnel_address_that_could_take_a_network_is_refused(supplier, tunnel_
         build([supplier])
 
 
+@pytest.mark.parametrize("field", ["tunnel_address", "next_tunnel_address"])
+def test_a_tunnel_address_with_a_zone_is_refused_before_it_reaches_a_file(supplier, keys, field):
+    """ipaddress would keep the text after % and write it into AllowedIPs and the ruleset."""
+    hostile = 'fd00:231:201::7%x" accept; #/128'
+    supplier["vpn"].update(next_public_key=keys[1], next_tunnel_address="10.231.201.3/32")
+    supplier["vpn"][field] = ["10.231.201.9/32", hostile]
+    with pytest.raises(plan.PlanError, match=rf"vpn.{field}\[1\]: .*a zone \(%...\) has no place"):
+        build([supplier])
+
+
+def test_a_host_address_with_a_zone_is_refused(supplier):
+    supplier["access"][0]["host"] = 'fd00:231:250::11%x" accept'
+    with pytest.raises(plan.PlanError, match=r"access\[0\].host: .*a zone \(%...\) has no place"):
+        build([supplier])
+
+
 def test_a_tunnel_address_of_a_family_the_gateway_has_no_network_for_is_refused(supplier):
     ipv4_only = addresses.checked_tunnel_networks(["10.231.201.0/24"], {})
     with pytest.raises(plan.PlanError, match="the gateway has no IPv6 tunnel network"):
