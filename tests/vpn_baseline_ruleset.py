@@ -3,10 +3,14 @@ load it on a real kernel (network namespaces, the lab VM): the firewall control 
 what the vpn_gateway role declares (inventories/demo/group_vars/vpn_gateways, docs/vpn.md),
 checked by the engine's parameter schema, rendered by its handler."""
 
+from pathlib import Path
+
+import yaml
 from ansible_collections.cyberveilig.landingzone.plugins.filter.controls import select_controls
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.handlers import nftables_ruleset
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.schema import validate_params
 
+CATALOG = Path(__file__).resolve().parents[1] / "roles" / "linux_baseline" / "controls" / "firewall.yml"
 DROPINS_LINE = f'include "{nftables_ruleset.DROPINS}"'
 
 
@@ -21,22 +25,14 @@ def declared(udp_ports=(51820,)) -> dict:
 
 
 def baseline_ruleset(management_networks, udp_ports=(51820,)) -> str:
-    control = {
-        "id": "LZ-FW-003",
-        "title": "The host firewall denies inbound traffic by default",
-        "rationale": "test",
-        "level": "basic",
-        "cyfun": ["PR.AC-5.1"],
-        "cis": [],
-        "applies_to": ["server"],
-        "risk": "high",
-        "type": "nftables_ruleset",
-        "params": {
-            "management_networks": list(management_networks),
-            "ssh_port": 22,
-            "allowed_inbound": [],
-            "forwarding": False,
-        },
+    """The catalog's own firewall control, its template parameters given as the role would."""
+    catalog = yaml.safe_load(CATALOG.read_text())
+    (control,) = [dict(c) for c in catalog["firewall"] if c["id"] == "LZ-FW-003"]
+    control["params"] = {
+        "management_networks": list(management_networks),
+        "ssh_port": 22,
+        "allowed_inbound": [],
+        "forwarding": False,
     }
     (selected,) = select_controls({"firewall": [control]}, "basic", adjustments=[declared(udp_ports)])
     params = validate_params(selected["id"], selected["type"], selected["params"])
