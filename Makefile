@@ -54,9 +54,9 @@ vm-smoke: setup
 
 ## test: everything CI checks; it ends with its time budget (total and slowest parts)
 test: export LZ_TEST_STARTED := $(shell date +%s)
-# One worker for now: two were measured faster, but a lab test once lost its SSH while another ran
-# (README, Tests); `make test PYTEST_WORKERS="-n 2 --dist loadgroup"` runs two.
-PYTEST_WORKERS ?=
+# Two workers: measured faster on 2 cores (README, Tests); tests/worker_groups.py says what shares a
+# worker. `make test PYTEST_WORKERS=` runs one.
+PYTEST_WORKERS ?= -n 2 --dist loadscope
 test: lint images
 	pytest $(PYTEST_WORKERS) --durations=15 -m "not slow and (not vm or vm_smoke)" tests
 

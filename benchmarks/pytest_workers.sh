@@ -1,6 +1,6 @@
 #!/bin/bash
 # Whether two pytest workers shorten make test on this machine (a script, not a test): the same
-# heavy tests run with one worker, then with two (-n 2 --dist loadgroup), and the wall time,
+# heavy tests run with one worker, then with two (-n 2 --dist loadscope), and the wall time,
 # the machine's busy CPU seconds and the ratio are printed. Run it on a quiet machine, from the
 # checkout, after `make images`:  bash benchmarks/pytest_workers.sh
 set -uo pipefail
@@ -18,7 +18,7 @@ busy_seconds() { awk '/^cpu /{print int(($2+$3+$4+$6+$7+$8)/100)}' /proc/stat; }
 .venv/bin/python -c "from landingzone.supplier_role.contract_test import baselined_image; baselined_image()"
 declare -A wall
 for workers in 1 2; do
-    options=(); [ "$workers" = 2 ] && options=(-n 2 --dist loadgroup)
+    options=(); [ "$workers" = 2 ] && options=(-n 2 --dist loadscope)
     start=$(date +%s); busy=$(busy_seconds)
     .venv/bin/pytest -q -p no:cacheprovider "${options[@]}" "${TESTS[@]}" >"/tmp/pytest-workers-$workers.log" 2>&1
     rc=$?
