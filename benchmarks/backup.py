@@ -13,23 +13,39 @@ and the same TLS:
 
 It prints the seconds of each and the ratio. It never runs in `make test`.
 
-    flock /tmp/lz-heavy.lock .venv/bin/python benchmarks/backup.py [--size-mb 1000] [--keep]
+Then the retention, on the controller (no container): a local repository with --snapshots (500)
+snapshots, one a day, each arrived when it claims, and the same policy (the card's defaults)
+applied twice to copies of it: by the role's keeper (landingzone-backup-keeper retention: by
+arrival, with its arrival index; first with the index still to build, then again on a repository
+whose index is built, as on a server where the index timer runs every few minutes), and by plain
+`restic forget --prune` with the same keep options. It prints the seconds and the peak memory
+(the largest process of each run) of each, and the ratios.
+
+    /work/heavy .venv/bin/python benchmarks/backup.py [--size-mb 1000] [--keep] [--only backup|retention]
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import secrets
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "collections"))
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._restic_arrivals import (  # noqa: E402
+    DEFAULT_RETENTION,
+)
+
 BIN = Path(sys.executable).parent
 CONTAINER = "lz-bench-backup"
 IMAGE = "localhost/landingzone-lab:bookworm"
@@ -195,11 +211,117 @@ def plain_restic(passwords: dict, *args) -> str:
     )
 
 
+# ---- the retention -----------------------------------------------------------------------------------
+# The card's defaults, as the keeper applies them.
+RETENTION = dict(DEFAULT_RETENTION)
+# restic's own options among them: it knows no last good snapshots and no minimum hold.
+PLAIN_KEEP = ("keep_daily", "keep_weekly", "keep_monthly", "keep_yearly")
+KEEPER = ROOT / "roles" / "backup_server" / "files" / "landingzone-backup-keeper"
+PEAK = "import resource, subprocess, sys; rc = subprocess.run(sys.argv[1:]).returncode; " \
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); sys.exit(rc)"  # fmt: skip
+
+
+def measured(command, env):
+    """(seconds, peak KiB of the largest process) of ``command``; it must succeed."""
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", PEAK, *map(str, command)], env=env, stdin=subprocess.DEVNULL, capture_output=True,
+        text=True, check=False,
+    )  # fmt: skip
+    seconds = time.monotonic() - started
+    if done.returncode != 0:
+        raise SystemExit(f"{command[:3]} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+    return seconds, int(done.stderr.strip().splitlines()[-1])
+
+
+def make_history(repository: Path, count: int, env: dict):
+    """``count`` snapshots, one a day back from yesterday, each arrived when it claims."""
+    subprocess.run(["restic", "-r", repository, "init", "-q"], env=env, check=True, stdin=subprocess.DEVNULL)
+    now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+
+    def one(day):
+        claimed = now - datetime.timedelta(days=day, minutes=2)
+        stamp = claimed.strftime("%Y-%m-%d %H:%M:%S")
+        done = subprocess.run(
+            ["restic", "-r", repository, "backup", "--json", "--host", "bench", "--time", stamp, "--stdin",
+             "--stdin-filename", "register.csv"],
+            env=env, input=f"day {day}\n" * (100 + day % 7), capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        short = json.loads(done.stdout.splitlines()[-1])["snapshot_id"]
+        return short, now - datetime.timedelta(days=day)
+
+    # restic derives its key for a second or so at every start: two at a time.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        made = list(pool.map(one, range(1, count + 1)))
+    names = {path.name[:8]: path for path in (repository / "snapshots").iterdir()}
+    for short, arrival in made:
+        os.utime(names[short], (arrival.timestamp(), arrival.timestamp()))
+
+
+def retention_benchmark(count: int):
+    with tempfile.TemporaryDirectory(prefix="lz-bench-retention-") as workdir:
+        base = Path(workdir)
+        password = secrets.token_urlsafe(24)
+        env = {"PATH": "/usr/bin:/bin", "HOME": workdir, "TZ": "UTC", "RESTIC_PASSWORD": password}
+        started = time.monotonic()
+        make_history(base / "made", count, env)
+        made_s = time.monotonic() - started
+        # The keeper's layout: its configuration, its libraries and its index beside the repository.
+        (base / "lib").mkdir()
+        shutil.copy(ROOT / "plugins/module_utils/_restic_arrivals.py", base / "lib" / "arrivals.py")
+        shutil.copy(ROOT / "plugins/module_utils/_restic.py", base / "lib" / "restic_runner.py")
+        results = {}
+        for run in ("keeper, index to build", "keeper, index built", "plain restic forget"):
+            server = base / run.replace(" ", "_").replace(",", "")
+            (server / "srv").mkdir(parents=True)
+            (server / "passwords").mkdir()
+            (server / "arrivals").mkdir()
+            shutil.copytree(base / "made", server / "srv" / "bench", copy_function=shutil.copy2)
+            (server / "passwords" / "bench").write_text(password)
+            config = {
+                "clients": ["bench"],
+                "repository_root": str(server / "srv"),
+                "password_dir": str(server / "passwords"),
+                "index_dir": str(server / "arrivals"),
+                "retention": RETENTION,
+                "suspect": {},
+                "offsite": {"enabled": False},
+            }
+            (server / "keeper.json").write_text(json.dumps(config))
+            keeper = [sys.executable, KEEPER, "--config", server / "keeper.json"]
+            keeper_env = dict(env, PYTHONPATH=str(base / "lib"))
+            if run == "keeper, index built":
+                results["index of all"] = measured([*keeper, "index"], keeper_env)
+            if run.startswith("keeper"):
+                results[run] = measured([*keeper, "retention"], keeper_env)
+            else:
+                keep = [f"--{key.replace('_', '-')}={RETENTION[key]}" for key in PLAIN_KEEP]
+                forget = ["restic", "-r", server / "srv" / "bench", "forget", "--group-by", "host", "--prune", *keep]
+                results[run] = measured(forget, env)
+            results[run + " kept"] = len(list((server / "srv" / "bench" / "snapshots").iterdir()))
+    plain_s, plain_kib = results["plain restic forget"]
+    print(f"retention of {count} snapshots (made in {made_s:.0f} s), policy {RETENTION}")
+    for run in ("keeper, index to build", "keeper, index built", "plain restic forget"):
+        seconds, kib = results[run]
+        print(
+            f"  {run:24} {seconds:7.1f} s  peak {kib / 1024:6.1f} MiB  kept {results[run + ' kept']:4}"
+            f"  | ratio to plain: time {seconds / plain_s:.2f}, memory {kib / plain_kib:.2f}"
+        )
+    index_s, index_kib = results["index of all"]
+    print(f"  (the index of all {count} in one run: {index_s:.1f} s, peak {index_kib / 1024:.1f} MiB)")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mb", type=int, default=1000, help="how much data to make (MiB, about)")
     parser.add_argument("--keep", action="store_true", help="leave the container for inspection")
+    parser.add_argument("--only", choices=["backup", "retention"], help="run one of the two benchmarks")
+    parser.add_argument("--snapshots", type=int, default=500, help="snapshots in the retention's repository")
     options = parser.parse_args(argv)
+    if options.only != "backup":
+        retention_benchmark(options.snapshots)
+    if options.only == "retention":
+        return 0
     passwords = {
         name: {"rest": secrets.token_urlsafe(24), "repository": secrets.token_urlsafe(24)}
         for name in (CONTAINER, "bench-plain")

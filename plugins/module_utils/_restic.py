@@ -18,6 +18,7 @@ import pwd
 import re
 import socket
 import subprocess
+import tempfile
 from urllib.parse import urlsplit
 
 # Options that change where restic looks, not what it does: shared by every module.
@@ -167,6 +168,15 @@ class Restic:
         env.update(extra or {})
         return env
 
+    def _account(self) -> dict:
+        """subprocess arguments that run restic as ``run_as``, with that account's own groups (the
+        backup server's keeper reaches the repositories through one)."""
+        if not self.run_as:
+            return {}
+        account = pwd.getpwnam(self.run_as)
+        groups = os.getgrouplist(self.run_as, account.pw_gid)
+        return {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": groups}
+
     def reach(self):
         """Fail in seconds when a REST or S3 server does not answer: restic itself retries for minutes."""
         if self._reached:
@@ -185,10 +195,7 @@ class Restic:
     def run(self, *args, extra_env=None, check=True, cwd=None):
         """(rc, stdout, stderr) of ``restic ARGS``; raises ResticError when it fails and ``check``."""
         self.reach()
-        kwargs = {}
-        if self.run_as:
-            account = pwd.getpwnam(self.run_as)
-            kwargs.update(user=account.pw_uid, group=account.pw_gid, extra_groups=[])
+        kwargs = self._account()
         try:
             done = subprocess.run(
                 self._argv(args),
@@ -260,6 +267,66 @@ class Restic:
         found = self.json(*args) or []
         return sorted(found, key=lambda snapshot: snapshot["time"])
 
+    def measure(self, snapshot_ids, batch=50):
+        """({id: {"files", "size_bytes"}}, complete) counted from each snapshot's own tree.
+
+        One ``restic find --json '*'`` per batch lists every node of the snapshots (one restic
+        start, not one per snapshot: each start derives the key for seconds). Its output is one
+        JSON line as long as all the nodes, so it is read as a stream. ``complete`` is false when
+        restic failed: snapshots missing from the answer were then not measured. A snapshot
+        whose tree holds no node at all is not in restic's answer either: 0 files, 0 bytes.
+        """
+        measured, complete = {}, True
+        ids = list(snapshot_ids)
+        for start in range(0, len(ids), batch):
+            chunk = ids[start : start + batch]
+            args = ["find", "--json", "--no-lock"]
+            for snapshot_id in chunk:
+                args += ["--snapshot", snapshot_id]
+            rc, counted = self._stream(FindOutput.counts, *args, "*")
+            complete = complete and rc == 0
+            for snapshot_id in chunk:
+                if snapshot_id in counted:
+                    measured[snapshot_id] = counted[snapshot_id]
+                elif rc == 0:
+                    measured[snapshot_id] = {"files": 0, "size_bytes": 0}
+        return measured, complete
+
+    def _stream(self, reader, *args):
+        """(rc, reader(stdout)) of ``restic ARGS``, stdout read as it comes; stderr kept short."""
+        self.reach()
+        kwargs = self._account()
+        with tempfile.TemporaryFile(mode="w+") as errors:
+            try:
+                process = subprocess.Popen(
+                    self._argv(args),
+                    env=self._env(),
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=errors,
+                    text=True,
+                    **kwargs,
+                )
+            except FileNotFoundError:
+                raise ResticError("missing", f"{self.binary}: command not found; install restic", 127) from None
+            unreadable = False
+            try:
+                result = reader(process.stdout)
+            except ValueError:
+                # Output restic did not mean (cut short, say): nothing of it counts.
+                result, unreadable = {}, True
+            finally:
+                process.stdout.close()
+                try:
+                    rc = process.wait(timeout=self.timeout)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+                    raise ResticError(
+                        "timeout", f"restic {args[0]} did not finish within {self.timeout}s", 124
+                    ) from None
+        return (rc or 1) if unreadable else rc, result
+
     def restore_size(self, snapshot_id):
         stats = self.json("stats", snapshot_id, "--mode", "restore-size") or {}
         return {"size_bytes": stats.get("total_size"), "file_count": stats.get("total_file_count")}
@@ -282,3 +349,108 @@ def _url_secrets(location):
         return []
     userinfo = match.group("userinfo")
     return [userinfo.split(":", 1)[1]] if ":" in userinfo else []
+
+
+class FindOutput:
+    """A streaming reader of ``restic find --json``: ``[{"matches": [node, ...], "hits": n,
+    "snapshot": id}, ...]`` on one line, as long as every node of every snapshot. Each node is
+    decoded alone, so memory stays that of one node, and file names (any text a client chose)
+    are read by the JSON decoder, never by a pattern."""
+
+    CHUNK = 1 << 16
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.buffer = ""
+        self.position = 0
+        self.ended = False
+        self.decoder = json.JSONDecoder()
+
+    def _more(self) -> bool:
+        if self.ended:
+            return False
+        chunk = self.stream.read(self.CHUNK)
+        if not chunk:
+            self.ended = True
+            return False
+        self.buffer = self.buffer[self.position :] + chunk
+        self.position = 0
+        return True
+
+    def peek(self) -> str:
+        while True:
+            while self.position < len(self.buffer) and self.buffer[self.position].isspace():
+                self.position += 1
+            if self.position < len(self.buffer) or not self._more():
+                return self.buffer[self.position : self.position + 1]
+
+    def expect(self, character: str) -> None:
+        if self.peek() != character:
+            raise ValueError(f"restic find --json: expected {character!r} at {self.peek()!r}")
+        self.position += 1
+
+    def value(self):
+        """The next JSON value whole; a value that ends at the buffer's end may go on (a number)."""
+        self.peek()
+        while True:
+            try:
+                value, end = self.decoder.raw_decode(self.buffer, self.position)
+            except ValueError:
+                if self._more():
+                    continue
+                raise
+            if end < len(self.buffer) or not self._more():
+                self.position = end
+                return value
+
+    def separator(self, closing: str) -> bool:
+        """Consume a comma (more follows) or ``closing`` (the end)."""
+        character = self.peek()
+        self.position += 1
+        if character == ",":
+            return True
+        if character == closing:
+            return False
+        raise ValueError(f"restic find --json: unexpected {character!r}")
+
+    @classmethod
+    def counts(cls, stream) -> dict:
+        """{snapshot id: {"files": regular files, "size_bytes": their bytes}}."""
+        reader = cls(stream)
+        found = {}
+        if not reader.peek():
+            return found
+        reader.expect("[")
+        if reader.peek() == "]":
+            return found
+        more = True
+        while more:
+            reader.expect("{")
+            files = size = 0
+            snapshot_id = None
+            fields = reader.peek() != "}"
+            if not fields:
+                reader.position += 1
+            while fields:
+                key = reader.value()
+                reader.expect(":")
+                if key == "matches":
+                    reader.expect("[")
+                    nodes = reader.peek() != "]"
+                    if not nodes:
+                        reader.position += 1
+                    while nodes:
+                        node = reader.value()
+                        if isinstance(node, dict) and node.get("type") == "file":
+                            files += 1
+                            size += int(node.get("size") or 0)
+                        nodes = reader.separator("]")
+                else:
+                    value = reader.value()
+                    if key == "snapshot":
+                        snapshot_id = value
+                fields = reader.separator("}")
+            if snapshot_id:
+                found[snapshot_id] = {"files": files, "size_bytes": size}
+            more = reader.separator("]")
+        return found

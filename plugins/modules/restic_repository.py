@@ -42,6 +42,16 @@ options:
   init_from_password:
     description: The password of O(init_from_repository); defaults to O(password).
     type: str
+  group:
+    description:
+      - For a local repository, the group that shares it with the account that made it (the backup server's REST
+        account writes what clients send; its keeper reads, prunes and copies it).
+      - Every file and directory is given to this group, directories group-writable and setgid (what is made in
+        them later belongs to the group too), files group-readable. A group-readable C(config) makes restic write
+        its own files group-readable from then on. The owner and the permissions of others are left alone.
+      - Applied before restic opens the repository (an existing one of an earlier layout becomes readable to
+        O(run_as)) and after it initialised one.
+    type: str
 requirements:
   - Python 3.11 or later on the target
   - C(restic) on the target (Debian package restic)
@@ -79,6 +89,10 @@ location:
   returned: always
   type: str
   sample: rest:https://backup1.example:8443/app1/
+shared:
+  description: How many files and directories were given to O(group) or its permissions (in check mode, would be).
+  returned: when O(group) is set
+  type: int
 initialised:
   description: Whether this run initialised the repository (in check mode, would initialise).
   returned: always
@@ -104,6 +118,10 @@ error:
   type: dict
 """
 
+import grp
+import os
+import stat
+
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._restic import (
     CONNECTION_ARGUMENT_SPEC,
@@ -119,7 +137,33 @@ ARGUMENT_SPEC = dict(
     read_data_subset={"type": "str"},
     init_from_repository={"type": "str", "no_log": True},
     init_from_password={"type": "str", "no_log": True},
+    group={"type": "str"},
 )
+DIRECTORY_BITS = stat.S_IRWXG | stat.S_ISGID
+FILE_BITS = stat.S_IRGRP
+
+
+def share_with_group(root, group, check_mode) -> int:
+    """Give every path under ``root`` to ``group`` with the group bits it needs; how many changed."""
+    if not os.path.isdir(root):
+        return 0
+    gid = grp.getgrnam(group).gr_gid
+    changed = 0
+    for directory, _, files in os.walk(root):
+        for path in [directory, *(os.path.join(directory, name) for name in files)]:
+            info = os.lstat(path)
+            if stat.S_ISLNK(info.st_mode):
+                continue
+            bits = DIRECTORY_BITS if stat.S_ISDIR(info.st_mode) else FILE_BITS
+            mode = stat.S_IMODE(info.st_mode)
+            if info.st_gid == gid and mode & bits == bits:
+                continue
+            changed += 1
+            if not check_mode:
+                os.chown(path, -1, gid)
+                # chown clears setgid on some systems: the mode is set after it.
+                os.chmod(path, mode | bits)
+    return changed
 
 
 def main():
@@ -128,11 +172,26 @@ def main():
     restic = Restic.from_params(params)
     module.no_log_values.update(secret for secret in restic.secrets() if secret)
     result = {"changed": False, "initialised": False, "location": restic.location}
+    group = params["group"]
+    if group:
+        try:
+            grp.getgrnam(group)
+        except KeyError:
+            module.fail_json(msg=f"group: {group!r} does not exist on this host", **result)
+        if not params["repository"].startswith("/"):
+            module.fail_json(
+                msg="group: only a local repository (an absolute path) can be shared with a group", **result
+            )
+        result["shared"] = share_with_group(params["repository"], group, module.check_mode)
     try:
         if not restic.exists():
             result.update(changed=True, initialised=True)
             if not module.check_mode:
                 restic.init(params["init_from_repository"], params["init_from_password"])
+                if group:
+                    result["shared"] += share_with_group(params["repository"], group, False)
+        if result.get("shared"):
+            result["changed"] = True
         if params["check"] and not module.check_mode:
             output = restic.check(params["read_data_subset"])
             result["check"] = {

@@ -15,8 +15,12 @@ description:
     failure, as an RPO that is not met; the task fails only with O(fail_when_rpo_missed=true).
   - With O(fact_file), the host's local backup fact (written by the backup agent after every run) is read and its
     last run is reported next to the repository's view.
-  - Returns a C(landingzone_evidence) record in section C(backup), which the operator CLI collects into the
-    municipality's evidence.
+  - This is the client's own view, a second opinion. The times it judges by are the ones the client wrote into its
+    snapshots, which a compromised client can forge; the backup server judges by arrival
+    (M(cyberveilig.landingzone.restic_arrival_status)). A snapshot dated in the future (a negative age) is a
+    missed RPO here too.
+  - Returns a C(landingzone_evidence) record in section C(backup) (C(check) V(client_view)), which the operator CLI
+    collects into the municipality's evidence.
 version_added: 0.1.0
 author:
   - cyberveilig.landingzone maintainers (!UNKNOWN)
@@ -112,7 +116,7 @@ rpo_minutes:
   returned: always
   type: int
 rpo_met:
-  description: Whether a snapshot younger than the RPO exists.
+  description: Whether a snapshot younger than the RPO exists, and none claims a time in the future.
   returned: always
   type: bool
 error:
@@ -218,12 +222,14 @@ def main():
     if result["latest"]:
         age = now - datetime.datetime.fromisoformat(result["latest"]["time"])
         result["age_minutes"] = round(age.total_seconds() / 60, 1)
-        result["rpo_met"] = result["age_minutes"] <= params["rpo_minutes"]
+        # A snapshot from the future is a forged or broken clock, never a recent backup.
+        result["rpo_met"] = 0 <= result["age_minutes"] <= params["rpo_minutes"]
     if fact is not None:
         result["last_run"] = fact.get("last_run", fact)
     last_status = (result.get("last_run") or {}).get("status")
     result["last_run_ok"] = None if last_status is None else last_status == "ok"
     record = {
+        "check": "client_view",
         "host": params["host"],
         "repository": restic.location,
         "checked_at": now.isoformat(),
@@ -241,10 +247,11 @@ def main():
         reason = f"the repository could not be read ({result['error']['kind']}): {result['error']['message']}"
     elif not result["latest"]:
         reason = "there is no snapshot"
-    elif not result["rpo_met"]:
-        reason = f"the latest snapshot is {result['age_minutes']} minutes old"
+    elif result["age_minutes"] < 0:
+        reason = f"the latest snapshot claims a time {abs(result['age_minutes'])} minutes in the future"
     else:
         reason = f"the latest snapshot is {result['age_minutes']} minutes old"
+    record["reason"] = reason
     verdict = "met" if result["rpo_met"] else "NOT met"
     result["msg"] = f"RPO of {params['rpo_minutes']} minutes {verdict}: {reason}"
     if result["last_run_ok"] is False:

@@ -8,6 +8,7 @@ next run of that module: pytest's own temporary directories are rotated away
 by any other pytest run on the machine.
 """
 
+import os
 import shutil
 import subprocess
 import time
@@ -42,7 +43,12 @@ def vm_image():
 @pytest.fixture(scope="module")
 def lab_vm(request, vm_image):
     label = request.module.__name__
-    workdir = OUTPUT / label
+    # Each worker its own directory: were a module's tests ever spread over two workers (a --dist
+    # other than make test's, or xdist_group marks, which group nothing under pytest 9), the first to
+    # finish would otherwise delete the other's key, and that VM would boot to its login prompt with
+    # no way in.
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    workdir = OUTPUT / (f"{label}-{worker}" if worker else label)
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
     key = workdir / "id_ed25519"

@@ -50,6 +50,8 @@ def card_to_vars(card: dict, control_roles: Mapping[str, str]) -> dict:
             else {}
         ),
         "landingzone_backup_retention": backup["retention"],
+        # When the backup server takes a snapshot for suspect; the roles' defaults when the card says nothing.
+        "landingzone_backup_suspect": backup.get("suspect", {}),
         # An offsite target on the card is used unless it says enabled: false.
         "landingzone_backup_offsite": {"enabled": True, **backup["offsite"]},
         **_identity(card.get("identity")),

@@ -8,10 +8,13 @@ false, a ``status`` of fail or error) is marked, and counted in the section's he
 
 import json
 
+from landingzone.evidence.backup_rows import backup_row
 from landingzone.evidence.html_page import esc
 
 SECTION_TITLES = {"backup": "Backups", "drill": "Restore drills", "vpn": "VPN gateways", "logs": "Central logs"}
 BAD_STATUSES = frozenset({"fail", "failed", "error"})
+# How a section's records become table rows, where the raw record would not read well.
+ROW_VIEWS = {"backup": backup_row}
 VERDICT_FIELDS = frozenset({"ok", "verified"})
 
 
@@ -28,16 +31,17 @@ def _cell(value) -> str:
     return esc("" if value is None else value)
 
 
-def _table(records: list[dict]) -> str:
+def _table(records: list[dict], view=dict) -> str:
+    shown = [view(record) for record in records]
     columns: list[str] = []
-    for record in records:
-        columns += [key for key in record if key not in columns]
+    for row in shown:
+        columns += [key for key in row if key not in columns]
     head = "".join(f"<th>{esc(column)}</th>" for column in columns)
     rows = "".join(
         f'<tr class="{"breach" if record_is_bad(record) else ""}">'
-        + "".join(f"<td>{_cell(record.get(column))}</td>" for column in columns)
+        + "".join(f"<td>{_cell(row.get(column))}</td>" for column in columns)
         + "</tr>"
-        for record in records
+        for record, row in zip(records, shown, strict=True)
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
@@ -52,6 +56,6 @@ def render_sections(document: dict) -> str:
         heading = f"{title} ({bad} need attention)" if bad else title
         parts.append(f'<section id="{section}"{" class=alert" if bad else ""}><h2>{esc(heading)}</h2>')
         for host in sorted(per_host):
-            parts.append(f"<h3>{esc(host)}</h3>{_table(per_host[host])}")
+            parts.append(f"<h3>{esc(host)}</h3>{_table(per_host[host], ROW_VIEWS.get(section, dict))}")
         parts.append("</section>")
     return "".join(parts)

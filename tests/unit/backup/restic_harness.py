@@ -35,7 +35,13 @@ def run_module(name, check_mode=False, **args):
 def restic(repository, *args, password=PASSWORD):
     return subprocess.run(
         ["restic", "--no-cache", "-r", str(repository), *args],
-        env={"RESTIC_PASSWORD": password, "PATH": "/usr/bin:/bin", "HOME": os.environ.get("HOME", "/root")},
+        # restic reads --time in the local zone: UTC makes a stamp mean what it says.
+        env={
+            "RESTIC_PASSWORD": password,
+            "PATH": "/usr/bin:/bin",
+            "HOME": os.environ.get("HOME", "/root"),
+            "TZ": "UTC",
+        },
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,

@@ -18,13 +18,16 @@ from ansible_collections.cyberveilig.landingzone.plugins.module_utils._restic im
 REPO = Path(__file__).resolve().parents[3]
 PACKAGE = "ansible_collections.cyberveilig.landingzone.plugins.modules"
 MODULES = ("restic_repository", "restic_snapshot_status", "restic_restore_verify")
+# Modules of the backup roles that take no repository: no connection fragment.
+OTHER_MODULES = ("restic_arrival_status", "restic_offsite_as_of")
 
 
 @pytest.fixture(scope="module")
 def rendered():
     """{module: doc} from one ansible-doc run in the checkout (ansible.cfg finds the collection)."""
     done = subprocess.run(
-        [Path(sys.executable).with_name("ansible-doc"), "--json", *(f"cyberveilig.landingzone.{m}" for m in MODULES)],
+        [Path(sys.executable).with_name("ansible-doc"), "--json",
+         *(f"cyberveilig.landingzone.{m}" for m in MODULES + OTHER_MODULES)],
         cwd=REPO, capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL, timeout=120,
     )  # fmt: skip
     assert done.returncode == 0 and not done.stderr.strip(), done.stderr
@@ -44,7 +47,7 @@ def as_documented(spec):
     return option
 
 
-@pytest.mark.parametrize("module", MODULES)
+@pytest.mark.parametrize("module", MODULES + OTHER_MODULES)
 def test_documented_options_are_the_argument_spec(rendered, module):
     spec, documented = argument_spec(module), rendered[module]["options"]
     assert sorted(documented) == sorted(spec)

@@ -65,3 +65,59 @@ def test_unreachable_rest_server_is_an_error_not_an_absent_repository():
     assert result["error"]["kind"] == "unreachable"
     assert result["location"] == "rest:http://127.0.0.1:1/client/"
     assert "s3cr3t-rest" not in raw
+
+
+def _group_bits(root):
+    """{relative path: (gid, group rwx bits, setgid)} of every file and directory under ``root``."""
+    import stat
+
+    found = {}
+    for path in [root, *root.rglob("*")]:
+        info = path.lstat()
+        found[str(path.relative_to(root))] = (
+            info.st_gid,
+            info.st_mode & stat.S_IRWXG,
+            bool(info.st_mode & stat.S_ISGID),
+        )
+    return found
+
+
+def test_a_repository_is_shared_with_a_group_and_restic_keeps_it_shared(tmp_path):
+    """The backup server's layout: the keeper makes the repository, the REST account must write it."""
+    import grp
+
+    gid = grp.getgrnam("daemon").gr_gid  # a group every Debian has; no account is made for the test
+    location = tmp_path / "repo"
+    predicted, _ = run_module(
+        "restic_repository", check_mode=True, repository=str(location), password=PASSWORD, group="daemon"
+    )
+    assert predicted["changed"] is True and not location.exists()
+    first, _ = run_module("restic_repository", repository=str(location), password=PASSWORD, group="daemon")
+    assert first["changed"] is True and first["initialised"] is True and first["shared"] > 5
+    for relative, (owner_group, bits, setgid) in _group_bits(location).items():
+        is_dir = (location / relative).is_dir()
+        assert owner_group == gid, relative
+        assert bits == (0o070 if is_dir else 0o040) and setgid is is_dir, relative
+    again, _ = run_module(
+        "restic_repository", check_mode=True, repository=str(location), password=PASSWORD, group="daemon"
+    )
+    assert again["changed"] is False and again["shared"] == 0
+    # restic sees the group-readable config and writes its own files group-readable from then on.
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "file").write_text("x")
+    restic(location, "backup", str(data))
+    assert all(gid == g and bits >= 0o040 for g, bits, _ in _group_bits(location).values())
+    after, _ = run_module("restic_repository", repository=str(location), password=PASSWORD, group="daemon")
+    assert after["changed"] is False
+
+
+def test_only_a_local_repository_and_an_existing_group_can_be_shared(tmp_path):
+    result, _ = run_module(
+        "restic_repository", repository=str(tmp_path / "r"), password=PASSWORD, group="no-such-group-x"
+    )
+    assert result["failed"] is True and "does not exist" in result["msg"]
+    result, _ = run_module(
+        "restic_repository", repository="s3:http://127.0.0.1:9/b/c", password=PASSWORD, group="daemon"
+    )
+    assert result["failed"] is True and "local repository" in result["msg"]
