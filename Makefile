@@ -19,7 +19,7 @@ setup:
 lock: setup
 	@bash tools/lock.sh
 
-## images: the Debian 12 and 13 lab images (cached; rebuilt when their recipe changes)
+## images: the Debian 12 and 13 lab and stock images (cached; rebuilt when their recipe changes)
 images: setup
 	@landingzone lab images
 

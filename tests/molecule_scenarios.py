@@ -8,6 +8,9 @@ Any other scenario runs whole in `make test`."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +20,9 @@ SUITES = {"bookworm": "", "trixie": "trixie"}  # the suite of the image -> the t
 CHOOSABLE_HOSTS = "${LZ_TESTINFRA_HOSTS"
 # A scenario that only needs a hardened host may start from the baselined image tests share.
 BASELINED_IMAGE = "${LZ_BASELINED_IMAGE"
+# A whole scenario (create to destroy) takes a few minutes, twice that while the other pytest
+# worker runs a scenario too; the bound only stops a hung one from eating CI's budget.
+SCENARIO_TIMEOUT = 30 * 60
 
 
 @dataclass(frozen=True)
@@ -65,3 +71,29 @@ def scenarios(root: Path) -> list[Scenario]:
         role, scenario = path.parents[2], path.parent.name
         found += _variants(f"{role.name}-{scenario}", role, scenario, path)
     return sorted(found, key=lambda s: s.test_id)
+
+
+def run(root: Path, scenario: Scenario, log: Path, **env_vars: str) -> tuple[int, str]:
+    """`molecule test` of one scenario (its one platform, if it names one), its output in
+    `log`, `env_vars` on top of this process's environment: (exit code, the log's last lines)."""
+    env = dict(os.environ, **env_vars)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["CONTAINERS_CONF"] = str(root / "lab" / "containers.conf")
+    env["ANSIBLE_FORCE_COLOR"] = "0"
+    env["NO_COLOR"] = "1"
+    command = ["molecule", "test", "-s", scenario.name]
+    if scenario.platform:
+        command += ["--platform-name", scenario.platform]
+        env["LZ_TESTINFRA_HOSTS"] = f"podman://{scenario.platform}"
+    with open(log, "wb") as out:
+        result = subprocess.run(
+            command,
+            cwd=scenario.workdir,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            timeout=SCENARIO_TIMEOUT,
+            check=False,
+        )
+    return result.returncode, "\n".join(log.read_text(errors="replace").splitlines()[-80:])

@@ -1,6 +1,7 @@
 # Copyright: cyberveilig.landingzone maintainers
 # License: EUPL-1.2
-"""Controller half of linux_controls: validate the catalog and apply waivers before the module runs.
+"""Controller half of linux_controls: validate the catalog and apply waivers before the module runs,
+tell the engine who must keep access, and confirm a committed run over a fresh connection.
 
 A catalog mistake is reported here, naming the control and the field, without anything
 being sent to or executed on the host.
@@ -8,7 +9,13 @@ being sent to or executed on the host.
 
 from __future__ import annotations
 
+import getpass
+import time
+
+from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.access.keepers import SSH_TRANSPORTS
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.results import summarise
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.schema import (
     ControlError,
     split_secrets,
@@ -17,6 +24,10 @@ from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.waivers import WaiverError, annotate
 
 MODULE = "cyberveilig.landingzone.linux_controls"
+# After a failed confirmation: how long past the host's deadline the controller keeps
+# trying to read what the host did, and how often.
+REVERT_GRACE = 60
+RETRY_EVERY = 5
 
 
 class ActionModule(ActionBase):
@@ -26,6 +37,7 @@ class ActionModule(ActionBase):
             "controls",
             "mode",
             "rollback_run",
+            "confirm_run",
             "run_id",
             "root",
             "host_kind",
@@ -33,6 +45,8 @@ class ActionModule(ActionBase):
             "backup_dir",
             "waivers",
             "known_controls",
+            "access",
+            "commit_confirmed",
         )
     )
 
@@ -49,15 +63,95 @@ class ActionModule(ActionBase):
         except (ControlError, WaiverError) as exc:
             result.update(failed=True, changed=False, msg=str(exc))
             return result
+        if module_args.get("access") is not None:
+            module_args["access"] = dict(module_args["access"], **self._connection_facts())
         result.update(self._execute_module(module_name=MODULE, module_args=module_args, task_vars=task_vars))
+        armed = result.get("commit_confirmed")
+        if armed and not self._task.check_mode:
+            self._confirm(result, armed, module_args, task_vars)
         if warnings:
             result["warnings"] = list(result.get("warnings") or []) + warnings
         return result
 
+    def _connection_facts(self):
+        """Who the run is connected as and how it becomes root; never the become password itself."""
+        connection = self._connection
+        try:
+            user = connection.get_option("remote_user")
+        except (AnsibleError, KeyError):
+            user = None
+        become = connection.become
+        method = become.name.rsplit(".", 1)[-1] if become is not None and self._play_context.become else ""
+        password = bool(become is not None and become.get_option("become_pass", playcontext=self._play_context))
+        facts = {
+            "connected_account": user or self._play_context.remote_user or getpass.getuser(),
+            "transport": connection.transport,
+            "become_method": method,
+            "become_password": password,
+        }
+        if connection.transport.rsplit(".", 1)[-1] in SSH_TRANSPORTS:
+            # The session as the host sees it (client address after any NAT, the port sshd
+            # answered on). Asked of the account's own shell, before any become: sudo drops
+            # SSH_CONNECTION, and a container's root may not read its ancestors' environment.
+            seen = self._low_level_execute_command('printf %s "$SSH_CONNECTION"', sudoable=False)
+            if seen.get("rc") == 0 and seen.get("stdout", "").strip():
+                facts["ssh_connection"] = seen["stdout"].strip()
+        return facts
+
+    def _confirm_once(self, module_args, run_id, task_vars):
+        """A new connection (not the persistent one), a real become, and the confirm module."""
+        if self._connection.transport.rsplit(".", 1)[-1] in SSH_TRANSPORTS:
+            # Stops ControlPersist's master: the next command opens, and authenticates, a new one.
+            self._connection.reset()
+        confirm_args = {"mode": "confirm", "confirm_run": run_id}
+        for name in ("backup_dir", "root"):
+            if module_args.get(name):
+                confirm_args[name] = module_args[name]
+        try:
+            outcome = self._execute_module(module_name=MODULE, module_args=confirm_args, task_vars=task_vars)
+        except AnsibleError as exc:
+            return None, f"{type(exc).__name__}: {exc}"
+        if outcome.get("failed") or outcome.get("unreachable"):
+            return None, str(outcome.get("msg") or "the confirming module failed")
+        return outcome, ""
+
+    def _confirm(self, result, armed, module_args, task_vars):
+        run_id = result["run_id"]
+        outcome, error = self._confirm_once(module_args, run_id, task_vars)
+        if outcome is None:
+            # The host reverts itself once its deadline has passed; then a login works again and
+            # says what it restored. Until then every try is a new connection that may fail.
+            deadline = time.monotonic() + armed["seconds"] + REVERT_GRACE
+            while time.monotonic() < deadline:
+                time.sleep(RETRY_EVERY)
+                outcome, _ = self._confirm_once(module_args, run_id, task_vars)
+                if outcome is not None and (outcome.get("reverted") or outcome.get("confirmed")):
+                    break
+        armed = dict(armed, confirmed=bool(outcome and outcome.get("confirmed")), error=error)
+        if outcome and outcome.get("reverted"):
+            armed.update(reverted=True, revert=outcome.get("revert"))
+        result["commit_confirmed"] = armed
+        if armed["confirmed"] and not error:
+            return
+        result["failed"] = True
+        if armed.get("reverted"):
+            why = f"no fresh login as the run's account confirmed it ({error}); the host rolled the run back"
+        elif armed["confirmed"]:
+            why = f"the first fresh login after the commit failed ({error}); a later one confirmed the run"
+            result["failed"] = False
+        else:
+            why = f"no fresh login confirmed the run ({error}), and the host could not be reached to see its revert"
+        result["msg"] = why
+        if armed.get("reverted"):
+            for record in result.get("results") or []:
+                if record.get("status") == "fixed":
+                    record.update(status="error", changed=False, reason=f"reverted: {why}")
+            result["summary"] = summarise(result.get("results") or [])
+
 
 def prepare(args, waivers, hostname, groups=(), known_ids=(), today=None):
     """The module's arguments: validated controls with waivers applied and secrets set aside."""
-    if args.get("mode", "audit") == "rollback":
+    if args.get("mode", "audit") in ("rollback", "confirm"):
         return args, []
     controls = validate_controls(args.get("controls") or [])
     controls, warnings = annotate(controls, waivers, hostname, groups=groups, known_ids=known_ids, today=today)

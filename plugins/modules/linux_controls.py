@@ -17,7 +17,11 @@ description:
     A file that fails validation is left as it was and its controls report C(error).
   - Check mode is the audit. It reports C(fail) with C(changed=true) for every control an apply would fix,
     and the same diffs.
-  - Package controls become one C(apt-get install) and one C(apt-get purge).
+  - Package controls are checked first and become one C(apt-get install) and one C(apt-get purge), run before any
+    other control is checked, so that a package's own configuration file is edited as the package ships it.
+  - Before anything is committed, the staged state is checked for the accounts in O(access); a control that would shut
+    one of them out is held back (C(fail), nothing of it committed). With O(commit_confirmed) the host reverts the run
+    by itself unless a fresh login confirms it.
   - The action plugin of the same name validates the catalog and applies waivers on the controller
     before this module runs.
 version_added: 0.1.0
@@ -39,12 +43,78 @@ options:
     description:
       - V(apply) fixes what fails (in check mode it only predicts), V(audit) never changes anything,
         V(rollback) restores the backups of run O(rollback_run).
+      - V(confirm) disarms the armed revert of run O(confirm_run) (see O(commit_confirmed)); the action
+        plugin runs it itself, over a new connection, right after an apply.
     type: str
-    choices: [apply, audit, rollback]
+    choices: [apply, audit, rollback, confirm]
     default: audit
   rollback_run:
     description: The C(run_id) of the run to undo. Required with O(mode=rollback).
     type: str
+  confirm_run:
+    description: The C(run_id) whose revert O(mode=confirm) disarms.
+    type: str
+  access:
+    description:
+      - Who must keep access to the host. Before anything is committed, the engine checks the staged state
+        for each of these accounts, and holds back (reports V(fail), commits nothing of) a control that
+        would shut one of them out; accounts nobody listed that a control newly shuts out are named as
+        warnings on that control.
+      - The operator account and the account the run is connected as keep SSH (sshd's effective
+        configuration for the session's address and port, group rules, shell, expiry and ageing, faillock,
+        pam_access, the staged firewall) and sudo (the candidate sudoers); the break-glass account keeps
+        console login and sudo. All three are exempt from ageing and faillock like O(exempt_accounts).
+      - The action plugin fills in C(connected_account), C(transport), C(become_method) and
+        C(become_password) (whether a become password is given, never the password itself).
+    type: dict
+    suboptions:
+      operator_account:
+        description: The account automation and administrators log in with.
+        type: str
+      operator_group:
+        description:
+          - The group SSH admits (AllowGroups); a C(login_group) control keeps the operator and the connected
+            account in it.
+        type: str
+      breakglass_account:
+        description: The local console-only account for when SSH or the directory fail.
+        type: str
+      connected_account:
+        description: The account the run is connected as. Set by the action plugin.
+        type: str
+      transport:
+        description: The connection plugin (C(ssh), C(containers.podman.podman) ...). Set by the action plugin.
+        type: str
+      become_method:
+        description: How the run becomes root (C(sudo)), empty without become. Set by the action plugin.
+        type: str
+      become_password:
+        description: Whether the run gives a become password. Set by the action plugin.
+        type: bool
+        default: false
+      ssh_connection:
+        description:
+          - The run's own SSH session as the connected account's shell sees it (C(SSH_CONNECTION)). Set by the
+            action plugin; without it the module looks for it in its ancestors' environment.
+        type: str
+      management_networks:
+        description: CIDRs SSH must stay reachable from when the run does not come over SSH itself.
+        type: list
+        elements: str
+        default: []
+      ssh_port:
+        description: The SSH port of those management networks.
+        type: int
+        default: 22
+  commit_confirmed:
+    description:
+      - Seconds a fresh login has, after the commit, to confirm the run; 0 turns commit confirmed off.
+      - Before committing, the host arms a transient systemd timer that rolls the run back from its dated
+        copies unless the run is confirmed in time. The action plugin confirms it by opening a new
+        connection as the same account and becoming root again (O(mode=confirm)). When that fails, the
+        host reverts itself and the result says so (C(commit_confirmed.reverted)).
+    type: int
+    default: 0
   run_id:
     description: Identifier of this run; names its backup directory. Default is a UTC timestamp with a random suffix.
     type: str
@@ -221,9 +291,25 @@ run_id:
   description: The id of this run; pass it as O(rollback_run) to undo it.
   returned: always
   type: str
+access:
+  description:
+    - C(kept), the accounts that must keep access and their ways in; C(held_back), by control id, why its fix
+      would shut one of them out; C(warnings), by control id, the other accounts it newly shuts out; C(notes),
+      ways in a keeper lacks that no control of this run caused.
+  returned: in modes apply and audit
+  type: dict
+commit_confirmed:
+  description:
+    - The armed revert (C(unit), C(seconds)) once the module has committed; the action plugin adds C(confirmed),
+      C(reverted) and, after a revert, C(revert) (what the host restored) and C(error) (why the fresh login failed).
+  returned: when commit confirmed was armed
+  type: dict
 """
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import commit_confirmed
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.access import session
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.access.keepers import Access
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.engine import Engine
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.host import Host
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.rollback import RollbackError, rollback
@@ -234,8 +320,25 @@ from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.
 
 ARGUMENT_SPEC = {
     "controls": {"type": "list", "elements": "dict", "default": []},
-    "mode": {"type": "str", "choices": ["apply", "audit", "rollback"], "default": "audit"},
+    "mode": {"type": "str", "choices": ["apply", "audit", "rollback", "confirm"], "default": "audit"},
     "rollback_run": {"type": "str"},
+    "confirm_run": {"type": "str"},
+    "access": {
+        "type": "dict",
+        "options": {
+            "operator_account": {"type": "str"},
+            "operator_group": {"type": "str"},
+            "breakglass_account": {"type": "str"},
+            "connected_account": {"type": "str"},
+            "transport": {"type": "str"},
+            "become_method": {"type": "str"},
+            "become_password": {"type": "bool", "default": False},
+            "ssh_connection": {"type": "str"},
+            "management_networks": {"type": "list", "elements": "str", "default": []},
+            "ssh_port": {"type": "int", "default": 22},
+        },
+    },
+    "commit_confirmed": {"type": "int", "default": 0},
     "run_id": {"type": "str"},
     "root": {"type": "path", "default": "/"},
     "host_kind": {"type": "str", "choices": ["server", "virtual_pc", "container", "auto"], "default": "auto"},
@@ -252,7 +355,7 @@ def main():
     module = AnsibleModule(
         argument_spec=ARGUMENT_SPEC,
         supports_check_mode=True,
-        required_if=[("mode", "rollback", ["rollback_run"])],
+        required_if=[("mode", "rollback", ["rollback_run"]), ("mode", "confirm", ["confirm_run"])],
     )
     params = module.params
     host = Host(
@@ -262,7 +365,20 @@ def main():
         exempt_accounts=params["exempt_accounts"],
         backup_dir=params["backup_dir"],
         run_id=params["run_id"],
+        confirm_seconds=max(params["commit_confirmed"], 0),
     )
+    if params["access"]:
+        told = session.parse((params["access"]["ssh_connection"] or "").split())
+        host.access = Access.from_params(params["access"], told or session.current_session(host))
+        host.exempt_accounts = list(dict.fromkeys([*host.exempt_accounts, *host.access.exempt()]))
+    if params["mode"] == "confirm":
+        if module.check_mode:
+            module.exit_json(changed=False, msg="check mode confirms nothing")
+        try:
+            outcome = commit_confirmed.confirm(host, params["confirm_run"])
+        except commit_confirmed.ConfirmError as exc:
+            module.fail_json(msg=str(exc))
+        module.exit_json(changed=outcome["confirmed"], **outcome)
     if params["mode"] == "rollback":
         try:
             records = rollback(host, params["rollback_run"])
@@ -286,6 +402,13 @@ def main():
         module.fail_json(msg=str(exc), results=[], run_id=host.run_id)
     errors = report["summary"]["error"]
     report["msg"] = f"{errors} control(s) ended in error" if errors else "all controls processed"
+    for control_id, whys in report["access"]["held_back"].items():
+        module.warn(f"{control_id} held back: it would shut out {'; '.join(whys)}")
+    for control_id, accounts in report["access"]["warnings"].items():
+        for text in accounts:
+            module.warn(f"{control_id}: {text}")
+    for note in report["access"]["notes"]:
+        module.warn(note)
     if not module._diff:
         report.pop("diff")
     module.exit_json(**report)

@@ -9,6 +9,7 @@ from pathlib import Path
 from landingzone import __version__
 from landingzone.card import new_municipality
 from landingzone.cli_contract_test import add_contract_test_parser
+from landingzone.cli_host_keys import add_host_keys_parser
 from landingzone.drill import run_drills, services_to_drill
 from landingzone.errors import LandingzoneError
 from landingzone.evidence import fleet_index, render_evidence
@@ -19,8 +20,9 @@ from landingzone.fleet_inputs import fleet_municipalities, load_municipalities, 
 from landingzone.fleet_pki import PURPOSES
 from landingzone.lab import municipality_lab
 from landingzone.lab.images import ensure_images
+from landingzone.lab.stock_images import ensure_stock_images
 from landingzone.municipality_ca import add_municipality_ca_parser, municipality_ca
-from landingzone.paths import collection_root
+from landingzone.paths import collection_root, fleet_directory
 from landingzone.runner import exit_codes
 from landingzone.runner.fleet import run_fleet
 from landingzone.runner.job import RUN_KINDS, FleetSettings, Outcome
@@ -37,7 +39,7 @@ DEFAULT_KEEP_RUNS = 10
 
 
 def _fleet(args, root: Path) -> Path:
-    return Path(args.fleet).resolve() if args.fleet else root / "inventories"
+    return fleet_directory(args.fleet, root)
 
 
 def _print(args, data, text: str) -> None:
@@ -48,12 +50,13 @@ def cmd_lab(args) -> int:
     root = collection_root()
     if args.action == "images":
         ensure_images(root)
+        ensure_stock_images(root)
         return 0
     if args.action == "up":
         municipality_lab.up(root, _fleet(args, root), args.municipality)
         args.action = "status"
     if args.action == "down":
-        municipality_lab.down(root, args.municipality)
+        municipality_lab.down(root, args.municipality, fleet=_fleet(args, root))
         return 0
     rows = municipality_lab.status(root, _fleet(args, root), args.municipality)
     if args.json:
@@ -65,6 +68,9 @@ def cmd_lab(args) -> int:
                 f"{row['host']:<16} {row['address']:<15} {row['container']:<10} {row['systemd']:<10} "
                 f"{row['sshd']:<9} {'yes' if row['operator_ssh'] else 'NO'}"
             )
+        for row in rows:
+            if row.get("failed_units"):
+                print(f"{row['host']}: systemd is degraded by failed units: {', '.join(row['failed_units'])}")
     return 0 if all(r["operator_ssh"] for r in rows) else 3
 
 
@@ -350,6 +356,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_evidence_key_parser(pki_actions)
     add_evidence_parser(add)
 
+    add_host_keys_parser(add)
     add_vpn_parser(add)
 
     lab = add("lab", help="a lab municipality on local containers")

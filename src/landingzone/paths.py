@@ -35,3 +35,8 @@ def podman_env(root: Path | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env["CONTAINERS_CONF"] = str(root / "lab" / "containers.conf")
     return env
+
+
+def fleet_directory(option: str | None, root: Path) -> Path:
+    """The fleet a command works on: --fleet, or the checkout's own inventories."""
+    return Path(option).resolve() if option else root / "inventories"

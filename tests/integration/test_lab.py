@@ -1,6 +1,6 @@
 """`landingzone lab up|status|down` against real containers: the hosts boot,
-the operator gets in over SSH and through podman, and `down` removes exactly
-what `up` made."""
+the operator gets in over SSH (each host's key checked) and through podman, and
+`down` removes exactly what `up` made."""
 
 import json
 import subprocess
@@ -41,7 +41,8 @@ def test_lab_up_status_down_leaves_nothing_behind():
             assert row["container"] == "running"
             assert row["systemd"] in ("running", "degraded")  # auditd cannot run in a container
             assert row["sshd"] == "active"
-            assert row["operator_ssh"] is True
+            assert row["operator_ssh"] is True  # its host key checked against the lab's known_hosts
+        assert "@cert-authority * ssh-ed25519 " in (FLEET / "labtest" / "known_hosts").read_text()
         for connection in ("ssh", "containers.podman.podman"):
             ping = _ansible_ping(connection)
             assert ping.returncode == 0, ping.stdout + ping.stderr
@@ -61,4 +62,5 @@ def test_lab_up_status_down_leaves_nothing_behind():
     assert "lz-labtest" not in networks
     assert "lz-labtest-bystander" in networks
     assert not (ROOT / ".cache" / "lab" / "labtest").exists()
+    assert not (FLEET / "labtest" / "known_hosts").exists()
     podman("network", "rm", "lz-labtest-bystander")

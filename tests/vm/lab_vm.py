@@ -152,10 +152,11 @@ class LabVm:
         timeout: float = 900,
         check_mode: bool = False,
         must_succeed: bool = True,
+        extra_args: tuple[str, ...] = (),
     ) -> PlaybookRun:
         self.runs += 1
         name = f"{self.runs:02d}-{playbook.stem}"
-        command = [str(ANSIBLE_PLAYBOOK), "-i", str(self.inventory), str(playbook)]
+        command = [str(ANSIBLE_PLAYBOOK), "-i", str(self.inventory), str(playbook), *extra_args]
         if extra_vars:
             vars_file = self.workdir / f"{name}-vars.json"
             vars_file.write_text(json.dumps(extra_vars), encoding="utf-8")

@@ -20,7 +20,7 @@ SETTINGS = yaml.safe_load((SCENARIO / "vars" / "baseline.yml").read_text())
 ALL_TYPES = {
     "sysctl", "config_key", "sshd_option", "sudo_default", "file_permission", "file_content", "package",
     "service", "kernel_module", "audit_rule", "pam_profile", "account_policy", "local_account",
-    "mount_option", "nftables_ruleset", "aide_database",
+    "mount_option", "nftables_ruleset", "aide_database", "login_group",
 }  # fmt: skip
 # One hand-made drift per control type that can drift in a container, and the one
 # control each must show up as. Nothing else may change.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -14,3 +14,4 @@ class Finding:
     fixable: bool = True  # False: the engine must not touch it; a person has to
     live_reason: str = ""  # set when the live part cannot be changed on this host
     reboot_required: bool = False
+    held_back: list = field(default_factory=list)  # what the fix left alone on purpose, and why

@@ -36,11 +36,17 @@ class Host:
         environ=None,
         backup_dir="/var/backups/landingzone",
         run_id=None,
+        access=None,
+        confirm_seconds=0,
     ):
         self.root = root or "/"
         self.runner = runner or CommandRunner()
         self.check_mode = check_mode
-        self.exempt_accounts = list(exempt_accounts or [])
+        # Who must keep access (access.keepers.Access), and how long a fresh login has to
+        # confirm a commit (0: no commit confirmed).
+        self.access = access
+        self.confirm_seconds = confirm_seconds
+        self.exempt_accounts = list(dict.fromkeys([*(exempt_accounts or []), *(access.exempt() if access else [])]))
         self.environ = dict(os.environ if environ is None else environ)
         self.backup_dir = backup_dir
         self.run_id = run_id or new_run_id()

@@ -17,6 +17,7 @@ def record(
     diff=None,
     reboot_required=False,
     waiver=None,
+    notes=None,
 ):
     if status not in STATUSES:
         raise ValueError(f"unknown status {status}")
@@ -29,7 +30,7 @@ def record(
         "status": status,
         "changed": bool(changed),
         "reason": reason,
-        "evidence": {"found": found, "expected": expected},
+        "evidence": {"found": found, "expected": expected, **(notes or {})},
         "diff": list(diff or []),
         "reboot_required": bool(reboot_required),
     }

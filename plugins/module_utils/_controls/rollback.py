@@ -10,6 +10,7 @@ from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls 
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.runner import CommandResult
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.transaction import (
     MANIFEST,
+    PHASE_LIVE,
     PHASE_METADATA,
     PHASE_RELOAD,
     Action,
@@ -66,12 +67,16 @@ def rollback(host, run_id):
             )
         )
         pseudo.setdefault(change["path"], "restore mode/owner")
+    # Live state the run loaded from files it changed (the firewall), from the restored files.
+    for argv in manifest.get("undo", []):
+        tx.current = None
+        tx.add_action(Action(key=("undo", *argv), description=" ".join(argv), phase=PHASE_LIVE, argv=argv))
     for argv in manifest.get("reload", []):
         tx.current = None
         tx.add_action(Action(key=("reload", *argv), description=" ".join(argv), phase=PHASE_RELOAD, argv=argv))
     tx.current = None
     if not host.check_mode:
-        tx.commit(lambda _tx: None)
+        tx.commit()
     records = []
     for path, what in pseudo.items():
         control = {"id": path, "title": f"{what} {path} from run {run_id}", "type": "rollback"}

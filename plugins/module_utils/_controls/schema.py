@@ -100,12 +100,17 @@ TYPE_SCHEMAS = {
         "rule": _param("str", required=True, choices=ACCOUNT_RULES),
         "value": _param("scalar"),
         "exempt": _param("list", default=[], elements="str"),
+        # Ageing and inactivity rules: also apply to accounts the new limit would lock out at once.
+        "expire_at_once": _param("bool", default=False),
     },
     "local_account": {
         "name": _param("str", required=True),
         "password_hash": _param("str", secret=True),
         "groups": _param("list", default=[], elements="str"),
         "shell": _param("path", default="/bin/bash"),
+    },
+    "login_group": {
+        "name": _param("str", required=True),
     },
     "mount_option": {
         "mountpoint": _param("path", required=True),
@@ -236,6 +241,8 @@ def _check_type_specific(control_id, ctype, params):
         numeric = params["rule"] in ("inactive_lock", "password_max_days")
         if numeric and not str(params.get("value") or "").isdigit():
             _fail(control_id, "params.value", f"rule {params['rule']} needs a number of days")
+    if ctype == "login_group" and not re.fullmatch(r"[a-z_][a-z0-9_\-]*", params["name"]):
+        _fail(control_id, "params.name", f"not a valid group name: {params['name']!r}")
     if ctype == "local_account":
         if not re.fullmatch(r"[a-z_][a-z0-9_\-]*", params["name"]):
             _fail(control_id, "params.name", f"not a valid account name: {params['name']!r}")

@@ -61,6 +61,11 @@ class Action:
     stdin: str | None = None
     requires: list = field(default_factory=list)  # paths that must have been committed
     reboot_on_failure: bool = False  # failure means "takes effect at next boot", not an error
+    # Failure means the kernel of a container refused a live change (EPERM, read-only):
+    # the control is not_applicable there, with that reason, not an error.
+    container_limit: bool = False
+    touches: list = field(default_factory=list)  # files the command rewrites: backed up before it runs
+    undo: list | None = None  # argv that undoes its live effect once its files are restored (rollback)
     control_ids: list = field(default_factory=list)
     result: object = None
     skipped: str = ""
@@ -118,6 +123,11 @@ class Transaction:
         self.backups = []
         self.created = []
         self.metadata_changes = []
+        self.planned_accounts = {}  # name -> {shell, groups, password}: accounts an action creates
+
+    def reset_staging(self):
+        """Forget every staged file and follow-up (packages stay: they are installed first)."""
+        self.files, self.actions, self.diffs, self.planned_accounts = {}, {}, {}, {}
 
     # ---- reading the staged view -------------------------------------------------
     def read_bytes(self, path):
@@ -213,7 +223,11 @@ class Transaction:
         problems += [
             f"{a.description}: {a.result.message()}"
             for a in self.actions.values()
-            if control_id in a.control_ids and a.result is not None and not a.result.ok and not a.reboot_on_failure
+            if control_id in a.control_ids
+            and a.result is not None
+            and not a.result.ok
+            and not a.reboot_on_failure
+            and not a.container_limit
         ]
         problems += [
             f"{a.description}: {a.skipped}" for a in self.actions.values() if control_id in a.control_ids and a.skipped
@@ -222,6 +236,14 @@ class Transaction:
             problems.append(self.package_errors[control_id])
         return problems
 
+    def container_refusals(self, control_id):
+        """What a container's kernel refused of this control's live changes."""
+        return [
+            f"{a.description}: {a.result.message()}"
+            for a in self.actions.values()
+            if control_id in a.control_ids and a.container_limit and a.result is not None and not a.result.ok
+        ]
+
     def needs_reboot(self, control_id):
         return any(
             control_id in a.control_ids and a.reboot_on_failure and a.result is not None and not a.result.ok
@@ -229,9 +251,8 @@ class Transaction:
         )
 
     # ---- commit ----------------------------------------------------------------------
-    def commit(self, install_packages):
-        """Apply everything staged. Packages first: files may configure what they install."""
-        install_packages(self)
+    def commit(self):
+        """Apply everything staged (the engine installs packages before it stages files)."""
         with self._account_lock():
             for staged in self.files.values():
                 if staged.changes_anything():
@@ -277,10 +298,28 @@ class Transaction:
         if missing:
             action.skipped = f"not run because {', '.join(missing)} was not installed"
             return
+        for path in action.touches:
+            self._back_up_before_command(path)
         if action.call is not None:
             action.result = action.call(self.ctx)
         else:
             action.result = self.ctx.run(action.argv, env=action.env, stdin=action.stdin)
+
+    def _back_up_before_command(self, path):
+        """A file a command rewrites (pam-auth-update, useradd) gets its dated copy too, so
+        that a rollback restores it; once per run, and never over the copy of a staged file."""
+        if path in self.created or any(b["path"] == path for b in self.backups):
+            return
+        original = fileops.read_bytes(self.ctx.path(path))
+        if original is None:
+            self.created.append(path)
+        else:
+            self._back_up(StagedFile(path=path, original=original, content=original, mode=0, uid=0, gid=0))
+        self.write_manifest()
+
+    def pending(self):
+        """Whether a commit would change anything (packages are installed before staging)."""
+        return bool(self.actions) or any(f.changes_anything() for f in self.files.values())
 
     @staticmethod
     def _file_ready(staged):
@@ -303,6 +342,7 @@ class Transaction:
             "created": list(self.created),
             "metadata": list(self.metadata_changes),
             "reload": self.services_to_reload(),
+            "undo": [a.undo for a in self.actions.values() if a.undo and a.result is not None and a.result.ok],
         }
         data = json.dumps(manifest, indent=2, sort_keys=True).encode()
         fileops.atomic_replace(os.path.join(directory, MANIFEST), data, 0o600, 0, 0)

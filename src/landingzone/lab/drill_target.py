@@ -2,11 +2,15 @@
 
 The drill proves that a service comes back on a machine that has nothing: so its target
 is a new container from the same image as the service's host, on the lab network, with
-the operator's key and nothing else. It carries the lab's label (`lab down` removes it
-too) and is removed when the drill ends, whatever happened.
+the operator's key and nothing else. Its new SSH host key is certified by the lab for the
+target's own name and address (never for the host it stands in for), so the drill's run
+trusts it without a manual step and would refuse anything else at that address. It
+carries the lab's label (`lab down` removes it too) and is removed when the drill ends,
+whatever happened.
 """
 
 import dataclasses
+import datetime
 import ipaddress
 import re
 from collections.abc import Iterator
@@ -17,6 +21,9 @@ from landingzone.errors import LandingzoneError
 from landingzone.lab.municipality_lab import Lab, LabHost, load_lab, start_host, write_ssh_config
 from landingzone.lab.podman import Podman
 from landingzone.pki import CertificateAuthority
+
+# Its SSH host certificate outlives no drill: a later target may get the same name and address.
+CERTIFICATE_LIFETIME = datetime.timedelta(days=1)
 
 
 def target_name(municipality: str, service: str) -> str:
@@ -72,7 +79,8 @@ def drill_target(root: Path, fleet: Path, municipality: str, service: str, sourc
             old.unlink(missing_ok=True)
         CertificateAuthority(pki).issue(name, [name, target.address, source_host])
         write_ssh_config(with_target)
-        start_host(podman, with_target, target, lab.key_path.with_suffix(".pub").read_bytes())
+        public_key = lab.key_path.with_suffix(".pub").read_bytes()
+        start_host(podman, with_target, target, public_key, certificate_lifetime=CERTIFICATE_LIFETIME)
         yield target
     finally:
         podman.run("rm", "--force", "--time", "5", name, check=False)

@@ -6,6 +6,7 @@ What `up` makes carries the lab's label or lives in the lab's state directory,
 and `down` removes exactly that.
 """
 
+import datetime
 import ipaddress
 import shutil
 import subprocess
@@ -16,27 +17,19 @@ from pathlib import Path
 
 from landingzone.errors import LandingzoneError
 from landingzone.inventory import host_vars, municipality_dir
+from landingzone.lab.host_certificates import certify, lab_authority, remove_known_hosts, write_known_hosts
 from landingzone.lab.images import ensure_images
 from landingzone.lab.podman import Podman
+from landingzone.lab.stock_images import ensure_stock_images, is_stock_image
 from landingzone.pki import CertificateAuthority
+from landingzone.ssh_trust import config_value, known_hosts_of, ssh_arguments, ssh_config_lines
 
 LAB_LABEL = "org.cyberveilig.landingzone.lab"
 BOOT_TIMEOUT = 60
 # They run as real root without a user namespace: these would let a container
 # change the host's kernel, audit rules or clock (see the design page).
 FORBIDDEN_CAPABILITIES = {"ALL", "SYS_ADMIN", "AUDIT_CONTROL", "SYS_TIME", "SYS_MODULE", "SYS_RAWIO", "SYS_BOOT"}
-SSH_OPTIONS = [
-    "-o",
-    "BatchMode=yes",
-    "-o",
-    "StrictHostKeyChecking=no",
-    "-o",
-    "UserKnownHostsFile=/dev/null",
-    "-o",
-    "ConnectTimeout=5",
-    "-o",
-    "LogLevel=ERROR",
-]
+SSH_OPTIONS = ["-o", "BatchMode=yes", "-o", "ConnectTimeout=5", "-o", "LogLevel=ERROR"]
 
 
 @dataclass
@@ -57,6 +50,8 @@ class Lab:
     subnet: str
     hosts: list[LabHost]
     state_dir: Path
+    # What ssh trusts for this municipality: the lab's SSH host CA (see host_certificates.py).
+    known_hosts: Path | None = None
 
     @property
     def key_path(self) -> Path:
@@ -111,7 +106,7 @@ def load_lab(root: Path, fleet: Path, municipality: str) -> Lab:
         )
         if not hosts[-1].image:
             raise LandingzoneError(f"{hosts_file}: {name}.lab_image: missing")
-    return Lab(municipality, network, subnet, hosts, state_dir_for(root, municipality))
+    return Lab(municipality, network, subnet, hosts, state_dir_for(root, municipality), known_hosts_of(inventory))
 
 
 def _suite_of(image: str) -> str:
@@ -132,6 +127,20 @@ def _wait_booted(podman: Podman, name: str) -> str:
     )
 
 
+# A packet from the container to its gateway (the controller's side of the lab network).
+ANNOUNCE_SCRIPT = (
+    'gateway=$(ip -4 route show default | cut -d" " -f3); '
+    '[ -z "$gateway" ] || timeout 2 bash -c "echo > /dev/tcp/$gateway/9" 2>/dev/null; true'
+)
+
+
+def _announce(podman: Podman, name: str) -> None:
+    """A container made again at an address the controller still maps to the old one's MAC
+    would answer SSH only once that ARP entry expires, tens of seconds later; its ARP request
+    for the gateway makes the controller learn the new MAC at once."""
+    podman.run("exec", name, "sh", "-c", ANNOUNCE_SCRIPT, check=False)
+
+
 def _install_key(podman: Podman, name: str, public_key: bytes) -> None:
     script = (
         "install -d -m 0700 -o operator -g operator /home/operator/.ssh && "
@@ -142,10 +151,20 @@ def _install_key(podman: Podman, name: str, public_key: bytes) -> None:
     podman.run("exec", "-i", name, "sh", "-c", script, input_bytes=public_key)
 
 
-def ssh_login_works(key: Path, address: str) -> bool:
-    """Whether the operator logs in over real SSH with its key and may sudo."""
+def ssh_login_works(key: Path, address: str, known_hosts: Path, sudo: bool = True) -> bool:
+    """Whether the operator logs in over real SSH with its key, the host's key checked against the
+    municipality's known_hosts, and (with `sudo`) may sudo without a password, as on the lab image;
+    a stock host's sudo asks for one."""
     result = subprocess.run(
-        ["ssh", *SSH_OPTIONS, "-i", str(key), f"operator@{address}", "sudo", "-n", "true"],
+        [
+            "ssh",
+            *ssh_arguments(known_hosts),
+            *SSH_OPTIONS,
+            "-i",
+            str(key),
+            f"operator@{address}",
+            *(["sudo", "-n", "true"] if sudo else ["true"]),
+        ],  # fmt: skip
         # ssh makes the stdin it inherits non-blocking, and Ansible refuses to run on
         # a non-blocking stdin: children of this CLI never share ours.
         stdin=subprocess.DEVNULL,
@@ -156,10 +175,10 @@ def ssh_login_works(key: Path, address: str) -> bool:
     return result.returncode == 0
 
 
-def _wait_ssh(key: Path, host: LabHost) -> None:
+def _wait_ssh(lab: Lab, host: LabHost) -> None:
     deadline = time.monotonic() + BOOT_TIMEOUT
     while time.monotonic() < deadline:
-        if ssh_login_works(key, host.address):
+        if ssh_login_works(lab.key_path, host.address, lab.known_hosts, sudo=not is_stock_image(host.image)):
             return
         time.sleep(0.5)
     raise LandingzoneError(f"{host.name}: the operator cannot log in over SSH at {host.address}", exit_code=3)
@@ -178,7 +197,11 @@ def neighbour_host_args(lab: Lab, host: LabHost) -> list[str]:
     return args
 
 
-def start_host(podman: Podman, lab: Lab, host: LabHost, public_key: bytes) -> None:
+def start_host(
+    podman: Podman, lab: Lab, host: LabHost, public_key: bytes, certificate_lifetime: datetime.timedelta | None = None
+) -> None:
+    """Start (or create) the host's container with the operator's key, its SSH host key
+    certified by the lab for its name and address."""
     if not podman.exists("container", host.name):
         args = [
             "run",
@@ -207,22 +230,25 @@ def start_host(podman: Podman, lab: Lab, host: LabHost, public_key: bytes) -> No
     elif podman.inspect("container", host.name)["State"]["Status"] != "running":
         podman.run("start", host.name)
     _wait_booted(podman, host.name)
+    _announce(podman, host.name)
     _install_key(podman, host.name, public_key)
-    _wait_ssh(lab.key_path, host)
+    authority = lab_authority(lab.state_dir)
+    certify(podman, authority, lab.municipality, host.name, [host.name, host.address], certificate_lifetime)
+    _wait_ssh(lab, host)
 
 
 def write_ssh_config(lab: Lab) -> None:
-    """Lets `ssh <host name>` (and Ansible's ssh connection) reach the containers."""
+    """Lets `ssh <host name>` (and Ansible's ssh connection) reach the containers, their
+    host keys checked against the lab's known_hosts."""
     lines = []
     for host in lab.hosts:
         lines += [
             f"Host {host.name}",
             f"    HostName {host.address}",
             "    User operator",
-            f"    IdentityFile {lab.key_path}",
+            f"    IdentityFile {config_value(lab.key_path)}",
             "    IdentitiesOnly yes",
-            "    StrictHostKeyChecking no",
-            "    UserKnownHostsFile /dev/null",
+            *ssh_config_lines(lab.known_hosts),
             "    LogLevel ERROR",
             "",
         ]
@@ -232,7 +258,10 @@ def write_ssh_config(lab: Lab) -> None:
 def up(root: Path, fleet: Path, municipality: str, log=print) -> Lab:
     lab = load_lab(root, fleet, municipality)
     podman = Podman(root)
-    ensure_images(root, sorted({_suite_of(h.image) for h in lab.hosts}), log=log)
+    for stock, ensure in ((False, ensure_images), (True, ensure_stock_images)):
+        suites = sorted({_suite_of(h.image) for h in lab.hosts if is_stock_image(h.image) == stock})
+        if suites:  # an empty list would mean every suite
+            ensure(root, suites, log=log)
     lab.state_dir.mkdir(parents=True, exist_ok=True)
     if not lab.key_path.exists():
         subprocess.run(
@@ -253,6 +282,7 @@ def up(root: Path, fleet: Path, municipality: str, log=print) -> Lab:
     ca = CertificateAuthority(lab.state_dir / "pki").ensure(f"landingzone lab CA {municipality}")
     for host in lab.hosts:
         ca.issue(host.name, [host.name, host.address])
+    write_known_hosts(lab.known_hosts, municipality, lab_authority(lab.state_dir))
     if not podman.exists("network", lab.network):
         podman.run("network", "create", "--subnet", lab.subnet, "--label", f"{LAB_LABEL}={municipality}", lab.network)
     write_ssh_config(lab)
@@ -263,8 +293,9 @@ def up(root: Path, fleet: Path, municipality: str, log=print) -> Lab:
     return lab
 
 
-def down(root: Path, municipality: str, log=print) -> list[str]:
-    """Remove the lab's containers, network and keys; nothing else."""
+def down(root: Path, municipality: str, log=print, fleet: Path | None = None) -> list[str]:
+    """Remove the lab's containers, network and keys, and the known_hosts it wrote into the
+    fleet's municipality (when given the fleet); nothing else."""
     podman = Podman(root)
     label = f"label={LAB_LABEL}={municipality}"
     removed = []
@@ -279,6 +310,9 @@ def down(root: Path, municipality: str, log=print) -> list[str]:
     if state.exists():
         shutil.rmtree(state)
         removed.append(f"keys and certificates in {state.relative_to(root)}")
+    known_hosts = known_hosts_of(fleet / municipality) if fleet else None
+    if known_hosts and remove_known_hosts(known_hosts):
+        removed.append(f"the trust it wrote in {known_hosts}")
     log(f"lab {municipality}: removed " + (", ".join(removed) if removed else "nothing (it was not up)"))
     return removed
 
@@ -292,12 +326,21 @@ def status(root: Path, fleet: Path, municipality: str) -> list[dict]:
         running = bool(info) and info["State"]["Status"] == "running"
         systemd = sshd = "-"
         login = False
+        failed = []
         if running:
             systemd = (
                 podman.run("exec", host.name, "systemctl", "is-system-running", check=False).stdout.decode().strip()
             )
+            if systemd == "degraded":
+                # Say which units failed: in a container that is often one that cannot run there.
+                listing = podman.run(
+                    "exec", host.name, "systemctl", "list-units", "--failed", "--plain", "--no-legend", check=False
+                )
+                failed = [line.split()[0] for line in listing.stdout.decode().splitlines() if line.split()]
             sshd = podman.run("exec", host.name, "systemctl", "is-active", "ssh", check=False).stdout.decode().strip()
-            login = lab.key_path.exists() and ssh_login_works(lab.key_path, host.address)
+            login = lab.key_path.exists() and ssh_login_works(
+                lab.key_path, host.address, lab.known_hosts, sudo=not is_stock_image(host.image)
+            )
         rows.append(
             {
                 "host": host.name,
@@ -305,6 +348,7 @@ def status(root: Path, fleet: Path, municipality: str) -> list[dict]:
                 "image": host.image,
                 "container": info["State"]["Status"] if info else "absent",
                 "systemd": systemd,
+                "failed_units": failed,
                 "sshd": sshd,
                 "operator_ssh": login,
             }

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from landingzone.evidence import redact
+from landingzone.ssh_trust import REFUSAL
 
 ENGINE_ACTIONS = frozenset({"cyberveilig.landingzone.linux_controls", "cyberveilig.landingzone.windows_controls"})
 PASSED_STATUSES = frozenset({"pass", "fixed"})
@@ -21,6 +22,19 @@ HOST_RESULT_EVENTS = frozenset({"runner_on_ok", "runner_on_failed", "runner_on_s
 # {"landingzone_evidence": {"section": <one of these>, "record": {...}}}, or several at once
 # as "records": [...].
 EVIDENCE_SECTIONS = ("backup", "drill", "vpn", "logs")
+HOST_KEY_REFUSED = "host key not trusted, nothing was sent"
+# The same on a connection opened again later in the run, after the host's first tasks ran.
+HOST_KEY_REFUSED_LATER = "host key not trusted when connecting again, after its first tasks"
+# Actions Ansible runs on the controller without opening the host's connection: a result of
+# one (the baseline's catalog checks come first) says nothing about what reached the host.
+# An action missing here counts as having connected, the cautious side.
+CONTROLLER_ACTIONS = frozenset(
+    f"ansible.builtin.{name}"
+    for name in (
+        "add_host", "assert", "debug", "fail", "group_by", "import_role", "import_tasks", "include_role",
+        "include_tasks", "include_vars", "meta", "pause", "set_fact", "set_stats", "validate_argument_spec",
+    )
+)  # fmt: skip
 
 
 @dataclass
@@ -32,6 +46,10 @@ class HostState:
     # No play of a run that finished normally was meant for the host (site.yml's plays are
     # per group): not reached, but nothing went wrong either.
     untargeted: bool = False
+    # ssh refused the host's key: the run stopped there, before authenticating.
+    host_key_refused: bool = False
+    # A task ran over the host's connection (not only on the controller for it).
+    connected: bool = False
 
     @property
     def went_wrong(self) -> bool:
@@ -39,6 +57,11 @@ class HostState:
 
     def as_record(self) -> dict:
         return {"reachable": bool(self.reachable), "failed": self.failed, "message": self.message}
+
+
+def _on_controller(data: dict) -> bool:
+    action = data.get("resolved_action") or data.get("task_action") or ""
+    return action in CONTROLLER_ACTIONS or f"ansible.builtin.{action}" in CONTROLLER_ACTIONS
 
 
 @dataclass
@@ -99,11 +122,16 @@ class RunObserver:
         state = self._state(data["host"])
         result = data.get("res") or {}
         if kind == "runner_on_unreachable":
-            state.reachable, state.done = False, True
-            state.message = str(result.get("msg") or "unreachable").strip()
+            message = str(result.get("msg") or "unreachable").strip()
+            if REFUSAL in message:
+                state.host_key_refused = True
+                message = f"{HOST_KEY_REFUSED_LATER if state.connected else HOST_KEY_REFUSED}: {message}"
+            state.reachable, state.done, state.message = False, True, message
             return
         if state.reachable is None:
             state.reachable = True
+        if kind != "runner_on_skipped" and not _on_controller(data):
+            state.connected = True
         if ENGINE_ACTIONS & {data.get("task_action"), data.get("resolved_action")}:
             created = event.get("created")
             for record in result.get("results") or []:

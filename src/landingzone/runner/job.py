@@ -27,10 +27,13 @@ from landingzone.runner.ident import new_ident
 from landingzone.runner.leftovers import clean_earlier_runs, remove_partial_events, stop_processes_of_run
 from landingzone.runner.metadata import run_metadata
 from landingzone.runner.rotation import rotate_runs
+from landingzone.runner.ssh_args import connection_extra_vars
+from landingzone.runner.ssh_masters import run_masters
 from landingzone.runner.stop import stop_requested, stopping_signal
 from landingzone.runner.supplier_roles import requests_by_host
 from landingzone.runner.vars_file import write_vars_file
 from landingzone.runner.vault import PASSWORD_FILE_ENV, vault_id_argument
+from landingzone.ssh_trust import known_hosts_of
 from landingzone.supplier_role import load_all, waiver_requests
 
 
@@ -150,8 +153,8 @@ def job_environment(settings: FleetSettings) -> dict[str, str]:
     return env
 
 
-def _command_line(kind: RunKind, vars_file: Path, settings: FleetSettings) -> str:
-    args = ["-e", f"@{vars_file}"]
+def _command_line(kind: RunKind, vars_file: Path, settings: FleetSettings, connection_vars: str) -> str:
+    args = ["-e", f"@{vars_file}", "-e", connection_vars]
     if settings.vault_password_file is not None:
         args += ["--vault-id", vault_id_argument()]
     if kind.check:
@@ -174,6 +177,16 @@ def _exit_code(kind: RunKind, observer: RunObserver) -> int:
     return exit_codes.highest(codes)
 
 
+def _refused_problem(hosts: list[str], municipality: str, known_hosts: Path) -> str:
+    text = f"host key not trusted: {', '.join(hosts)} (trust: {known_hosts}"
+    if not known_hosts.is_file():
+        return (
+            f"{text}, which does not exist: run `landingzone host-keys init {municipality}`, "
+            f"or `landingzone lab up {municipality}` for a lab)"
+        )
+    return f"{text}; `landingzone host-keys show {municipality}` says what it trusts)"
+
+
 def run_municipality(
     municipality: Municipality, kind: RunKind, settings: FleetSettings, on_progress=lambda p: None
 ) -> Outcome:
@@ -193,27 +206,31 @@ def run_municipality(
         municipality.name, municipality.hosts, secrets, log_path=run_dir / "landingzone.log", on_progress=on_progress
     )
     on_progress(observer.progress())
-    config = RunnerConfig(
-        private_data_dir=str(run_dir),
-        playbook=str(settings.root / "playbooks" / kind.playbook),
-        # The hosts file rather than the directory, which also holds the card.
-        inventory=str(municipality.inventory_dir / "hosts.yml"),
-        project_dir=str(settings.root),
-        limit=settings.limit,
-        ident=ident,
-        cmdline=_command_line(kind, vars_file, settings),
-        suppress_output_file=True,  # its raw stdout would bypass redaction; the log is written from events
-        quiet=True,
-    )
-    config.prepare()
-    config.env = clean_environment(config.env, os.environ, job_environment(settings))
-    try:
-        status, rc = Runner(config=config, event_handler=observer.handle, cancel_callback=stop_requested).run()
-    finally:
-        # However the job ended, nothing of it runs on and no unredacted event stays behind:
-        # a cancel leaves its task workers running, a crash of the wrapper the whole job (leftovers.py).
-        stop_processes_of_run(run_dir)
-        remove_partial_events(run_dir)
+    known_hosts = known_hosts_of(municipality.inventory_dir)
+    with run_masters() as control_path_dir:
+        # Host keys are checked against the municipality's known_hosts, whatever its inventory says.
+        connection_vars = connection_extra_vars(settings.root / "ansible.cfg", known_hosts, control_path_dir)
+        config = RunnerConfig(
+            private_data_dir=str(run_dir),
+            playbook=str(settings.root / "playbooks" / kind.playbook),
+            # The hosts file rather than the directory, which also holds the card.
+            inventory=str(municipality.inventory_dir / "hosts.yml"),
+            project_dir=str(settings.root),
+            limit=settings.limit,
+            ident=ident,
+            cmdline=_command_line(kind, vars_file, settings, connection_vars),
+            suppress_output_file=True,  # its raw stdout would bypass redaction; the log is written from events
+            quiet=True,
+        )
+        config.prepare()
+        config.env = clean_environment(config.env, os.environ, job_environment(settings))
+        try:
+            status, rc = Runner(config=config, event_handler=observer.handle, cancel_callback=stop_requested).run()
+        finally:
+            # However the job ended, nothing of it runs on and no unredacted event stays behind:
+            # a cancel leaves its task workers running, a crash of the wrapper the whole job (leftovers.py).
+            stop_processes_of_run(run_dir)
+            remove_partial_events(run_dir)
     why = "; ".join(observer.errors[-3:]) or f"the playbook ended ({status}, rc {rc}) before reaching it"
     if status == "canceled":
         why = f"the run was stopped ({signal.Signals(stopping_signal() or signal.SIGINT).name})"
@@ -242,9 +259,13 @@ def run_municipality(
     write_evidence(evidence_dir, run, observer.results, settings.evidence_signer)
     rotate_runs(settings.runs_root / municipality.name, settings.keep_runs, settings.evidence_root)
     code = _exit_code(kind, observer)
-    not_reached = sorted(h for h, s in observer.host_states.items() if not s.reachable and not s.untargeted)
-    failed = sorted(h for h, s in observer.host_states.items() if s.reachable and s.failed)
+    states = observer.host_states.items()
+    refused = sorted(h for h, s in states if s.host_key_refused)
+    not_reached = sorted(h for h, s in states if not s.reachable and not s.untargeted and not s.host_key_refused)
+    failed = sorted(h for h, s in states if s.reachable and s.failed)
     problems = []
+    if refused:
+        problems.append(_refused_problem(refused, municipality.name, known_hosts))
     if not_reached:
         problems.append("not reached: " + ", ".join(not_reached))
     if failed:
@@ -252,7 +273,7 @@ def run_municipality(
     return Outcome(
         municipality=municipality.name,
         exit_code=code,
-        finished=not not_reached and not failed,
+        finished=not refused and not not_reached and not failed,
         message="; ".join(problems),
         ident=ident,
         hosts=observer.host_records(),

@@ -14,6 +14,7 @@ from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils.yaml_limit
 
 from landingzone.errors import LandingzoneError
 from landingzone.runner.vault import decrypt
+from landingzone.ssh_trust import known_hosts_of
 
 VAULT_HEADER = "$ANSIBLE_VAULT;"
 # A shorter secret is weak, and it cannot be redacted either: scrubbing "admin" or "2024"
@@ -92,11 +93,13 @@ def secrets_of_file(path: Path, password: str | None, secret_names: set[str]) ->
 
 
 def inventory_files(municipality_dir: Path) -> list[Path]:
+    """The municipality's YAML files; its known_hosts (public keys, never a secret) is not one."""
     return sorted(
         path
         for path in municipality_dir.rglob("*")
         if path.is_file()
         and path.suffix in INVENTORY_SUFFIXES
+        and path != known_hosts_of(municipality_dir)
         and not any(part.startswith(".") for part in path.relative_to(municipality_dir).parts)
     )
 

@@ -7,6 +7,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from run_metadata import METADATA
 
 from landingzone.pki import key_pem
 from landingzone.runner.fleet import run_fleet
@@ -17,13 +18,6 @@ from landingzone.runner.vault import encrypt, password_file_for_jobs
 PASSWORD = "unit vault password 7"
 TOKEN = "tok-3f9a1c55e0b2d7"
 PROBE = RunKind("audit", "probe.yml")
-METADATA = {
-    "operator": "unit",
-    "project_commit": "0" * 40,
-    "collection_version": "0.1.0",
-    "ansible_core_version": "2.21.5",
-    "catalog_hashes": {},
-}
 
 FAKE_ENGINE = """
 from ansible.module_utils.basic import AnsibleModule

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 
 COLLECTIONS = Path(__file__).resolve().parents[3] / "collections"
@@ -51,6 +52,8 @@ class FakeSystem:
         self.units = {}  # unit -> {"enabled": str, "active": str}
         self.nft_loaded = False
         self.fail = {}  # command name -> CommandResult to return instead
+        self.armed = []  # systemd-run calls: the commit-confirmed timers
+        self.shipped = {}  # package -> {path: text} that installing it writes
 
     # ---- helpers for tests ------------------------------------------------------------------
     def write(self, path, text, mode=0o644):
@@ -97,6 +100,42 @@ class FakeSystem:
         state.update(changes.get(verb, {}))
         return OK
 
+    def _sshd(self, args, env, stdin):
+        """`sshd -T -f FILE -C ...` as sshd answers it, for the options the lockout checks read.
+
+        The first value of an option wins and list options add up, across Include globs in
+        file order; Match blocks are not evaluated (the real sshd does that in molecule).
+        `sshd -t` only validates, like the real one does when the candidate is fine.
+        """
+        if "-T" not in args:
+            return OK
+        options = {}
+        self._sshd_read(Path(args[args.index("-f") + 1]), options)
+        for key, value in SSHD_DEFAULTS.items():
+            options.setdefault(key, [value])
+        lines = [f"{key} {value}" for key, values in options.items() for value in values]
+        return CommandResult(0, "\n".join(lines) + "\n", "")
+
+    def _sshd_read(self, path, options):
+        for line in path.read_text().splitlines():
+            words = line.split(None, 1)
+            if not words or words[0].startswith("#"):
+                continue
+            key, value = words[0].lower(), (words[1] if len(words) > 1 else "")
+            if key == "match":
+                return
+            if key == "include":
+                for found in sorted(Path("/").glob(value.lstrip("/"))):
+                    self._sshd_read(found, options)
+            elif key in SSHD_LISTS:
+                options.setdefault(key, []).extend(value.split())
+            elif key not in options:
+                options[key] = [value.lower() if key != "authenticationmethods" else value]
+
+    def _systemd_run(self, args, env, stdin):
+        self.armed.append(args)
+        return OK
+
     def _sysctl(self, args, env, stdin):
         key, value = args[-1].split("=", 1)
         self.write("/proc/sys/" + key.replace(".", "/"), value + "\n")
@@ -118,6 +157,9 @@ class FakeSystem:
         kept = [s for s in stanzas if s.splitlines()[0].split(": ", 1)[1] not in names]
         if verb == "install":
             kept += [f"Package: {n}\nStatus: install ok installed\nArchitecture: amd64" for n in names]
+            for name in names:
+                for path, text in self.shipped.get(name, {}).items():
+                    self.write(path, text)
         if verb in ("install", "purge"):
             self.write("/var/lib/dpkg/status", "\n\n".join(kept) + "\n")
         return OK
@@ -184,6 +226,21 @@ class FakeSystem:
         return CommandResult(1, "none\n", "")
 
 
+SSHD_DEFAULTS = {
+    "port": "22",
+    "pubkeyauthentication": "yes",
+    "passwordauthentication": "yes",
+    "kbdinteractiveauthentication": "no",
+    "usepam": "no",
+    "authenticationmethods": "any",
+    "permitrootlogin": "without-password",
+    "authorizedkeysfile": ".ssh/authorized_keys",
+    "strictmodes": "yes",
+    "forcecommand": "none",
+    "authorizedkeyscommand": "none",
+}
+SSHD_LISTS = ("allowusers", "denyusers", "allowgroups", "denygroups", "port", "authorizedkeysfile")
+
 BASE_FILES = {
     "/etc/passwd": (
         "root:x:0:0:root:/root:/bin/bash\n"
@@ -196,7 +253,9 @@ BASE_FILES = {
     "/etc/login.defs": "UID_MIN 1000\nPASS_MAX_DAYS 99999\n",
     "/etc/ssh/sshd_config": "Include /etc/ssh/sshd_config.d/*.conf\nPort 22\nUsePAM yes\n",
 }
-BASE_SHADOW = "root:$y$j9T$rootsalt$roothash:19000:0:99999:7:::\nops:$y$j9T$opsalt$opshash:19000:0:99999:7:::\n"
+# ops changed its password today: an ageing limit applies to it without locking it out at once.
+TODAY = int(time.time() // 86400)
+BASE_SHADOW = f"root:$y$j9T$rootsalt$roothash:19000:0:99999:7:::\nops:$y$j9T$opsalt$opshash:{TODAY}:0:99999:7:::\n"
 
 
 def make_host(system, check_mode=False, host_kind="server", **kwargs):

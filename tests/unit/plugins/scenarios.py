@@ -68,11 +68,15 @@ def _pam(system):
 
 
 def _account_policy(system):
-    pass  # ops has PASS_MAX_DAYS 99999 in shadow
+    pass  # ops has PASS_MAX_DAYS 99999 in shadow (and changed its password today)
 
 
 def _local_account(system):
     pass  # breakglass does not exist
+
+
+def _login_group(system):
+    system.write("/etc/gshadow", "root:*::\nsudo:*::ops\n", 0o640)
 
 
 def _mount(system):
@@ -182,6 +186,11 @@ SCENARIOS = {
             ({"name": "breakglass", "password_hash": "hunter2"}, "params.password_hash"),
             ({"name": "Bad!"}, "params.name"),
         ],
+    },
+    "login_group": {
+        "params": {"name": "lz-operators"},
+        "arrange": _login_group,
+        "bad": [({"name": "Lz Operators"}, "params.name"), ({}, "params.name")],
     },
     "mount_option": {
         "params": {"mountpoint": "/dev/shm", "options": ["nodev", "nosuid", "noexec"]},

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.access import session
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.handlers.nftables_ruleset import render
 from engine_harness import control, run
 
 PARAMS = {"management_networks": ["10.20.0.0/16"], "ssh_port": 2222}
 
 
-def rendered(params, client=None):
-    import ipaddress
-
+def rendered(params, client=None, port=None):
     full = {"management_networks": [], "ssh_port": 22, "allowed_inbound": [], "forwarding": False, **params}
-    return render(full, ipaddress.ip_address(client) if client else None)
+    words = [client, "50022", "", str(port or full["ssh_port"])] if client else None
+    return render(full, session.parse(words))
 
 
 def test_ruleset_is_default_deny_with_ssh_from_management():
@@ -35,16 +35,18 @@ def test_current_ssh_client_is_always_allowed(system):
 
 
 def test_ipv6_client_from_ssh_client_variable():
-    import ipaddress
-
-    from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.handlers.nftables_ruleset import (
-        _client_from_environ,
-    )
-
-    client = _client_from_environ({"SSH_CLIENT": "2001:db8::7 50022 22"})
-    text = rendered({}, client)
-    assert ipaddress.ip_address(client).version == 6
+    found = session.parse(session._from_environ({"SSH_CLIENT": "2001:db8::7 50022 22"}))
+    assert found.client.version == 6 and found.server_port == 22
+    text = rendered({}, str(found.client))
     assert "ip6 saddr 2001:db8::7 tcp dport 22 accept" in text
+
+
+def test_the_port_the_session_really_uses_stays_open_next_to_the_configured_one():
+    # sshd listens on 2222 while the variable still says 22: both stay open until sshd moves.
+    text = rendered({"management_networks": ["10.20.0.0/16"]}, "198.51.100.7", port=2222)
+    assert "ip saddr { 10.20.0.0/16 } tcp dport { 22, 2222 } accept" in text
+    assert 'ip saddr 198.51.100.7 tcp dport 2222 accept comment "current operator session"' in text
+    assert "tcp dport { 22 }" not in rendered({"management_networks": ["10.20.0.0/16"]}, "10.20.1.1", port=22)
 
 
 def test_client_inside_a_management_network_gets_no_extra_rule():

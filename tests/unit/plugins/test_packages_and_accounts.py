@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.runner import CommandResult
-from engine_harness import control, run
+from engine_harness import TODAY, control, run
 
 
 def test_all_package_controls_become_one_install_and_one_purge(system):
@@ -66,7 +66,7 @@ def test_exempt_accounts_are_never_aged(system):
 
     assert report["results"][0]["evidence"]["found"]["accounts"] == ["ops"]
     shadow = system.read("/etc/shadow")
-    assert "ops:$y$j9T$opsalt$opshash:19000:0:365:7:::" in shadow
+    assert f"ops:$y$j9T$opsalt$opshash:{TODAY}:0:365:7:::" in shadow
     assert "breakglass:$y$j9T$s$h:19000:0:99999:7:::" in shadow
 
 

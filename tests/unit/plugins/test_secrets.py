@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from engine_harness import control, run
+from engine_harness import TODAY, control, run
 
 HASHES = ("$y$j9T$rootsalt$roothash", "$y$j9T$opsalt$opshash", "$y$j9T$bgsalt$NEWHASH", "PRIVATE KEY MATERIAL")
 
@@ -26,7 +26,7 @@ def test_shadow_edits_show_checksums_not_content(system):
         assert change["before"].startswith("(content not shown) sha256=")
         assert report["results"][0]["evidence"]["found"]["accounts"] == ["ops"]
         assert set(report["results"][0]["evidence"]["found"]["file"]) == {"exists", "mode", "owner", "group", "sha256"}
-    assert "ops:$y$j9T$opsalt$opshash:19000:0:99999:7:45::" in system.read("/etc/shadow")
+    assert f"ops:$y$j9T$opsalt$opshash:{TODAY}:0:99999:7:45::" in system.read("/etc/shadow")
 
 
 def test_local_account_compares_hash_without_showing_it(system):

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import accounts, fileops
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.access.accounts import (
+    Account,
+    expiry_problem,
+)
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.finding import Finding
 
 PASSWD, SHADOW = "/etc/passwd", "/etc/shadow"
@@ -55,6 +59,28 @@ def _offenders(params, ctx):
     return SHADOW, rows, lambda r: r.__setitem__(field, str(limit))
 
 
+def _expired_by(row, field, limit):
+    """What the new limit would do to the account at once, or '' if it still logs in today."""
+    before = expiry_problem(Account(row[0], -1, -1, "", "", shadow=list(row)))
+    after_row = list(row)
+    after_row[field] = str(limit)
+    after = expiry_problem(Account(row[0], -1, -1, "", "", shadow=after_row))
+    return after if after and not before else ""
+
+
+def _held_back(params, rows):
+    """Rows ageing would expire at once, with why: left alone unless params say otherwise."""
+    if params["rule"] not in ("inactive_lock", "password_max_days") or params["expire_at_once"]:
+        return {}
+    field = 6 if params["rule"] == "inactive_lock" else 4
+    held = {}
+    for row in rows:
+        why = _expired_by(row, field, int(params["value"]))
+        if why:
+            held[row[0]] = why
+    return held
+
+
 def _expected(params):
     return {
         "no_empty_password": "no account without a password",
@@ -68,19 +94,29 @@ def _expected(params):
 def check(params, ctx):
     table, rows, repair = _offenders(params, ctx)
     names = [row[0] for row in rows]
+    held = _held_back(params, rows)
     found = {"accounts": names, "file": fileops.metadata(ctx.path(table), ctx.names_of)}
+    if held:
+        found["expire_at_once"] = held
     finding = Finding(compliant=not names, found=found, expected=_expected(params))
     if names:
         finding.reason = f"{params['rule']}: {', '.join(names)}"
         if repair is None:
             finding.fixable = False
             finding.reason += " (needs a person: the engine does not renumber or delete accounts)"
+    finding.held_back = [
+        f"{name} is left as it is, because the new limit would lock it out at once: {why} "
+        "(linux_baseline_expire_stale_passwords lets the run apply it anyway)"
+        for name, why in held.items()
+    ]
+    finding.fixable = finding.fixable and len(held) < len(names)
     return finding
 
 
 def fix(params, ctx, finding):
     table, rows, repair = _offenders(params, ctx)
-    offenders = {row[0] for row in rows}
+    held = _held_back(params, rows)
+    offenders = {row[0] for row in rows if row[0] not in held}
     fields = accounts.PASSWD_FIELDS if table == PASSWD else accounts.SHADOW_FIELDS
     lines = []
     # Rewrite only the offending rows; comments and every other line stay byte for byte.

@@ -7,7 +7,13 @@ import stat
 
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import fileops
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.finding import Finding
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.transaction import restart_after
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.transaction import (
+    PHASE_RELOAD,
+    Action,
+    restart_after,
+)
+
+UNIT_DIR = "/etc/systemd/system/"
 
 
 def _current_meta(ctx, path):
@@ -51,5 +57,28 @@ def check(params, ctx):
 def fix(params, ctx, finding):
     path = params["path"]
     ctx.tx.stage_text(path, params["content"], mode=params["mode"], owner=params["owner"], group=params["group"])
+    if path.startswith(UNIT_DIR):
+        # systemd reads a unit or drop-in it has loaded only again after a daemon-reload.
+        ctx.tx.add_action(
+            Action(
+                key=("daemon-reload",),
+                description="systemctl daemon-reload",
+                phase=PHASE_RELOAD - 1,
+                argv=["systemctl", "daemon-reload"],
+                requires=[path],
+            )
+        )
+        if params["service"]:
+            # A failure under the old definition says nothing about the new one; the restart
+            # that follows records a new failure if there is one.
+            ctx.tx.add_action(
+                Action(
+                    key=("reset-failed", params["service"]),
+                    description=f"systemctl reset-failed {params['service']}",
+                    phase=PHASE_RELOAD - 1,
+                    argv=["systemctl", "reset-failed", params["service"]],
+                    requires=[path],
+                )
+            )
     if params["service"]:
         restart_after(ctx.tx, params["service"], path)

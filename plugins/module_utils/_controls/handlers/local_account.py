@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import accounts
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.finding import Finding
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.transaction import PHASE_LIVE, Action
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.transaction import (
+    ACCOUNT_FILES,
+    PHASE_LIVE,
+    Action,
+)
 
 
 def _current(ctx, name):
@@ -55,12 +59,24 @@ def _prefix(ctx):
 def fix(params, ctx, finding):
     name = params["name"]
     groups = ["--groups", ",".join(params["groups"])] if params["groups"] else []
+    # useradd and friends rewrite the account files themselves: each gets its dated copy first.
+    touches = list(ACCOUNT_FILES)
+    # The lockout checks see the account as these commands will leave it.
+    ctx.tx.planned_accounts[name] = {
+        "shell": params["shell"],
+        "groups": list(params["groups"]),
+        "password": params["password_hash"],
+    }
     if not finding.found["exists"]:
         argv = ["useradd", *_prefix(ctx), "--create-home", "--shell", params["shell"], *groups, name]
-        ctx.tx.add_action(Action(key=("useradd", name), description=f"useradd {name}", phase=PHASE_LIVE, argv=argv))
+        ctx.tx.add_action(
+            Action(key=("useradd", name), description=f"useradd {name}", phase=PHASE_LIVE, argv=argv, touches=touches)
+        )
     elif finding.found["shell"] != params["shell"] or set(params["groups"]) - set(finding.found["groups"]):
         argv = ["usermod", *_prefix(ctx), "--shell", params["shell"], *(["--append", *groups] if groups else []), name]
-        ctx.tx.add_action(Action(key=("usermod", name), description=f"usermod {name}", phase=PHASE_LIVE, argv=argv))
+        ctx.tx.add_action(
+            Action(key=("usermod", name), description=f"usermod {name}", phase=PHASE_LIVE, argv=argv, touches=touches)
+        )
     if params["password_hash"] is not None and finding.found.get("password") != "matches the configured hash":
         # The hash goes through stdin, never argv, so it does not show up in the process list.
         ctx.tx.add_action(
@@ -70,5 +86,6 @@ def fix(params, ctx, finding):
                 phase=PHASE_LIVE + 1,
                 argv=["chpasswd", *_prefix(ctx), "--encrypted"],
                 stdin=f"{name}:{params['password_hash']}\n",
+                touches=touches,
             )
         )

@@ -1,15 +1,16 @@
 """nftables_ruleset: the host firewall in /etc/nftables.conf, default deny inbound.
 
 SSH stays reachable from the management networks and, always, from the address the
-current SSH session comes from, so applying the ruleset can never cut off the operator.
+current SSH session comes from, on the port it really uses (which may not be the
+configured one yet), so applying the ruleset can never cut off the operator.
 Other roles add rules as drop-ins in /etc/nftables.d/*.nft; they are included, never removed.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import os
 
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.access.session import current_session
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.finding import Finding
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.handlers.service import unit_state
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.transaction import (
@@ -28,45 +29,6 @@ ICMPV6_TYPES = (
 )
 
 
-def _client_from_environ(environ):
-    for variable in ("SSH_CONNECTION", "SSH_CLIENT"):
-        words = environ.get(variable, "").split()
-        if words:
-            return words[0]
-    return None
-
-
-def _client_from_ancestors(ctx):
-    """sudo drops SSH_CONNECTION; the login shell it was started from still has it."""
-    pid = os.getpid()
-    for _ in range(16):
-        status = ctx.read_text(f"/proc/{pid}/status") or ""
-        ppids = [line.split()[1] for line in status.splitlines() if line.startswith("PPid:")]
-        if not ppids or ppids[0] in ("0", "1"):
-            return None
-        pid = int(ppids[0])
-        try:
-            with open(ctx.path(f"/proc/{pid}/environ"), "rb") as handle:
-                variables = dict(
-                    item.split("=", 1) for item in handle.read().decode("utf-8", "replace").split("\0") if "=" in item
-                )
-        except OSError:
-            continue
-        client = _client_from_environ(variables)
-        if client:
-            return client
-    return None
-
-
-def ssh_client(ctx):
-    """The address the operator's SSH session comes from, or None when not over SSH."""
-    candidate = _client_from_environ(ctx.environ) or _client_from_ancestors(ctx)
-    try:
-        return ipaddress.ip_address(candidate.split("%", 1)[0]) if candidate else None
-    except ValueError:
-        return None
-
-
 def _saddr_rules(sources, match):
     """One rule per address family: nft sets cannot mix IPv4 and IPv6."""
     networks = [ipaddress.ip_network(str(s), strict=False) for s in sources]
@@ -79,8 +41,17 @@ def _saddr_rules(sources, match):
     return rules
 
 
-def render(params, client):
-    port = params["ssh_port"]
+def _ports(numbers):
+    numbers = sorted(set(numbers))
+    return str(numbers[0]) if len(numbers) == 1 else "{ " + ", ".join(map(str, numbers)) + " }"
+
+
+def render(params, session):
+    """The ruleset; `session` is the run's own SSH session (access.session.Session) or None."""
+    ssh_ports = [params["ssh_port"]]
+    if session is not None and session.server_port:
+        # sshd may still listen elsewhere than the variable says: the port the session uses stays open.
+        ssh_ports.append(session.server_port)
     rules = [
         "ct state established,related accept",
         "ct state invalid drop",
@@ -88,10 +59,12 @@ def render(params, client):
         f"icmp type {{ {ICMP_TYPES} }} accept",
         f"icmpv6 type {{ {ICMPV6_TYPES} }} accept",
     ]
-    rules += _saddr_rules(params["management_networks"], f"tcp dport {port}")
+    rules += _saddr_rules(params["management_networks"], f"tcp dport {_ports(ssh_ports)}")
     networks = [ipaddress.ip_network(n, strict=False) for n in params["management_networks"]]
+    client = session.client if session is not None else None
     if client is not None and not any(client.version == n.version and client in n for n in networks):
         family = "ip" if client.version == 4 else "ip6"
+        port = session.server_port or params["ssh_port"]
         rules.append(f'{family} saddr {client} tcp dport {port} accept comment "current operator session"')
     for entry in params["allowed_inbound"]:
         match = f"{entry.get('proto', 'tcp')} dport {entry['port']}"
@@ -128,8 +101,8 @@ def render(params, client):
 
 
 def check(params, ctx):
-    client = ssh_client(ctx)
-    wanted = render(params, client)
+    session = current_session(ctx)
+    wanted = render(params, session)
     current = ctx.read_text(FILE)
     enablement, _ = unit_state(ctx, "nftables.service")
     loaded = ctx.run(["nft", "list", "table", "inet", TABLE]).ok
@@ -148,7 +121,8 @@ def check(params, ctx):
             "content": wanted,
             "service": "enabled",
             "table_loaded": True,
-            "operator_address": str(client) if client else None,
+            "operator_address": str(session.client) if session else None,
+            "operator_port": session.server_port if session else None,
         },
         reason="; ".join(problems),
     )
@@ -161,6 +135,9 @@ def fix(params, ctx, finding):
         ctx.tx.stage_text(FILE, wanted, mode=0o755, owner="root", group="root")
         requires = [FILE]
     if requires or not finding.found["table_loaded"]:
+        # A rollback restores the file first; this puts the kernel's ruleset back in line with it.
+        existed = ctx.tx.files[FILE].original is not None if FILE in ctx.tx.files else True
+        undo = ["nft", "-f", ctx.path(FILE)] if existed else ["nft", "delete", "table", "inet", TABLE]
         ctx.tx.add_action(
             Action(
                 key=("nft-load",),
@@ -168,6 +145,7 @@ def fix(params, ctx, finding):
                 phase=PHASE_LIVE,
                 argv=["nft", "-f", ctx.path(FILE)],
                 requires=requires,
+                undo=undo,
             )
         )
     if finding.found["service"] != "enabled":

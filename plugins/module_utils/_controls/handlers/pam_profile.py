@@ -68,5 +68,6 @@ def fix(params, ctx, finding):
             argv=["pam-auth-update", "--enable", params["name"]],
             env={"DEBIAN_FRONTEND": "noninteractive"},
             requires=[path],
+            touches=[f"/etc/pam.d/{name}" for name in COMMON_FILES],
         )
     )

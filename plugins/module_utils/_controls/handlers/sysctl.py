@@ -97,5 +97,7 @@ def fix(params, ctx, finding):
                 description=f"sysctl -w {key}",
                 phase=PHASE_LIVE,
                 argv=["sysctl", "-w", f"{key}={value}"],
+                # Some keys need capabilities a container lacks even where /proc/sys is writable.
+                container_limit=ctx.host_kind == "container",
             )
         )

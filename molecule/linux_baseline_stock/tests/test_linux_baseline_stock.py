@@ -1,0 +1,111 @@
+"""The baseline on a stock Debian server: what the first apply did, that the second changed
+nothing, and that the administrator still logs in over real SSH and becomes root with its
+password afterwards."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from stock_access import become_password, login_and_become
+
+EPHEMERAL = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
+LEVEL = os.environ.get("LZ_STOCK_LEVEL") or "essential"
+# What a container cannot change: a live kernel setting, the audit subsystem, a remount, a
+# unit systemd skips there for its own conditions (chrony without CAP_SYS_TIME).
+CONTAINER_LIMITS = ("container", "/proc/sys", "this kernel has no", "reboot", "systemd skips it")
+
+
+def name_of(host):
+    return host.backend.get_hostname()
+
+
+def applied(host, number):
+    return json.loads((EPHEMERAL / "results" / f"{name_of(host)}-apply-{number}.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def first(host):
+    return applied(host, 1)
+
+
+@pytest.fixture(scope="module")
+def second(host):
+    return applied(host, 2)
+
+
+def test_the_first_apply_ends_without_an_error(first):
+    errors = {r["id"]: r["reason"] for r in first["results"] if r["status"] == "error"}
+    assert not errors
+    assert first["failed"] is False
+
+
+def test_the_only_failures_are_controls_held_back_with_their_reason(first):
+    failing = [r for r in first["results"] if r["status"] == "fail"]
+    assert all("held back" in r["reason"] for r in failing), {r["id"]: r["reason"] for r in failing}
+
+
+def test_the_second_apply_changes_nothing(first, second):
+    assert second["changed"] is False
+    assert not [r["id"] for r in second["results"] if r["changed"]]
+    assert {r["id"]: r["status"] for r in second["results"] if r["status"] in ("fail", "error")} == {
+        r["id"]: r["status"] for r in first["results"] if r["status"] in ("fail", "error")
+    }
+
+
+def test_missing_packages_were_installed_and_unwanted_ones_stay_away(host, first):
+    for result in first["results"]:
+        if result["type"] != "package":
+            continue
+        for name, state in result["evidence"]["expected"].items():
+            assert host.package(name).is_installed is (state == "installed"), name
+    assert host.package("cron").is_installed and host.package("rsyslog").is_installed
+
+
+def test_what_a_container_cannot_change_is_not_applicable_with_its_reason(first):
+    limits = [r for r in first["results"] if r["status"] == "not_applicable"]
+    assert limits
+    for result in limits:
+        assert any(word in result["reason"] for word in CONTAINER_LIMITS) or result["reason"].startswith(
+            "applies to"
+        ), (result["id"], result["reason"])
+
+
+def test_the_controls_a_stock_host_broke_now_pass(host, second):
+    by_id = {r["id"]: r for r in second["results"]}
+    for control_id in ("LZ-SVC-002", "LZ-SSH-013", "LZ-SSH-035"):
+        assert by_id[control_id]["status"] == "pass", by_id[control_id]["reason"]
+    if LEVEL != "basic":
+        for control_id in ("LZ-LOG-007", "LZ-PERM-024"):
+            assert by_id[control_id]["status"] == "pass", by_id[control_id]["reason"]
+    # rsyslog kept its own configuration; the baseline added its key to it.
+    if LEVEL != "basic":
+        assert "$FileCreateMode 0640" in host.file("/etc/rsyslog.conf").content_string
+        assert host.run("rsyslogd -N1").rc == 0
+    assert host.file("/etc/cron.allow").group == "crontab" if LEVEL != "basic" else True
+
+
+def test_the_operator_group_was_made_with_the_administrator_in_it(host):
+    group = host.check_output("getent group lz-operators").split(":")
+    assert "operator" in group[3].split(",")
+    assert int(group[2]) < 1000  # a system group
+
+
+def test_the_administrator_still_logs_in_and_becomes_root_with_its_password(host):
+    address = host.check_output("hostname -I").split()[0]
+    logged_in, became_root = login_and_become(EPHEMERAL / "operator_ed25519", "operator", address, become_password())
+    assert logged_in and became_root
+
+
+def test_systemd_runs_clean_nothing_failed_where_it_cannot_run(host):
+    # auditd cannot run in a container; LZ-AUDIT-072 lets systemd skip it instead of failing it.
+    state = host.run("systemctl is-system-running").stdout.strip()
+    assert state == "running", host.run("systemctl --failed --no-legend").stdout
+
+
+def test_the_commit_was_confirmed_and_the_revert_disarmed(host, first):
+    confirm = first["commit_confirmed"]
+    assert confirm["confirmed"] is True and not confirm.get("reverted")
+    assert host.run(f"systemctl is-active {confirm['unit']}.timer").stdout.strip() != "active"
