@@ -56,7 +56,8 @@ ENGINE_FIELDS = (
 # municipality configured what the control needs (e.g. a log collector).
 ROLE_ONLY_FIELDS = ("configured_when",)
 ID_PATTERN = re.compile(r"^LZ-[A-Z0-9]+-\d{3}$")
-ADJUSTMENT_FIELDS = ("role", "forwarding", "inbound", "sysctls")
+ADJUSTMENT_FIELDS = ("role", "forwarding", "forward_from", "inbound", "sysctls")
+INTERFACE_PATTERN = re.compile(r"^[A-Za-z0-9_.\-]{1,15}$")
 # The sysctls a host that routes packets must have on; the baseline keeps them off otherwise.
 FORWARDING_SYSCTLS = ("net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding")
 
@@ -140,7 +141,14 @@ def _check_control(area, position, control):
 
 def merge_adjustments(adjustments):
     """Fold the adjustments other roles declare into one: forwarding, extra inbound rules, sysctls."""
-    merged = {"forwarding": False, "forwarding_roles": [], "inbound": [], "sysctls": {}, "sysctl_roles": {}}
+    merged = {
+        "forwarding": False,
+        "forwarding_roles": [],
+        "forward_from": [],
+        "inbound": [],
+        "sysctls": {},
+        "sysctl_roles": {},
+    }
     if adjustments in (None, ""):
         return merged
     if not _is_list(adjustments):
@@ -160,6 +168,8 @@ def merge_adjustments(adjustments):
         if forwarding:
             merged["forwarding"] = True
             merged["forwarding_roles"].append(role)
+        sources = adjustment.get("forward_from") or []
+        merged["forward_from"].extend(_check_forward_from(where, role, sources, forwarding))
         merged["inbound"].extend(_check_inbound(where, role, adjustment.get("inbound") or []))
         sysctls = adjustment.get("sysctls") or {}
         if not isinstance(sysctls, Mapping):
@@ -173,6 +183,26 @@ def merge_adjustments(adjustments):
             merged["sysctls"][key] = value
             merged["sysctl_roles"][key] = role
     return merged
+
+
+def _check_forward_from(where, role, sources, forwarding):
+    """Where a routing role's new forwarded traffic comes from: its interfaces, or packets
+    the kernel's IPsec decrypted. The baseline forwards nothing else, whatever the role."""
+    if not _is_list(sources):
+        raise AnsibleFilterError(f"{where}: forward_from: must be a list of {{interface: NAME}} or {{ipsec: true}}")
+    if sources and not forwarding:
+        raise AnsibleFilterError(f"{where}: forward_from: needs forwarding: true")
+    checked = []
+    for index, source in enumerate(sources):
+        source_where = f"{where}: forward_from[{index}]"
+        if not isinstance(source, Mapping) or set(source) - {"interface", "ipsec"}:
+            raise AnsibleFilterError(f"{source_where}: must be {{interface: NAME}} or {{ipsec: true}}")
+        if ("interface" in source) == (source.get("ipsec") is True):
+            raise AnsibleFilterError(f"{source_where}: needs exactly one of interface: NAME or ipsec: true")
+        if "interface" in source and not INTERFACE_PATTERN.match(str(source["interface"])):
+            raise AnsibleFilterError(f"{source_where}: interface: not an interface name: {source['interface']!r}")
+        checked.append(dict(_plain(source), comment=f"declared by role {role}"))
+    return checked
 
 
 def _check_inbound(where, role, rules):
@@ -213,6 +243,7 @@ def _adjust(control, merged):
     elif control["type"] == "nftables_ruleset":
         if merged["forwarding"]:
             params["forwarding"] = True
+            params["forward_from"] = merged["forward_from"]
             notes.append(f"forwarding on for {forwarding_by}")
         if merged["inbound"]:
             params["allowed_inbound"] = list(params.get("allowed_inbound") or []) + merged["inbound"]

@@ -44,10 +44,25 @@ options:
     description: Name of the WireGuard interface.
     type: str
     default: lzwg0
-  interface_address:
-    description: The gateway's own address in the tunnel network, with its prefix.
-    type: str
+  tunnel_networks:
+    description:
+      - The gateway's tunnel networks, an IPv4 one, an IPv6 one, or both. The gateway takes the first address of
+        each; every supplier's tunnel address must lie inside the network of its family.
+    type: list
+    elements: str
     required: true
+  management_networks:
+    description:
+      - The management networks (the card's C(management_networks)). No supplier reaches them but for its own
+        host:port pairs, and the tunnel networks must not overlap them.
+    type: list
+    elements: str
+    default: []
+  service_networks:
+    description: The networks behind the gateway that suppliers' hosts live in; the tunnel networks must not overlap.
+    type: list
+    elements: str
+    default: []
   listen_port:
     description: UDP port WireGuard listens on.
     type: int
@@ -106,13 +121,14 @@ EXAMPLES = r"""
   cyberveilig.landingzone.vpn_gateway:
     suppliers: "{{ landingzone_suppliers }}"
     host_addresses: {demo-app1: 10.231.10.11}
-    interface_address: 10.231.200.1/24
+    tunnel_networks: [10.231.200.0/24, "fd00:231:200::/64"]
+    management_networks: [10.231.10.0/24]
 
 - name: End a supplier's access now
   cyberveilig.landingzone.vpn_gateway:
     suppliers: "{{ landingzone_suppliers }}"
     host_addresses: {demo-app1: 10.231.10.11}
-    interface_address: 10.231.200.1/24
+    tunnel_networks: [10.231.200.0/24, "fd00:231:200::/64"]
     revoke: [civitas-software]
 """
 
@@ -148,6 +164,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._vpn import (
+    addresses,
     files,
     names,
     nftables,
@@ -166,6 +183,7 @@ class Gateway:
         self.interface = self.params["interface"]
         self.files = files.FileSet(self.check)
         self.live = []
+        self.interface_addresses = []
 
     def run(self, argv, data=None, check_rc=True):
         rc, out, err = self.module.run_command(argv, data=data, binary_data=True)
@@ -224,11 +242,24 @@ class Gateway:
         return rc == 0
 
     # --- the whole run ----------------------------------------------------------------
+    def networks(self):
+        """The tunnel networks, checked against the management and service networks."""
+        others = {
+            label: [addresses.network(text, f"{label}_networks[{index}]") for index, text in enumerate(texts)]
+            for label, texts in (
+                ("management", self.params["management_networks"]),
+                ("service", self.params["service_networks"]),
+            )
+        }
+        tunnel = addresses.checked_tunnel_networks(self.params["tunnel_networks"], others)
+        return tunnel, others["management"]
+
     def apply(self):
         params = self.params
         now = datetime.datetime.now(datetime.UTC)
         live = self.live_peers()
         try:
+            tunnel_networks, management_networks = self.networks()
             decided = plan.build(
                 params["suppliers"],
                 params["host_addresses"],
@@ -236,6 +267,7 @@ class Gateway:
                 files.read_json(names.ROTATED_FILE, {}),
                 {key: peer["latest_handshake"] for key, peer in live.items()},
                 now,
+                tunnel_networks,
                 revoke=params["revoke"],
             )
         except plan.PlanError as exc:
@@ -244,12 +276,15 @@ class Gateway:
         everyone = {s["name"] for s in active} | {s["name"] for s in ended}
         private, public, psks = self.keys(active, everyone)
         peers = [dict(peer, supplier=s["name"]) for s in active if s["protocol"] == "wireguard" for peer in s["peers"]]
-        conf = wireguard.render(params["interface_address"], params["listen_port"], private, peers, psks)
+        self.interface_addresses = [f"{addresses.gateway_address(t)}/{t.prefixlen}" for t in tunnel_networks]
+        conf = wireguard.render(self.interface_addresses, params["listen_port"], private, peers, psks)
         conf_changed = self.files.ensure(names.wireguard_conf(self.interface), conf, 0o600, shown=wireguard.redact)
         has_ipsec = any(s["protocol"] == "ipsec" for s in active + ended)
         ipsec_interface = params["ipsec_interface"] if has_ipsec else ""
         dropin_changed = self.files.ensure(
-            names.DROPIN_FILE, nftables.render(active, ended, self.interface, ipsec_interface), 0o644
+            names.DROPIN_FILE,
+            nftables.render(active, ended, self.interface, ipsec_interface, tunnel_networks, management_networks),
+            0o644,
         )
         self.files.ensure(
             names.GATEWAY_FILE,
@@ -259,7 +294,7 @@ class Gateway:
                     "public_key": public,
                     "endpoint": params["endpoint"],
                     "listen_port": params["listen_port"],
-                    "interface_address": params["interface_address"],
+                    "interface_addresses": self.interface_addresses,
                     "ipsec_id": params["ipsec_id"],
                     "wireguard_conf": names.wireguard_conf(self.interface),
                     "dropin": names.DROPIN_FILE,
@@ -287,7 +322,7 @@ class Gateway:
             states[supplier["name"]] = {
                 "state": state,
                 "protocol": supplier["protocol"],
-                "peers": [{k: p[k] for k in ("public_key", "tunnel_address", "key")} for p in supplier["peers"]],
+                "peers": [{k: p[k] for k in ("public_key", "tunnel_addresses", "key")} for p in supplier["peers"]],
                 "expires": supplier["expires"].isoformat(),
             }
         for supplier in ended:
@@ -351,7 +386,7 @@ class Gateway:
             if not self.check:
                 self.run(["systemctl", "enable", unit])
         live = self.live_peers()
-        wanted = {p["public_key"]: [p["tunnel_address"]] for p in peers}
+        wanted = {p["public_key"]: p["tunnel_addresses"] for p in peers}
         drift = {k: sorted(v["allowed_ips"]) for k, v in live.items()} != {
             k: sorted(str(ipaddress.ip_network(a, strict=False)) for a in v) for k, v in wanted.items()
         }
@@ -359,38 +394,36 @@ class Gateway:
             self.live.append(f"wg syncconf {self.interface}")
             if not self.check:
                 self.run(["wg", "syncconf", self.interface, "/dev/stdin"], data=wireguard.strip(conf))
-        self.routes_live(peers)
+        self.routes_live()
         self.address_live()
         return implementation
 
-    def routes_live(self, peers):
-        rc, out, _ = self.run(["ip", "-j", "route", "show", "dev", self.interface], check_rc=False)
-        present = wireguard.routes_present(out if rc == 0 else "[]")
-        wanted = wireguard.routes_needed(self.params["interface_address"], peers)
-        for route in sorted(wanted - present):
-            self.live.append(f"ip route replace {route} dev {self.interface}")
-            if not self.check:
-                self.run(["ip", "route", "replace", route, "dev", self.interface])
-        for route in sorted(present - wanted):
-            self.live.append(f"ip route del {route} dev {self.interface}")
-            if not self.check:
-                self.run(["ip", "route", "del", route, "dev", self.interface], check_rc=False)
+    def routes_live(self):
+        """No route into the tunnel but the connected ones: remove any other (a default route above all)."""
+        for family in (4, 6):
+            rc, out, _ = self.run(["ip", "-j", f"-{family}", "route", "show", "dev", self.interface], check_rc=False)
+            for route in sorted(wireguard.stray_routes(out if rc == 0 else "[]", family)):
+                self.live.append(f"ip route del {route} dev {self.interface}")
+                if not self.check:
+                    self.run(["ip", f"-{family}", "route", "del", route, "dev", self.interface], check_rc=False)
 
     def address_live(self):
         rc, out, _ = self.run(["ip", "-j", "address", "show", "dev", self.interface], check_rc=False)
-        wanted = ipaddress.ip_interface(self.params["interface_address"])
+        wanted = {ipaddress.ip_interface(address) for address in self.interface_addresses}
         try:
             infos = json.loads(out)[0].get("addr_info", []) if rc == 0 else []
         except (ValueError, IndexError):
             infos = []
         present = {ipaddress.ip_interface(f"{i['local']}/{i['prefixlen']}") for i in infos if "local" in i}
-        if wanted not in present:
-            self.live.append(f"ip address replace {wanted} dev {self.interface}")
+        present = {address for address in present if not address.ip.is_link_local}
+        for old in sorted(present - wanted, key=str):
+            self.live.append(f"ip address del {old} dev {self.interface}")
             if not self.check:
-                for old in present:
-                    if old.version == wanted.version:
-                        self.run(["ip", "address", "del", str(old), "dev", self.interface], check_rc=False)
-                self.run(["ip", "address", "replace", str(wanted), "dev", self.interface])
+                self.run(["ip", "address", "del", str(old), "dev", self.interface], check_rc=False)
+        for new in sorted(wanted - present, key=str):
+            self.live.append(f"ip address replace {new} dev {self.interface}")
+            if not self.check:
+                self.run(["ip", "address", "replace", str(new), "dev", self.interface])
 
     # --- nftables -------------------------------------------------------------------------
     def nftables_live(self, dropin_changed):
@@ -479,7 +512,9 @@ def main():
             "suppliers": {"type": "list", "elements": "dict", "default": []},
             "host_addresses": {"type": "dict", "default": {}},
             "interface": {"type": "str", "default": "lzwg0"},
-            "interface_address": {"type": "str", "required": True},
+            "tunnel_networks": {"type": "list", "elements": "str", "required": True},
+            "management_networks": {"type": "list", "elements": "str", "default": []},
+            "service_networks": {"type": "list", "elements": "str", "default": []},
             "listen_port": {"type": "int", "default": 51820},
             "ipsec_interface": {"type": "str", "default": "ipsec0"},
             "ipsec_id": {"type": "str", "default": ""},

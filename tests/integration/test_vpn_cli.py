@@ -1,10 +1,12 @@
-"""`landingzone vpn export|revoke` against a real gateway in the lab: a gateway container
-(wireguard-go, ip_forward set at creation) and an internal host, reached over SSH as always.
+"""`landingzone vpn export|revoke` against a real gateway in a dual-stack lab: a gateway
+container (wireguard-go, forwarding set at creation) and an internal host, reached over SSH
+as always.
 
 The gateway is configured by playbooks/vpn.yml with the card's variables (as AWX runs it),
 then the CLI exports the supplier's side (no gateway secret in it, the preshared key only
-vault-encrypted) and revokes the supplier (its peer goes at once, the run's evidence has
-the gateway's vpn record). A card with overlapping tunnel addresses stops before any host.
+vault-encrypted, both address families) and revokes the supplier (its peer goes at once,
+the run's evidence has the gateway's vpn record). A card with overlapping tunnel addresses,
+or with a tunnel address that would take the gateway's default route, stops before any host.
 """
 
 import json
@@ -37,6 +39,10 @@ def _card(public_key: str, second_tunnel: str) -> dict:
         "data_classification": 3,
         "contacts": [{"role": "security_officer", "name": "Test Officer", "email": "so@vpncli.invalid"}],
         "management_networks": ["10.231.61.0/24"],
+        "vpn": {
+            "tunnel_networks": ["10.231.204.0/24", "fd00:231:204::/64"],
+            "service_networks": ["10.231.61.0/24", "fd00:231:61::/64"],
+        },
         "log_collector": {"host": "log.vpncli.invalid", "port": 6514},
         "ntp_servers": ["ntp.vpncli.invalid"],
         "backup": {
@@ -47,7 +53,11 @@ def _card(public_key: str, second_tunnel: str) -> dict:
             {
                 "name": SUPPLIER,
                 "contact": "support@acme.invalid",
-                "vpn": {"protocol": "wireguard", "public_key": public_key, "tunnel_address": "10.231.204.2/32"},
+                "vpn": {
+                    "protocol": "wireguard",
+                    "public_key": public_key,
+                    "tunnel_address": ["10.231.204.2/32", "fd00:231:204::2/128"],
+                },
                 "access": [{"host": APP, "port": 443, "proto": "tcp"}],
                 "expires": "2099-12-31T23:00:00+01:00",
             },
@@ -77,12 +87,13 @@ def _write_fleet(fleet: Path, card: dict) -> Path:
                     "hosts": {
                         GATEWAY: {
                             "lab_address": "10.231.61.21",
+                            "lab_address6": "fd00:231:61::21",
                             "lab_devices": ["/dev/net/tun"],
-                            "lab_sysctls": {"net.ipv4.ip_forward": 1},
+                            "lab_sysctls": {"net.ipv4.ip_forward": 1, "net.ipv6.conf.all.forwarding": 1},
                         }
                     }
                 },
-                "app_servers": {"hosts": {APP: {"lab_address": "10.231.61.11"}}},
+                "app_servers": {"hosts": {APP: {"lab_address": "10.231.61.11", "lab_address6": "fd00:231:61::11"}}},
             }
         }
     }
@@ -91,6 +102,7 @@ def _write_fleet(fleet: Path, card: dict) -> Path:
     lab = {
         "lab_network": "lz-vpncli",
         "lab_subnet": "10.231.61.0/24",
+        "lab_subnet6": "fd00:231:61::/64",
         "lab_image": "localhost/landingzone-lab:bookworm",
         "lab_capabilities": ["NET_ADMIN"],
         "lab_state_dir": str(state_dir),
@@ -157,7 +169,8 @@ def test_export_holds_no_gateway_secret_and_the_psk_only_vault_encrypted(fleet, 
     assert gateway_private not in everything
     assert psk not in everything
     assert f"PublicKey = {gateway_public}" in conf
-    assert "AllowedIPs = 10.231.200.1/32, 10.231.61.11/32" in conf
+    assert "AllowedIPs = 10.231.204.1/32, fd00:231:204::1/128, 10.231.61.11/32, fd00:231:61::11/128" in conf
+    assert "Address = 10.231.204.2/32, fd00:231:204::2/128" in conf
     assert decrypt(HANDOVER_PASSWORD, files[f"{MUNICIPALITY}-{GATEWAY}.psk.vault"], "psk") == psk
     # The fetched plain copy is gone from the controller.
     assert not list(Path("/tmp").glob("vpn-export-*/**/preshared.key"))
@@ -188,11 +201,20 @@ def test_revoke_ends_access_at_once_with_evidence(fleet):
 
 
 @pytest.mark.lab
-def test_overlapping_tunnel_addresses_stop_before_any_host(fleet):
+@pytest.mark.parametrize(
+    ("tunnel_address", "field", "said"),
+    [
+        ("10.231.204.2/31", "suppliers[1].vpn.tunnel_address", "overlaps 10.231.204.2/32"),
+        ("0.0.0.0/0", "suppliers[1].vpn.tunnel_address", "is not inside the gateway's tunnel network 10.231.204.0/24"),
+        (["10.231.204.3/32", "::/0"], "suppliers[1].vpn.tunnel_address[1]", "::/0 is not inside"),
+    ],
+    ids=["overlap", "ipv4-default-route", "ipv6-default-route"],
+)
+def test_a_tunnel_address_that_could_take_a_network_stops_before_any_host(fleet, tunnel_address, field, said):
     card_file = fleet / MUNICIPALITY / "municipality.yml"
     original = card_file.read_text()
     card = yaml.safe_load(original)
-    card["suppliers"][1]["vpn"]["tunnel_address"] = "10.231.204.0/30"
+    card["suppliers"][1]["vpn"]["tunnel_address"] = tunnel_address
     card_file.write_text("---\n" + yaml.safe_dump(card, sort_keys=False))
     runs = fleet / ".landingzone" / "runs" / MUNICIPALITY
     before = sorted(runs.iterdir()) if runs.exists() else []
@@ -201,5 +223,5 @@ def test_overlapping_tunnel_addresses_stop_before_any_host(fleet):
     finally:
         card_file.write_text(original)
     assert result.returncode == 2
-    assert "suppliers[1].vpn.tunnel_address" in result.stderr and "overlaps 10.231.204.2/32" in result.stderr
+    assert f"{field}: " in result.stderr and said in result.stderr, result.stderr
     assert (sorted(runs.iterdir()) if runs.exists() else []) == before

@@ -123,6 +123,7 @@ TYPE_SCHEMAS = {
         "ssh_port": _param("int", default=22),
         "allowed_inbound": _param("list", default=[], elements="dict"),
         "forwarding": _param("bool", default=False),
+        "forward_from": _param("list", default=[], elements="dict"),
     },
     "aide_database": {
         "database": _param("path", default="/var/lib/aide/aide.db"),
@@ -287,6 +288,31 @@ def _check_nftables(control_id, params):
                 ipaddress.ip_network(str(source).replace("%", "/invalid"), strict=False)
             except ValueError:
                 _fail(control_id, f"{where}.sources", f"not a CIDR: {source!r}")
+    _check_forward_from(control_id, params)
+
+
+# What may stand inside the quotes of a rendered nft rule: an interface name, a comment.
+NFT_INTERFACE = re.compile(r"[A-Za-z0-9_.\-]{1,15}")
+NFT_COMMENT = re.compile(r"[A-Za-z0-9 _.,:()/\-]{0,120}")
+
+
+def _check_forward_from(control_id, params):
+    """Where new forwarded traffic may come from: an interface, or packets IPsec decrypted."""
+    for index, source in enumerate(params["forward_from"]):
+        where = f"params.forward_from[{index}]"
+        if not isinstance(source, dict):
+            _fail(control_id, where, "must be a mapping {interface} or {ipsec: true}")
+        unknown = set(source) - {"interface", "ipsec", "comment"}
+        if unknown:
+            _fail(control_id, where, f"unknown keys {sorted(unknown)}")
+        if ("interface" in source) == (source.get("ipsec") is True):
+            _fail(control_id, where, "needs exactly one of interface: NAME or ipsec: true")
+        if "interface" in source and not NFT_INTERFACE.fullmatch(str(source["interface"])):
+            _fail(control_id, f"{where}.interface", f"not an interface name: {source['interface']!r}")
+        if not NFT_COMMENT.fullmatch(str(source.get("comment", ""))):
+            _fail(control_id, f"{where}.comment", "letters, digits, spaces and _.,:()/- only")
+    if params["forward_from"] and not params["forwarding"]:
+        _fail(control_id, "params.forward_from", "needs forwarding: true")
 
 
 def validate_params(control_id, ctype, params):

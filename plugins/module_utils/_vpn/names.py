@@ -17,8 +17,17 @@ DROPIN_FILE = "/etc/nftables.d/vpn_gateway.nft"
 SWANCTL_FILE = "/etc/swanctl/conf.d/vpn_gateway.conf"
 UNIT_DIR = "/etc/systemd/system"
 EXPIRY_TIMER_PREFIX = "vpn-gateway-expire-"
-# Counters for traffic that belongs to no supplier rule: read by tests and the status module.
-GENERAL_COUNTERS = ("vpn_unknown_source_dropped", "vpn_inbound_new_dropped", "vpn_to_gateway_dropped")
+# Counters of the refused paths that are no one supplier's: read by tests and the status module
+# (what each counts: module_utils/_vpn/nftables.py).
+GENERAL_COUNTERS = (
+    "vpn_supplier_to_supplier_dropped",
+    "vpn_to_management_dropped",
+    "vpn_to_gateway_dropped",
+    "vpn_tunnel_source_outside_dropped",
+    "vpn_unknown_source_dropped",
+    "vpn_inbound_new_dropped",
+    "vpn_not_from_tunnel_dropped",
+)
 
 
 def nft_name(supplier):

@@ -21,15 +21,15 @@ import hashlib
 import ipaddress
 import re
 
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._vpn import names
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._vpn import addresses, names
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,30}$")
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw480]=$")
 PROTOCOLS = ("wireguard", "ipsec")
 
 
-class PlanError(ValueError):
-    """Bad input, named by its place: ``suppliers[1].vpn.tunnel_address: ...``."""
+# Bad input, named by its place: ``suppliers[1].vpn.tunnel_address: ...``.
+PlanError = addresses.AddressError
 
 
 def parse_time(text, where):
@@ -42,44 +42,51 @@ def parse_time(text, where):
     return moment.astimezone(datetime.UTC)
 
 
-def _network(text, where):
-    try:
-        return ipaddress.ip_network(str(text), strict=False)
-    except ValueError as exc:
-        raise PlanError(f"{where}: {text!r} is not a valid address or CIDR ({exc})") from None
-
-
 def certificate_fingerprint(pem):
     """sha256 of the PEM text as given (whitespace at the ends ignored): what a revocation remembers."""
     return hashlib.sha256(pem.strip().encode()).hexdigest() if pem else None
 
 
-def _access(supplier, where, host_addresses):
-    rules = []
-    for index, entry in enumerate(supplier.get("access") or []):
-        at = f"{where}.access[{index}]"
-        host = entry.get("host")
-        address = host_addresses.get(host, host)
+def _host_addresses(host, at, host_addresses, tunnel_networks):
+    """A host's addresses, one per address family it has (``host_addresses``: one or a list)."""
+    found = []
+    for text in addresses.as_list(host_addresses.get(host, host)):
+        addresses.refuse_zone(text, f"{at}.host: {host!r}")
         try:
-            address = ipaddress.ip_address(str(address))
+            address = ipaddress.ip_address(str(text))
         except ValueError:
             raise PlanError(
                 f"{at}.host: {host!r} has no IP address (give the host ansible_host, lab_address "
                 f"or an entry in vpn_gateway_host_addresses)"
             ) from None
+        if any(address in tunnel for tunnel in tunnel_networks):
+            raise PlanError(f"{at}.host: {host!r} ({address}) lies in the gateway's tunnel network")
+        found.append(address)
+    if not found:
+        raise PlanError(f"{at}.host: {host!r} has no IP address")
+    return found
+
+
+def _access(supplier, where, host_addresses, tunnel_networks):
+    """One rule per host address (IPv4, IPv6 or both), port and protocol."""
+    rules = []
+    for index, entry in enumerate(supplier.get("access") or []):
+        at = f"{where}.access[{index}]"
+        host = entry.get("host")
+        found = _host_addresses(host, at, host_addresses, tunnel_networks)
         port = entry.get("port")
         if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
             raise PlanError(f"{at}.port: must be a port number from 1 to 65535; got {port!r}")
         proto = entry.get("proto")
         if proto not in ("tcp", "udp"):
             raise PlanError(f"{at}.proto: must be tcp or udp; got {proto!r}")
-        rules.append({"host": host, "address": str(address), "port": port, "proto": proto})
+        rules += [{"host": host, "address": str(address), "port": port, "proto": proto} for address in found]
     if not rules:
         raise PlanError(f"{where}.access: needs at least one host, port and proto")
     return rules
 
 
-def _checked(supplier, index, host_addresses):
+def _checked(supplier, index, host_addresses, networks):
     where = f"suppliers[{index}]"
     name = supplier.get("name")
     if not isinstance(name, str) or not NAME_PATTERN.match(name):
@@ -89,16 +96,16 @@ def _checked(supplier, index, host_addresses):
     protocol = vpn.get("protocol")
     if protocol not in PROTOCOLS:
         raise PlanError(f"{where}.vpn.protocol: must be wireguard or ipsec; got {protocol!r}")
-    tunnel = _network(vpn.get("tunnel_address"), f"{where}.vpn.tunnel_address")
+    tunnel = addresses.check_tunnel_address(vpn.get("tunnel_address"), f"{where}.vpn.tunnel_address", networks)
     checked = {
         "name": name,
         "protocol": protocol,
-        "tunnel_address": str(tunnel),
-        "access": _access(supplier, where, host_addresses),
+        "tunnel_addresses": [str(address) for address in tunnel],
+        "access": _access(supplier, where, host_addresses, networks),
         "expires": parse_time(supplier.get("expires"), f"{where}.expires"),
         "public_key": None,
         "next_public_key": None,
-        "next_tunnel_address": None,
+        "next_tunnel_addresses": [],
         "certificate": None,
     }
     if protocol == "wireguard":
@@ -114,9 +121,10 @@ def _checked(supplier, index, host_addresses):
                 raise PlanError(f"{where}.vpn.next_public_key: is the same key as public_key")
             if vpn.get("next_tunnel_address") is None:
                 raise PlanError(f"{where}.vpn.next_tunnel_address: is required with next_public_key")
-            checked["next_tunnel_address"] = str(
-                _network(vpn["next_tunnel_address"], f"{where}.vpn.next_tunnel_address")
+            following = addresses.check_tunnel_address(
+                vpn["next_tunnel_address"], f"{where}.vpn.next_tunnel_address", networks
             )
+            checked["next_tunnel_addresses"] = [str(address) for address in following]
     else:
         certificate = vpn.get("certificate")
         if not isinstance(certificate, str) or "-----BEGIN CERTIFICATE-----" not in certificate:
@@ -126,20 +134,15 @@ def _checked(supplier, index, host_addresses):
 
 
 def _overlaps(suppliers):
-    """Two suppliers sharing tunnel addresses would share each other's rules: refuse it."""
-    seen = []
-    for supplier in suppliers:
-        for field in ("tunnel_address", "next_tunnel_address"):
-            if supplier[field] is None:
-                continue
-            network = ipaddress.ip_network(supplier[field])
-            for other_name, other_field, other in seen:
-                if other.version == network.version and other.overlaps(network):
-                    raise PlanError(
-                        f"suppliers ({supplier['name']}).vpn.{field}: {network} overlaps {other_field} "
-                        f"{other} of supplier {other_name}"
-                    )
-            seen.append((supplier["name"], field, network))
+    """No two suppliers, and no supplier's current and next key, share a tunnel address."""
+    fields = (("tunnel_addresses", "tunnel_address"), ("next_tunnel_addresses", "next_tunnel_address"))
+    addresses.check_disjoint(
+        [
+            (f"suppliers[{index}] ({supplier['name']}).vpn.{card}", [ipaddress.ip_network(a) for a in supplier[field]])
+            for index, supplier in enumerate(suppliers)
+            for field, card in fields
+        ]
+    )
 
 
 def _ended_by(record, supplier, now):
@@ -167,20 +170,21 @@ def _end_record(supplier, reason, now):
 
 def _peers(supplier, rotated, handshakes):
     """The WireGuard peers of one supplier, and the rotation it has reached."""
-    current = {"public_key": supplier["public_key"], "tunnel_address": supplier["tunnel_address"], "key": "current"}
+    current = {"public_key": supplier["public_key"], "tunnel_addresses": supplier["tunnel_addresses"], "key": "current"}
     following = supplier["next_public_key"]
     if not following:
         return [current], None
-    nxt = {"public_key": following, "tunnel_address": supplier["next_tunnel_address"], "key": "next"}
+    nxt = {"public_key": following, "tunnel_addresses": supplier["next_tunnel_addresses"], "key": "next"}
     if rotated == following or handshakes.get(following, 0) > 0:
         return [nxt], following
     return [current, nxt], None
 
 
-def build(suppliers, host_addresses, ended, rotated, handshakes, now, revoke=()):
+def build(suppliers, host_addresses, ended, rotated, handshakes, now, tunnel_networks, revoke=()):
     """The whole decision. Returns a dict with ``active`` (suppliers that keep access, with
-    their peers), ``ended`` (the records the gateway keeps, updated) and ``rotated``."""
-    checked = [_checked(s, i, host_addresses or {}) for i, s in enumerate(suppliers or [])]
+    their peers), ``ended`` (the records the gateway keeps, updated) and ``rotated``.
+    ``tunnel_networks``: the gateway's, checked (:func:`addresses.checked_tunnel_networks`)."""
+    checked = [_checked(s, i, host_addresses or {}, tunnel_networks) for i, s in enumerate(suppliers or [])]
     _overlaps(checked)
     known = {s["name"] for s in checked}
     unknown = sorted(set(revoke) - known)
@@ -207,7 +211,7 @@ def build(suppliers, host_addresses, ended, rotated, handshakes, now, revoke=())
             if entry["rotated_to"]:
                 kept_rotated[name] = entry["rotated_to"]
         entry["sources"] = sorted(
-            {p["tunnel_address"] for p in entry["peers"]} or {supplier["tunnel_address"]},
+            {a for p in entry["peers"] for a in p["tunnel_addresses"]} or set(supplier["tunnel_addresses"]),
         )
         active.append(entry)
     return {"active": active, "ended": kept_ended, "ended_suppliers": ended_now, "rotated": kept_rotated}

@@ -62,7 +62,7 @@ def render(active, gateway_id, local_networks=()):
             "        children {",
             f"            {name} {{",
             f"                local_ts = {local_ts}",
-            f"                remote_ts = {supplier['tunnel_address']}",
+            f"                remote_ts = {','.join(supplier['tunnel_addresses'])}",
             f"                esp_proposals = {ESP_PROPOSALS}",
             f"                updown = {UPDOWN}",
             "            }",

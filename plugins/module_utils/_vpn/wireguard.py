@@ -16,13 +16,13 @@ PROBE_INTERFACE = "lzwgprobe0"
 SECRET_FIELDS = ("PrivateKey", "PresharedKey")
 
 
-def render(interface_address, listen_port, private_key, peers, presharedkeys):
-    """The wg-quick file. ``peers``: [{supplier, public_key, tunnel_address, key}]."""
+def render(interface_addresses, listen_port, private_key, peers, presharedkeys):
+    """The wg-quick file. ``peers``: [{supplier, public_key, tunnel_addresses, key}]."""
     lines = [
         "# Managed by cyberveilig.landingzone (role vpn_gateway): replaced on every run.",
         "# The private key was generated on this gateway and never leaves it.",
         "[Interface]",
-        f"Address = {interface_address}",
+        f"Address = {', '.join(interface_addresses)}",
         f"ListenPort = {listen_port}",
         f"PrivateKey = {private_key}",
     ]
@@ -33,7 +33,7 @@ def render(interface_address, listen_port, private_key, peers, presharedkeys):
             "[Peer]",
             f"PublicKey = {peer['public_key']}",
             f"PresharedKey = {presharedkeys[peer['supplier']]}",
-            f"AllowedIPs = {peer['tunnel_address']}",
+            f"AllowedIPs = {', '.join(peer['tunnel_addresses'])}",
         ]
     return "\n".join(lines) + "\n"
 
@@ -88,28 +88,21 @@ def implementation(ip_link_json):
     return "kernel" if kind == "wireguard" else "userspace"
 
 
-def routes_needed(interface_address, peers):
-    """Peer addresses outside the interface's own network need a route into the tunnel."""
-    own = ipaddress.ip_interface(interface_address).network
-    wanted = set()
-    for peer in peers:
-        network = ipaddress.ip_network(peer["tunnel_address"], strict=False)
-        if network.version != own.version or not network.subnet_of(own):
-            wanted.add(str(network))
-    return wanted
+def stray_routes(ip_route_json, family):
+    """Routes on the interface other than the kernel's connected ones (``ip -j -4|-6 route show dev``).
 
-
-def routes_present(ip_route_json):
-    """Routes on the interface other than the kernel's connected route."""
+    Every tunnel address lies inside the interface's own networks, so the connected routes carry
+    them all: any other route into the tunnel, a default route above all, is one to remove."""
     try:
         routes = json.loads(ip_route_json or "[]")
     except ValueError:
         return set()
-    present = set()
+    stray = set()
     for route in routes:
-        if route.get("protocol") == "kernel":
-            continue
         destination = route.get("dst")
-        if destination and destination != "default":
-            present.add(str(ipaddress.ip_network(destination, strict=False)))
-    return present
+        if route.get("protocol") == "kernel" or not destination:
+            continue
+        if destination == "default":
+            destination = "0.0.0.0/0" if family == 4 else "::/0"
+        stray.add(str(ipaddress.ip_network(destination, strict=False)))
+    return stray

@@ -14,6 +14,7 @@ from landingzone.card.validation import (
     template_problems,
 )
 from landingzone.card.vault import decrypt_values
+from landingzone.card.vpn_networks import vpn_network_problems
 from landingzone.card.yaml_loading import LineIndex, parse
 
 CARD_FILE = "municipality.yml"
@@ -53,6 +54,7 @@ def load_card(
     # A value that could not be decrypted has been reported once; its follow-on errors would only confuse.
     problems += [(where, message) for where, message in found if not any(where[: len(b)] == b for b in broken)]
     problems += template_problems(card)
+    problems += vpn_network_problems(card)
     if group_hosts is not None:
         problems += supplier_role_host_problems(card, group_hosts)
         problems += identity_problems(card, group_hosts)

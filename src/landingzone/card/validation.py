@@ -10,15 +10,14 @@ Keywords of our own cover what depends on the world outside the card:
 - ``supplierRole``: the value is a role of the collection with a valid supplier contract
   (``roles/<role>/meta/landingzone.yml``);
 - ``inventoryGroups``: every key of the mapping is a group of the municipality's inventory;
-- ``uniqueKeys``: no two entries of a list share the value of these keys (service names);
-- ``disjointNetworks``: the networks at these dotted paths of a list's entries never overlap
-  (two VPN suppliers sharing tunnel addresses would share each other's firewall rules).
+- ``uniqueKeys``: no two entries of a list share the value of these keys (service names).
+
+The VPN's tunnel addresses are checked against the card's networks by vpn_networks.py.
 
 Every problem becomes (path, message) in words an operator understands.
 """
 
 import fnmatch
-import ipaddress
 import json
 from collections.abc import Mapping
 from functools import cache
@@ -156,41 +155,8 @@ def _validator_class(
             "knownControlId": known_control_id,
             "supplierRole": supplier_role,
             "uniqueKeys": unique_keys,
-            "disjointNetworks": disjoint_networks,
         },
     )
-
-
-def _dotted(item, dotted: str):
-    for part in dotted.split("."):
-        if not isinstance(item, dict):
-            return None
-        item = item.get(part)
-    return item
-
-
-def disjoint_networks(validator, paths, instance, schema):
-    """Networks that are not valid CIDRs are left to their own ``format`` check."""
-    if not isinstance(instance, list):
-        return
-    seen = []
-    for index, item in enumerate(instance):
-        for dotted in paths:
-            value = _dotted(item, dotted)
-            try:
-                network = ipaddress.ip_network(value, strict=False) if isinstance(value, str) else None
-            except ValueError:
-                network = None
-            if network is None:
-                continue
-            for other_index, other_path, other in seen:
-                if other.version == network.version and other.overlaps(network):
-                    owner = "the same entry" if other_index == index else f"entry {other_index}"
-                    yield ValidationError(
-                        f"{value} overlaps {other} ({other_path} of {owner}); networks here must not overlap",
-                        path=[index, *dotted.split(".")],
-                    )
-            seen.append((index, dotted, network))
 
 
 def schema_problems(
@@ -253,6 +219,8 @@ def _explain(error: ValidationError):
     elif kind in ("minimum", "maximum"):
         bound = "at least" if kind == "minimum" else "at most"
         yield path, f"must be {bound} {rule}; got {shown(value)}{' (' + hint + ')' if hint else ''}"
+    elif kind == "maxItems":
+        yield path, f"takes at most {rule} entries{' (' + hint + ')' if hint else ''}"
     elif kind == "minItems":
         yield path, f"needs at least {rule} {'entry' if rule == 1 else 'entries'}"
     elif kind == "minLength":

@@ -40,6 +40,15 @@ def card_to_vars(card: dict, control_roles: Mapping[str, str]) -> dict:
         **_waivers_per_role(card.get("waivers", []), control_roles),
         "landingzone_services": card.get("services", []),
         "landingzone_suppliers": card.get("suppliers", []),
+        # The VPN gateway's networks (playbooks/vpn.yml hands them to the role); none without suppliers.
+        **(
+            {
+                "landingzone_vpn_tunnel_networks": card["vpn"]["tunnel_networks"],
+                "landingzone_vpn_service_networks": card["vpn"].get("service_networks", []),
+            }
+            if "vpn" in card
+            else {}
+        ),
         "landingzone_backup_retention": backup["retention"],
         # When the backup server takes a snapshot for suspect; the roles' defaults when the card says nothing.
         "landingzone_backup_suspect": backup.get("suspect", {}),

@@ -1,12 +1,12 @@
 """A fresh, empty host for a restore drill, started beside a municipality's lab.
 
 The drill proves that a service comes back on a machine that has nothing: so its target
-is a new container from the same image as the service's host, on the lab network, with
-the operator's key and nothing else. Its new SSH host key is certified by the lab for the
-target's own name and address (never for the host it stands in for), so the drill's run
-trusts it without a manual step and would refuse anything else at that address. It
-carries the lab's label (`lab down` removes it too) and is removed when the drill ends,
-whatever happened.
+is a new container from the same image as the service's host, on the lab network at
+addresses of its own (of both families where that host is dual stack), with the operator's
+key and nothing else. Its new SSH host key is certified by the lab for the target's own name
+and address (never for the host it stands in for), so the drill's run trusts it without a
+manual step and would refuse anything else at that address. It carries the lab's label
+(`lab down` removes it too) and is removed when the drill ends, whatever happened.
 """
 
 import dataclasses
@@ -32,24 +32,31 @@ def target_name(municipality: str, service: str) -> str:
     return f"{municipality}-drill-{slug}"[:63].rstrip("-")
 
 
-def free_address(lab: Lab, taken: set[str]) -> str:
-    """The highest address of the lab subnet that no lab host uses: far from the planned ones."""
-    used = {host.address for host in lab.hosts} | taken
-    network = ipaddress.ip_network(lab.subnet)
-    for address in reversed(list(network.hosts())[1:]):  # the first is podman's gateway
-        if str(address) not in used:
+def free_address(lab: Lab, taken: set[str], version: int = 4) -> str:
+    """The highest address of the lab's subnet of this IP version (4 or 6) that no lab host
+    plans and no container on the network holds (`taken`): far from the planned ones. Podman
+    gives an address to one container at a time, so the target never shares its source's."""
+    subnet = lab.subnet if version == 4 else lab.subnet6
+    planned = {host.address if version == 4 else host.address6 for host in lab.hosts}
+    used = {ipaddress.ip_address(address) for address in planned | taken if address}
+    network = ipaddress.ip_network(subnet)
+    gateway = network.network_address + 1  # podman's
+    address = network.broadcast_address - 1
+    while address > gateway:
+        if address not in used:
             return str(address)
-    raise LandingzoneError(f"lab {lab.municipality}: no free address left in {lab.subnet} for a drill target")
+        address -= 1
+    raise LandingzoneError(f"lab {lab.municipality}: no free address left in {subnet} for a drill target")
 
 
 def _addresses_in_use(podman: Podman, network: str) -> set[str]:
+    """Every address, of both families, that a container on the lab network holds."""
     names = podman.text("ps", "--all", "--filter", f"network={network}", "--format", "{{.Names}}").split()
     taken = set()
     for name in names:
         details = podman.inspect("container", name) or {}
         for settings in (details.get("NetworkSettings", {}).get("Networks") or {}).values():
-            if settings.get("IPAddress"):
-                taken.add(settings["IPAddress"])
+            taken.update(settings.get(key) for key in ("IPAddress", "GlobalIPv6Address") if settings.get(key))
     return taken
 
 
@@ -66,7 +73,10 @@ def drill_target(root: Path, fleet: Path, municipality: str, service: str, sourc
     name = target_name(municipality, service)
     if podman.exists("container", name):
         raise LandingzoneError(f"{name}: a drill target of this name exists already (another drill running?)")
-    target = dataclasses.replace(source, name=name, address=free_address(lab, _addresses_in_use(podman, lab.network)))
+    taken = _addresses_in_use(podman, lab.network)
+    # Like the source, dual stack where the source is; never at one of the source's addresses.
+    address6 = free_address(lab, taken, version=6) if source.address6 else ""
+    target = dataclasses.replace(source, name=name, address=free_address(lab, taken), address6=address6)
     with_target = dataclasses.replace(lab, hosts=[*lab.hosts, target])
     try:
         # Its own certificate of the lab CA, as `lab up` gives every host: the baseline's log
@@ -77,7 +87,8 @@ def drill_target(root: Path, fleet: Path, municipality: str, service: str, sourc
         pki = lab.state_dir / "pki"
         for old in (pki / f"{name}.crt", pki / f"{name}.key"):
             old.unlink(missing_ok=True)
-        CertificateAuthority(pki).issue(name, [name, target.address, source_host])
+        addresses = [target.address, *([target.address6] if target.address6 else [])]
+        CertificateAuthority(pki).issue(name, [name, *addresses, source_host])
         write_ssh_config(with_target)
         public_key = lab.key_path.with_suffix(".pub").read_bytes()
         start_host(podman, with_target, target, public_key, certificate_lifetime=CERTIFICATE_LIFETIME)

@@ -1,7 +1,8 @@
 """`landingzone lab up|down|status`: a municipality's hosts as local containers.
 
 The inventory is the one source: every host in inventories/<municipality>/
-becomes a container of the same name on the lab network, at its lab_address.
+becomes a container of the same name on the lab network, at its lab_address
+(and, where the lab is dual stack with a lab_subnet6, at its lab_address6).
 What `up` makes carries the lab's label or lives in the lab's state directory,
 and `down` removes exactly that.
 """
@@ -41,6 +42,7 @@ class LabHost:
     capabilities: list[str] = field(default_factory=list)
     devices: list[str] = field(default_factory=list)
     sysctls: dict[str, str] = field(default_factory=dict)
+    address6: str = ""
 
 
 @dataclass
@@ -50,6 +52,7 @@ class Lab:
     subnet: str
     hosts: list[LabHost]
     state_dir: Path
+    subnet6: str = ""
     # What ssh trusts for this municipality: the lab's SSH host CA (see host_certificates.py).
     known_hosts: Path | None = None
 
@@ -76,6 +79,13 @@ def load_lab(root: Path, fleet: Path, municipality: str) -> Lab:
         net = ipaddress.ip_network(subnet)
     except ValueError as exc:
         raise LandingzoneError(f"{inventory}/group_vars/all: lab_subnet: {exc}") from None
+    subnet6 = str(first.get("lab_subnet6") or "")
+    try:
+        net6 = ipaddress.ip_network(subnet6) if subnet6 else None
+    except ValueError as exc:
+        raise LandingzoneError(f"{inventory}/group_vars/all: lab_subnet6: {exc}") from None
+    if net6 is not None and net6.version != 6:
+        raise LandingzoneError(f"{inventory}/group_vars/all: lab_subnet6: {subnet6!r} is not an IPv6 network")
     hosts = []
     for name, hv in variables.items():
         address = hv.get("lab_address", "")
@@ -85,6 +95,12 @@ def load_lab(root: Path, fleet: Path, municipality: str) -> Lab:
             in_subnet = False
         if not in_subnet:
             raise LandingzoneError(f"{hosts_file}: {name}.lab_address: {address!r} is not an address in {subnet}")
+        address6 = str(hv.get("lab_address6") or "")
+        if address6 and (net6 is None or not _in_network(address6, net6)):
+            raise LandingzoneError(
+                f"{hosts_file}: {name}.lab_address6: {address6!r} is not an address in "
+                f"lab_subnet6 ({subnet6 or 'not set'})"
+            )
         capabilities = [str(c).upper().removeprefix("CAP_") for c in hv.get("lab_capabilities", [])]
         bad = sorted(set(capabilities) & FORBIDDEN_CAPABILITIES)
         if bad:
@@ -99,14 +115,20 @@ def load_lab(root: Path, fleet: Path, municipality: str) -> Lab:
                 f"{hosts_file}: {name}.lab_sysctls: {', '.join(not_net)} is not a network "
                 "namespace setting; only net.* can be set per container"
             )
-        hosts.append(
-            LabHost(
-                name, address, hv.get("lab_image", ""), network, capabilities, list(hv.get("lab_devices", [])), sysctls
-            )
-        )
+        devices = list(hv.get("lab_devices", []))
+        hosts.append(LabHost(name, address, hv.get("lab_image", ""), network, capabilities, devices, sysctls, address6))
         if not hosts[-1].image:
             raise LandingzoneError(f"{hosts_file}: {name}.lab_image: missing")
-    return Lab(municipality, network, subnet, hosts, state_dir_for(root, municipality), known_hosts_of(inventory))
+    return Lab(
+        municipality, network, subnet, hosts, state_dir_for(root, municipality), subnet6, known_hosts_of(inventory)
+    )
+
+
+def _in_network(address: str, network) -> bool:
+    try:
+        return ipaddress.ip_address(address) in network
+    except ValueError:
+        return False
 
 
 def _suite_of(image: str) -> str:
@@ -214,6 +236,7 @@ def start_host(
             lab.network,
             "--ip",
             host.address,
+            *(["--ip6", host.address6] if host.address6 else []),
             "--systemd",
             "always",
             "--label",
@@ -235,6 +258,24 @@ def start_host(
     authority = lab_authority(lab.state_dir)
     certify(podman, authority, lab.municipality, host.name, [host.name, host.address], certificate_lifetime)
     _wait_ssh(lab, host)
+
+
+def ensure_network(podman: Podman, lab: Lab) -> None:
+    """The lab's network, dual stack where the inventory gives a lab_subnet6."""
+    subnets = [lab.subnet, *([lab.subnet6] if lab.subnet6 else [])]
+    existing = podman.inspect("network", lab.network)
+    if existing is None:
+        ipv6 = ["--ipv6"] if lab.subnet6 else []
+        created = [arg for subnet in subnets for arg in ("--subnet", subnet)]
+        podman.run("network", "create", *ipv6, *created, "--label", f"{LAB_LABEL}={lab.municipality}", lab.network)
+        return
+    present = {str(s.get("subnet")) for s in existing.get("subnets") or []}
+    missing = [subnet for subnet in subnets if subnet not in present]
+    if missing:
+        raise LandingzoneError(
+            f"lab {lab.municipality}: network {lab.network} exists without {', '.join(missing)}: "
+            f"run `landingzone lab down {lab.municipality}` and bring the lab up again"
+        )
 
 
 def write_ssh_config(lab: Lab) -> None:
@@ -283,13 +324,13 @@ def up(root: Path, fleet: Path, municipality: str, log=print) -> Lab:
     for host in lab.hosts:
         ca.issue(host.name, [host.name, host.address])
     write_known_hosts(lab.known_hosts, municipality, lab_authority(lab.state_dir))
-    if not podman.exists("network", lab.network):
-        podman.run("network", "create", "--subnet", lab.subnet, "--label", f"{LAB_LABEL}={municipality}", lab.network)
+    ensure_network(podman, lab)
     write_ssh_config(lab)
     public_key = lab.key_path.with_suffix(".pub").read_bytes()
     with ThreadPoolExecutor(max_workers=len(lab.hosts)) as pool:
         list(pool.map(lambda h: start_host(podman, lab, h, public_key), lab.hosts))
-    log(f"lab {municipality}: {len(lab.hosts)} hosts up on {lab.network} ({lab.subnet})")
+    subnets = ", ".join(filter(None, [lab.subnet, lab.subnet6]))
+    log(f"lab {municipality}: {len(lab.hosts)} hosts up on {lab.network} ({subnets})")
     return lab
 
 

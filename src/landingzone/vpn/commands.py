@@ -78,7 +78,8 @@ def _handover(directory: Path, gateway: str) -> tuple[Handover, dict]:
         public_key=described["public_key"],
         endpoint=described["endpoint"],
         listen_port=int(described["listen_port"]),
-        interface_address=described["interface_address"],
+        # A gateway the role has not run on since it became dual stack still names one address.
+        interface_addresses=tuple(described.get("interface_addresses") or [described["interface_address"]]),
         ipsec_id=described.get("ipsec_id", ""),
         certificate=certificate.read_text() if certificate.exists() else "",
     )

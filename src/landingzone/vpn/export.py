@@ -27,18 +27,24 @@ class Handover:
     public_key: str
     endpoint: str
     listen_port: int
-    interface_address: str
+    interface_addresses: tuple[str, ...]
     ipsec_id: str = ""
     certificate: str = ""
 
 
+def _host_network(address: str) -> str:
+    parsed = ipaddress.ip_interface(address).ip
+    return f"{parsed}/{32 if parsed.version == 4 else 128}"
+
+
+def _tunnel_addresses(value) -> list[str]:
+    """A card's tunnel address: one CIDR, or a list of them (one per address family)."""
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
 def _host_networks(access: list[dict]) -> list[str]:
     """The hosts the gateway lets this supplier reach (``access`` as the gateway resolved it)."""
-    networks = []
-    for rule in access:
-        address = ipaddress.ip_address(rule["address"])
-        networks.append(f"{address}/{32 if address.version == 4 else 128}")
-    return sorted(set(networks))
+    return sorted({_host_network(rule["address"]) for rule in access})
 
 
 def wireguard_files(
@@ -46,8 +52,7 @@ def wireguard_files(
 ) -> dict[str, str]:
     """{file name: content} of a WireGuard supplier's export."""
     vault_name = f"{municipality}-{handover.gateway}.psk.vault"
-    gateway_tunnel = ipaddress.ip_interface(handover.interface_address).ip
-    allowed = [f"{gateway_tunnel}/{32 if gateway_tunnel.version == 4 else 128}", *_host_networks(access)]
+    allowed = [*(_host_network(address) for address in handover.interface_addresses), *_host_networks(access)]
     vpn = supplier["vpn"]
     lines = [
         f"# WireGuard tunnel of supplier {supplier['name']} to municipality {municipality} ({handover.gateway}).",
@@ -56,7 +61,7 @@ def wireguard_files(
         f"# Access ends {supplier['expires']}. Only these may be reached through the tunnel:",
         *(f"#   {rule['host']} ({rule['address']}) {rule['proto']}/{rule['port']}" for rule in access),
         "[Interface]",
-        f"Address = {vpn['tunnel_address']}",
+        f"Address = {', '.join(_tunnel_addresses(vpn['tunnel_address']))}",
         f"PrivateKey = {PRIVATE_KEY_PLACEHOLDER}",
         "",
         "[Peer]",
@@ -69,7 +74,8 @@ def wireguard_files(
     files = {f"{municipality}-{handover.gateway}.conf": "\n".join(lines) + "\n", vault_name: encrypt(password, psk)}
     if vpn.get("next_public_key"):
         rotated = "\n".join(lines).replace(
-            f"Address = {vpn['tunnel_address']}", f"Address = {vpn['next_tunnel_address']}"
+            f"Address = {', '.join(_tunnel_addresses(vpn['tunnel_address']))}",
+            f"Address = {', '.join(_tunnel_addresses(vpn['next_tunnel_address']))}",
         )
         note = "# For the next key (key rotation): switch to this file once the gateway carries the next key.\n"
         files[f"{municipality}-{handover.gateway}.next.conf"] = note + rotated + "\n"
@@ -95,6 +101,8 @@ def ipsec_files(
             f"        remote_addrs = {handover.endpoint}",
             "        # Your side starts the tunnel and starts it again when the gateway restarts.",
             "        dpd_delay = 30s",
+            "        # ESP in UDP: the gateway's firewall takes IKE and ESP on UDP 500 and 4500 only.",
+            "        encap = yes",
             "        local {",
             "            auth = pubkey",
             f"            certs = {supplier['name']}.crt",
@@ -106,7 +114,7 @@ def ipsec_files(
             "        }",
             "        children {",
             f"            {name} {{",
-            f"                local_ts = {supplier['vpn']['tunnel_address']}",
+            f"                local_ts = {','.join(_tunnel_addresses(supplier['vpn']['tunnel_address']))}",
             f"                remote_ts = {remote_ts}",
             f"                esp_proposals = {ESP_PROPOSALS}",
             "                start_action = start",

@@ -28,6 +28,12 @@ PROPERTY_SETTINGS = settings(
 )
 
 
+TUNNEL_NETWORKS = ["10.231.201.0/24", "fd00:231:201::/64"]
+TUNNEL_ADDRESSES = ["10.231.201.2/32", "fd00:231:201::2/128"]
+SERVICE_NETWORKS = ["10.231.250.0/24", "fd00:231:250::/64", "192.168.7.0/24"]
+MANAGEMENT_NETWORKS = ["10.231.209.0/24", "fd00:231:209::/64", "172.16.0.0/12"]
+
+
 def generation_schema() -> dict:
     """The card schema, with what depends on the world narrowed to the fixture inventory."""
     schema = copy.deepcopy(card_schema())
@@ -48,6 +54,12 @@ def generation_schema() -> dict:
         del vpn["properties"][rotation]
     del vpn["dependentRequired"]
     suppliers["items"]["properties"]["access"]["items"]["properties"]["host"] = hosts
+    # A tunnel address lies inside the gateway's tunnel network, which stays clear of the
+    # management and service networks (card/vpn_networks.py): networks chosen apart.
+    vpn["properties"]["tunnel_address"] = {"enum": [*TUNNEL_ADDRESSES, TUNNEL_ADDRESSES]}
+    properties["vpn"]["properties"]["tunnel_networks"] = {"const": TUNNEL_NETWORKS}
+    properties["vpn"]["properties"]["service_networks"]["items"] = {"enum": SERVICE_NETWORKS}
+    properties["management_networks"]["items"] = {"enum": MANAGEMENT_NETWORKS}
     waiver = properties["waivers"]["items"]["properties"]
     waiver["control"] = {"const": CONTROL}
     waiver["hosts"] = {

@@ -50,6 +50,8 @@ def test_card_values_reach_the_roles(control_ids):
     assert variables["landingzone_backup_suspect"] == {"max_skew_minutes": 120, "max_shrink_percent": 40}
     assert variables["landingzone_services"][0]["rto_minutes"] == 240
     assert variables["landingzone_suppliers"][0]["access"] == [{"host": "gem-app1", "port": 443, "proto": "tcp"}]
+    assert variables["landingzone_vpn_tunnel_networks"] == ["10.99.0.0/24", "fd00:99::/64"]
+    assert variables["landingzone_vpn_service_networks"] == ["10.30.0.0/24", "fd00:30::/64"]
 
 
 def test_waivers_have_host_lists_the_engine_reads(control_ids):

@@ -78,3 +78,27 @@ def test_a_full_lab_subnet_is_a_clear_error():
     lab = Lab("gent", "lz-gent", "10.9.0.0/30", [LabHost("a", "10.9.0.2", "img", "lz-gent")], Path("/nonexistent"))
     with pytest.raises(LandingzoneError, match=r"no free address left in 10.9.0.0/30"):
         free_address(lab, set())
+
+
+def _dual_stack_lab(subnet6="fd00:9::/64"):
+    hosts = [
+        LabHost("gent-app1", "10.9.0.11", "img", "lz-gent", address6="fd00:9::11"),
+        LabHost("gent-app2", "10.9.0.12", "img", "lz-gent", address6="fd00:9:0:0:ffff:ffff:ffff:fffe"),
+    ]
+    return Lab("gent", "lz-gent", "10.9.0.0/24", hosts, Path("/nonexistent"), subnet6)
+
+
+def test_on_a_dual_stack_lab_the_target_takes_a_free_ipv6_address_of_its_own():
+    lab = _dual_stack_lab()
+    # The planned address is written out in full in the inventory, podman reports it compressed.
+    assert free_address(lab, set(), version=6) == "fd00:9::ffff:ffff:ffff:fffd"
+    taken = {"fd00:9::ffff:ffff:ffff:fffd", "10.9.0.254"}
+    assert free_address(lab, taken, version=6) == "fd00:9::ffff:ffff:ffff:fffc"
+    assert free_address(lab, taken) == "10.9.0.253"
+    assert free_address(lab, taken, version=6) not in {host.address6 for host in lab.hosts}
+
+
+def test_a_full_ipv6_lab_subnet_is_a_clear_error():
+    lab = _dual_stack_lab("fd00:9::10/126")
+    with pytest.raises(LandingzoneError, match=r"no free address left in fd00:9::10/126"):
+        free_address(lab, {"fd00:9::12"}, version=6)

@@ -12,7 +12,7 @@ from landingzone.lab.municipality_lab import load_lab, neighbour_host_args
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def _fleet(tmp_path: Path, host_line: str, subnet: str = "10.231.99.0/24") -> Path:
+def _fleet(tmp_path: Path, host_line: str, subnet: str = "10.231.99.0/24", extra: str = "") -> Path:
     municipality = tmp_path / "fleet" / "testlab"
     (municipality / "group_vars" / "all").mkdir(parents=True)
     (municipality / "hosts.yml").write_text(
@@ -23,7 +23,7 @@ def _fleet(tmp_path: Path, host_line: str, subnet: str = "10.231.99.0/24") -> Pa
             """)
     )
     (municipality / "group_vars" / "all" / "lab.yml").write_text(
-        f"lab_network: lz-testlab\nlab_subnet: {subnet}\nlab_image: localhost/landingzone-lab:bookworm\n"
+        f"lab_network: lz-testlab\nlab_subnet: {subnet}\nlab_image: localhost/landingzone-lab:bookworm\n{extra}"
     )
     return tmp_path / "fleet"
 
@@ -66,6 +66,29 @@ def test_a_non_network_sysctl_is_refused(tmp_path):
 def test_an_address_outside_the_subnet_is_refused(tmp_path):
     fleet = _fleet(tmp_path, "{lab_address: 10.1.2.3}")
     with pytest.raises(LandingzoneError, match=r"testlab-app1.lab_address: '10.1.2.3' is not an address in"):
+        load_lab(ROOT, fleet, "testlab")
+
+
+def test_the_demo_lab_is_dual_stack():
+    lab = load_lab(ROOT, ROOT / "inventories", "demo")
+    assert lab.subnet6 and all(host.address6 for host in lab.hosts)
+    vpn = next(h for h in lab.hosts if h.name == "demo-vpn1")
+    assert vpn.sysctls == {"net.ipv4.ip_forward": "1", "net.ipv6.conf.all.forwarding": "1"}
+
+
+def test_an_ipv6_address_outside_the_ipv6_subnet_is_refused(tmp_path):
+    fleet = _fleet(
+        tmp_path, "{lab_address: 10.231.99.5, lab_address6: 'fd00:1::5'}", extra="lab_subnet6: fd00:99::/64\n"
+    )
+    with pytest.raises(LandingzoneError, match=r"testlab-app1.lab_address6: 'fd00:1::5' is not an address in"):
+        load_lab(ROOT, fleet, "testlab")
+
+
+def test_an_ipv6_address_without_an_ipv6_subnet_is_refused(tmp_path):
+    fleet = _fleet(tmp_path, "{lab_address: 10.231.99.5, lab_address6: 'fd00:99::5'}")
+    with pytest.raises(
+        LandingzoneError, match=r"lab_address6: 'fd00:99::5' is not an address in lab_subnet6 \(not set\)"
+    ):
         load_lab(ROOT, fleet, "testlab")
 
 

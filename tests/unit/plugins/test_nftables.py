@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.access import session
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.handlers.nftables_ruleset import render
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.schema import (
+    ControlError,
+    validate_params,
+)
 from engine_harness import control, run
 
 PARAMS = {"management_networks": ["10.20.0.0/16"], "ssh_port": 2222}
@@ -66,7 +73,55 @@ def test_allowed_inbound_and_forwarding():
     assert "ip saddr { 192.0.2.0/24 } tcp dport 443 accept" in text
     assert "ip6 saddr { 2001:db8:1::/48 } tcp dport 443 accept" in text
     assert "udp dport 514 accept" in text
-    assert "type filter hook forward priority filter; policy accept;" in text
+    # Forwarding on still drops by default: replies pass, new traffic only from what a role declared.
+    assert "type filter hook forward priority filter; policy drop;" in text
+    assert "policy accept" not in text.split("chain forward", 1)[1].split("chain output", 1)[0]
+    assert "ct state established,related accept\n        ct state invalid drop\n    }" in text
+
+
+def test_forwarding_takes_new_traffic_only_from_the_declared_sources():
+    text = rendered(
+        {
+            "forwarding": True,
+            "forward_from": [
+                {"interface": "lzwg0", "comment": "declared by role vpn_gateway"},
+                {"ipsec": True, "comment": "declared by role vpn_gateway"},
+            ],
+        }
+    )
+    forward = text.split("chain forward {", 1)[1].split("}", 1)[0]
+    assert forward.split("\n")[1:-1] == [
+        "        type filter hook forward priority filter; policy drop;",
+        "        ct state established,related accept",
+        "        ct state invalid drop",
+        '        iifname "lzwg0" accept comment "declared by role vpn_gateway"',
+        '        meta ipsec exists accept comment "declared by role vpn_gateway"',
+    ]
+
+
+def test_without_forwarding_the_forward_chain_drops_everything():
+    forward = rendered({}).split("chain forward {", 1)[1].split("}", 1)[0]
+    assert forward.strip() == "type filter hook forward priority filter; policy drop;"
+
+
+@pytest.mark.parametrize(
+    ("source", "field"),
+    [
+        ({"interface": 'lzwg0" accept'}, "forward_from[0].interface"),
+        ({"interface": "lzwg0", "ipsec": True}, "forward_from[0]"),
+        ({}, "forward_from[0]"),
+        ({"interface": "lzwg0", "comment": 'x" drop'}, "forward_from[0].comment"),
+        ({"interface": "lzwg0", "via": "eth0"}, "forward_from[0]"),
+    ],
+)
+def test_a_forward_source_that_could_break_out_of_its_rule_is_refused(source, field):
+    with pytest.raises(ControlError, match=re.escape(f"params.{field}")):
+        validate_params("LZ-FW-003", "nftables_ruleset", {"forwarding": True, "forward_from": [source]})
+
+
+def test_forward_sources_need_forwarding():
+    with pytest.raises(ControlError, match="params.forward_from: needs forwarding: true"):
+        validate_params("LZ-FW-003", "nftables_ruleset", {"forward_from": [{"interface": "lzwg0"}]})
 
 
 def test_dropins_are_never_removed_and_nft_checks_before_loading(system):

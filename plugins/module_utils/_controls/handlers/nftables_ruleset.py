@@ -41,6 +41,18 @@ def _saddr_rules(sources, match):
     return rules
 
 
+def forward_rules(params):
+    """A host that routes still drops by default: it forwards replies, and new traffic only
+    from what the routing roles declared (each filters that further in its own table)."""
+    if not params["forwarding"]:
+        return []
+    rules = ["ct state established,related accept", "ct state invalid drop"]
+    for source in params.get("forward_from") or []:
+        match = "meta ipsec exists" if source.get("ipsec") else f'iifname "{source["interface"]}"'
+        rules.append(f'{match} accept comment "{source["comment"]}"' if source.get("comment") else f"{match} accept")
+    return rules
+
+
 def _ports(numbers):
     numbers = sorted(set(numbers))
     return str(numbers[0]) if len(numbers) == 1 else "{ " + ", ".join(map(str, numbers)) + " }"
@@ -70,7 +82,6 @@ def render(params, session):
         match = f"{entry.get('proto', 'tcp')} dport {entry['port']}"
         sources = entry.get("sources") or []
         rules += _saddr_rules(sources, match) if sources else [f"{match} accept"]
-    forward_policy = "accept" if params["forwarding"] else "drop"
     lines = [
         "#!/usr/sbin/nft -f",
         "# Managed by cyberveilig.landingzone: local edits are replaced on the next run.",
@@ -87,7 +98,8 @@ def render(params, session):
         "    }",
         "",
         "    chain forward {",
-        f"        type filter hook forward priority filter; policy {forward_policy};",
+        "        type filter hook forward priority filter; policy drop;",
+        *(f"        {rule}" for rule in forward_rules(params)),
         "    }",
         "",
         "    chain output {",

@@ -198,6 +198,17 @@ def test_forwarding_turns_ip_forward_on_and_lets_the_firewall_forward(catalog):
     assert selected["LZ-FW-001"]["params"]["forwarding"] is True
 
 
+def test_a_routing_role_declares_where_new_forwarded_traffic_comes_from(catalog):
+    adjustments = [
+        {"role": "vpn_gateway", "forwarding": True, "forward_from": [{"interface": "lzwg0"}, {"ipsec": True}]}
+    ]
+    firewall = [c for c in select_controls(catalog, "basic", adjustments=adjustments) if c["id"] == "LZ-FW-001"][0]
+    assert firewall["params"]["forward_from"] == [
+        {"interface": "lzwg0", "comment": "declared by role vpn_gateway"},
+        {"ipsec": True, "comment": "declared by role vpn_gateway"},
+    ]
+
+
 def test_without_adjustments_forwarding_stays_off(catalog):
     selected = {c["id"]: c for c in select_controls(catalog, "basic", adjustments=[])}
     assert selected["LZ-SYSCTL-001"]["params"]["value"] == 0
@@ -248,6 +259,11 @@ def test_two_roles_wanting_different_values_for_one_sysctl_is_an_error(catalog):
         ({"role": "x", "inbound": [{"port": 1, "sources": ["nowhere"]}]}, "not a CIDR"),
         ({"role": "x", "sysctls": ["kernel.sysrq"]}, "sysctls"),
         ({"role": "x", "outbound": []}, "outbound: unknown field"),
+        ({"role": "x", "forward_from": [{"interface": "lzwg0"}]}, "forward_from: needs forwarding: true"),
+        ({"role": "x", "forwarding": True, "forward_from": [{"interface": "a b"}]}, "not an interface name"),
+        ({"role": "x", "forwarding": True, "forward_from": [{"interface": "a", "ipsec": True}]}, "exactly one"),
+        ({"role": "x", "forwarding": True, "forward_from": [{"ipsec": "yes"}]}, "exactly one"),
+        ({"role": "x", "forwarding": True, "forward_from": "lzwg0"}, "forward_from: must be a list"),
     ],
 )
 def test_a_malformed_adjustment_is_an_error(catalog, adjustment, message):
