@@ -25,6 +25,7 @@ DEMO = ROOT / "inventories" / "demo"
 PASSWORD_FILE = ROOT / "lab" / "demo-vault-password"
 MUNICIPALITY = "logdemo"
 SUBNET_PREFIX = "10.231.77."
+SUBNET6_PREFIX = "fd00:231:77:"
 COLLECTOR = f"{MUNICIPALITY}-log1"
 HOSTS = tuple(f"{MUNICIPALITY}-{host}" for host in ("app1", "app2", "backup1", "log1", "vpn1"))
 STORE = "/var/log/remote"
@@ -35,12 +36,13 @@ RUN_TIMEOUT = 45 * 60
 # a minute (LZ-LOG-011's action.resumeIntervalMax): twice that, for a busy machine.
 ARRIVAL_SECONDS = 120
 
-# The demo's names, and what they become in its copy: its hosts, lab network, subnet, lab state
+# The demo's names, and what they become in its copy: its hosts, lab network, subnets, lab state
 # directory and card name.
 RENAMES = (
     (r"\bdemo-(app1|app2|backup1|log1|vpn1)\b", rf"{MUNICIPALITY}-\1"),
     (r"\blz-demo\b", f"lz-{MUNICIPALITY}"),
     (r"\b10\.231\.10\.", SUBNET_PREFIX),
+    (r"\bfd00:231:10:", SUBNET6_PREFIX),
     (r"\.cache/lab/demo\b", f".cache/lab/{MUNICIPALITY}"),
     (r"(?m)^name: demo$", f"name: {MUNICIPALITY}"),
 )
@@ -59,7 +61,7 @@ def _copy_of_demo(fleet: Path) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
     copied = "\n".join(path.read_text(encoding="utf-8") for path in (fleet / MUNICIPALITY).rglob("*.yml"))
-    assert not re.search(r"\bdemo-(app|backup|log|vpn)\d|10\.231\.10\.", copied), "a demo name was not renamed"
+    assert not re.search(r"\bdemo-(app|backup|log|vpn)\d|10\.231\.10\.|fd00:231:10:", copied), "a demo name stayed"
 
 
 @pytest.fixture(scope="module")
