@@ -206,6 +206,19 @@ def _wait_ssh(lab: Lab, host: LabHost) -> None:
     raise LandingzoneError(f"{host.name}: the operator cannot log in over SSH at {host.address}", exit_code=3)
 
 
+def neighbour_host_args(lab: Lab, host: LabHost) -> list[str]:
+    """`--add-host` for every other host of the lab: the names a municipality's DNS would resolve.
+
+    The lab network has no DNS of its own, and the roles reach a host by its inventory name where
+    that name is what its certificate proves (the log collector: the sender checks the collector's
+    certificate against the name it connects to)."""
+    args: list[str] = []
+    for other in lab.hosts:
+        if other.name != host.name:
+            args += ["--add-host", f"{other.name}:{other.address}"]
+    return args
+
+
 def start_host(
     podman: Podman, lab: Lab, host: LabHost, public_key: bytes, certificate_lifetime: datetime.timedelta | None = None
 ) -> None:
@@ -235,6 +248,7 @@ def start_host(
             args += ["--device", device]
         for key, value in host.sysctls.items():
             args += ["--sysctl", f"{key}={value}"]
+        args += neighbour_host_args(lab, host)
         podman.run(*args, host.image)
     elif podman.inspect("container", host.name)["State"]["Status"] != "running":
         podman.run("start", host.name)

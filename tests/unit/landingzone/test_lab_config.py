@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from landingzone.errors import LandingzoneError
-from landingzone.lab.municipality_lab import load_lab
+from landingzone.lab.municipality_lab import load_lab, neighbour_host_args
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -35,6 +35,20 @@ def test_the_demo_inventory_describes_five_hosts():
     vpn = next(h for h in lab.hosts if h.name == "demo-vpn1")
     assert vpn.devices == ["/dev/net/tun"]
     assert all("NET_ADMIN" in h.capabilities for h in lab.hosts)
+
+
+def test_every_lab_host_resolves_the_other_hosts_names():
+    # The lab network has no DNS: a sender reaches the log collector by the name its certificate proves.
+    lab = load_lab(ROOT, ROOT / "inventories", "demo")
+    app1 = next(h for h in lab.hosts if h.name == "demo-app1")
+    args = neighbour_host_args(lab, app1)
+    assert args[0::2] == ["--add-host"] * 4
+    assert sorted(args[1::2]) == [
+        "demo-app2:10.231.10.12",
+        "demo-backup1:10.231.10.31",
+        "demo-log1:10.231.10.41",
+        "demo-vpn1:10.231.10.21",
+    ]
 
 
 def test_a_kernel_reaching_capability_is_refused(tmp_path):

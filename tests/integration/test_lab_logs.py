@@ -1,0 +1,114 @@
+"""The demo municipality's central logs, end to end: a first `landingzone apply` (site.yml) on a
+fresh lab, then every lab host's own line lands on the collector in the file of its own
+certificate's name, with no hand step in between. (The molecule scenario `default` proves the
+chain of sealed files and its audit, and site.yml checks the chains at the end of the collector's
+play.)
+
+The municipality is the demo's inventory and card under another name and subnet (logdemo), so
+that this proof never takes the containers of `demo`, which the restore drill uses: run it with
+`/work/heavy --lock logdemo`, or beside the drill under two pytest workers.
+
+Slow (the whole site.yml on five hosts): `make test-slow` runs it; `make test` keeps the molecule
+scenario `default`, which proves the collector's mechanics on one container per Debian release.
+"""
+
+import json
+import re
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from lab_cli import BIN, ROOT, landingzone, podman, run
+
+DEMO = ROOT / "inventories" / "demo"
+PASSWORD_FILE = ROOT / "lab" / "demo-vault-password"
+MUNICIPALITY = "logdemo"
+SUBNET_PREFIX = "10.231.77."
+SUBNET6_PREFIX = "fd00:231:77:"
+COLLECTOR = f"{MUNICIPALITY}-log1"
+HOSTS = tuple(f"{MUNICIPALITY}-{host}" for host in ("app1", "app2", "backup1", "log1", "vpn1"))
+STORE = "/var/log/remote"
+# The whole site.yml on five hosts, and an audit of them: beyond the CLI helper's 10 minutes
+# on a busy machine.
+RUN_TIMEOUT = 45 * 60
+# Every sender tried the collector before the collector's play ran, and tries again at least once
+# a minute (LZ-LOG-011's action.resumeIntervalMax): twice that, for a busy machine.
+ARRIVAL_SECONDS = 120
+
+# The demo's names, and what they become in its copy: its hosts, lab network, subnets, lab state
+# directory and card name.
+RENAMES = (
+    (r"\bdemo-(app1|app2|backup1|log1|vpn1)\b", rf"{MUNICIPALITY}-\1"),
+    (r"\blz-demo\b", f"lz-{MUNICIPALITY}"),
+    (r"\b10\.231\.10\.", SUBNET_PREFIX),
+    (r"\bfd00:231:10:", SUBNET6_PREFIX),
+    (r"\.cache/lab/demo\b", f".cache/lab/{MUNICIPALITY}"),
+    (r"(?m)^name: demo$", f"name: {MUNICIPALITY}"),
+)
+
+
+def _copy_of_demo(fleet: Path) -> None:
+    """The demo's inventory and card, renamed, as the fleet's municipality MUNICIPALITY."""
+    for source in DEMO.rglob("*"):
+        target = fleet / MUNICIPALITY / source.relative_to(DEMO)
+        if source.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+            continue
+        text = source.read_text(encoding="utf-8")
+        for pattern, replacement in RENAMES:
+            text = re.sub(pattern, replacement, text)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    copied = "\n".join(path.read_text(encoding="utf-8") for path in (fleet / MUNICIPALITY).rglob("*.yml"))
+    assert not re.search(r"\bdemo-(app|backup|log|vpn)\d|10\.231\.10\.|fd00:231:10:", copied), "a demo name stayed"
+
+
+@pytest.fixture(scope="module")
+def applied_copy_of_demo(tmp_path_factory):
+    """A fleet of its own (runs and evidence land there) whose municipality is the demo's copy, applied once."""
+    fleet = tmp_path_factory.mktemp("fleet")
+    _copy_of_demo(fleet)
+    try:
+        up = landingzone(fleet, "lab", "up", MUNICIPALITY)
+        assert up.returncode == 0, up.stdout + up.stderr
+        applied = run(
+            [
+                BIN / "landingzone",
+                "--fleet",
+                str(fleet),
+                "--vault-password-file",
+                str(PASSWORD_FILE),
+                "apply",
+                MUNICIPALITY,
+            ],
+            timeout=RUN_TIMEOUT,
+        )
+        assert applied.returncode == 0, applied.stdout[-3000:] + applied.stderr[-3000:]
+        yield fleet
+    finally:
+        landingzone(fleet, "lab", "down", MUNICIPALITY)
+
+
+def _stored(marker: str) -> dict[str, list[dict]]:
+    found = podman("exec", COLLECTOR, "sh", "-c", f"grep -rlF -- {marker} {STORE} || true").split()
+    return {
+        path: [json.loads(line) for line in podman("exec", COLLECTOR, "cat", path).splitlines() if marker in line]
+        for path in found
+    }
+
+
+@pytest.mark.lab
+@pytest.mark.slow
+def test_every_lab_host_forwards_into_its_own_file_after_the_first_apply(applied_copy_of_demo):
+    # Right after the first apply, with no hand step: no restart of any rsyslog.
+    markers = {host: f"marker-{host}-{uuid.uuid4()}" for host in HOSTS}
+    for host, marker in markers.items():
+        podman("exec", host, "logger", "--tag", "lztest", "--", marker)
+    deadline = time.monotonic() + ARRIVAL_SECONDS
+    while time.monotonic() < deadline and not all(_stored(marker) for marker in markers.values()):
+        time.sleep(2)
+    for host, marker in markers.items():
+        stored = _stored(marker)
+        assert list(stored) == [f"{STORE}/{host}/current.log"], (host, stored)
+        assert stored[f"{STORE}/{host}/current.log"][0]["sender"] == host
