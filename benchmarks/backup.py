@@ -21,7 +21,7 @@ whose index is built, as on a server where the index timer runs every few minute
 `restic forget --prune` with the same keep options. It prints the seconds and the peak memory
 (the largest process of each run) of each, and the ratios.
 
-    /work/heavy .venv/bin/python benchmarks/backup.py [--size-mb 1000] [--keep] [--only backup|retention]
+    .venv/bin/python benchmarks/backup.py [--size-mb 1000] [--keep] [--only backup|retention]
 """
 
 from __future__ import annotations

@@ -5,8 +5,8 @@ chain of sealed files and its audit, and site.yml checks the chains at the end o
 play.)
 
 The municipality is the demo's inventory and card under another name and subnet (logdemo), so
-that this proof never takes the containers of `demo`, which the restore drill uses: run it with
-`/work/heavy --lock logdemo`, or beside the drill under two pytest workers.
+that this proof never takes the containers of `demo`, which the restore drill uses: it runs
+beside the drill under two pytest workers.
 
 Slow (the whole site.yml on five hosts): `make test-slow` runs it; `make test` keeps the molecule
 scenario `default`, which proves the collector's mechanics on one container per Debian release.
