@@ -55,8 +55,12 @@ def run_lock(host, wait_seconds=0):
                         "this run stopped before changing anything; run it again once that one has finished"
                     ) from exc
                 time.sleep(0.2)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"run {host.run_id}, pid {os.getpid()}, since {time.strftime('%Y-%m-%d %H:%M:%S %Z')}\n".encode(), 0)
+        note = f"run {host.run_id}, pid {os.getpid()}, since {time.strftime('%Y-%m-%d %H:%M:%S %Z')}\n"
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, note.encode(), 0)
+        except OSError:
+            pass  # a full /run: the lock holds all the same, only the note naming its holder is missing
         yield
     finally:
         os.close(fd)

@@ -295,7 +295,9 @@ class Transaction:
 
     def _refuse(self, staged_files):
         for staged in staged_files:
-            staged.error = f"{staged.path}: not replaced, the rollback record could not be written ({self.journal_error})"
+            staged.error = (
+                f"{staged.path}: not replaced, the rollback record could not be written ({self.journal_error})"
+            )
 
     def _commit_file(self, staged):
         try:
