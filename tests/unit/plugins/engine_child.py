@@ -27,7 +27,8 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+# The harness beside this file, and the collection (as engine_harness finds it).
+sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[3] / "collections")]
 
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import engine, locks  # noqa: E402
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.engine import Engine  # noqa: E402
