@@ -27,6 +27,19 @@ class LockBusy(RuntimeError):
     """Another program holds a lock this run needs; nothing was changed."""
 
 
+def _take(try_lock, seconds, interval):
+    """Try a non-blocking lock until it is taken (True) or `seconds` have passed (False)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            try_lock()
+            return True
+        except OSError:  # EAGAIN/EACCES: held by another process
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(interval)
+
+
 def _holder(fd):
     try:
         os.lseek(fd, 0, os.SEEK_SET)
@@ -42,19 +55,12 @@ def run_lock(host, wait_seconds=0):
     os.makedirs(os.path.dirname(real), exist_ok=True)
     fd = os.open(real, os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        deadline = time.monotonic() + wait_seconds
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError as exc:
-                if time.monotonic() >= deadline:
-                    holder = _holder(fd) or "a run that has not said who it is yet"
-                    raise LockBusy(
-                        f"another linux_controls run is under way on this host ({holder}; lock {RUN_LOCK}): "
-                        "this run stopped before changing anything; run it again once that one has finished"
-                    ) from exc
-                time.sleep(0.2)
+        if not _take(lambda: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB), wait_seconds, 0.2):
+            holder = _holder(fd) or "a run that has not said who it is yet"
+            raise LockBusy(
+                f"another linux_controls run is under way on this host ({holder}; lock {RUN_LOCK}): "
+                "this run stopped before changing anything; run it again once that one has finished"
+            )
         note = f"run {host.run_id}, pid {os.getpid()}, since {time.strftime('%Y-%m-%d %H:%M:%S %Z')}\n"
         try:
             os.ftruncate(fd, 0)
@@ -78,19 +84,12 @@ class AccountLock:
             return
         real = self.host.path(ACCOUNT_LOCK)
         fd = os.open(real, os.O_WRONLY | os.O_CREAT, 0o600)
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as exc:
-                if time.monotonic() >= deadline:
-                    os.close(fd)
-                    raise LockBusy(
-                        f"the account files are locked by another program ({ACCOUNT_LOCK}, as useradd and passwd "
-                        f"lock them) for more than {timeout} s: this run stopped before changing anything"
-                    ) from exc
-                time.sleep(0.1)
+        if not _take(lambda: fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB), timeout, 0.1):
+            os.close(fd)
+            raise LockBusy(
+                f"the account files are locked by another program ({ACCOUNT_LOCK}, as useradd and passwd "
+                f"lock them) for more than {timeout} s: this run stopped before changing anything"
+            )
         self.fd = fd
 
     def release(self):
