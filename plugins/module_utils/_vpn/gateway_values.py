@@ -34,7 +34,8 @@ def interface_name(value, where, optional=False):
 
 
 def _host(text):
-    """The host name or address ``text`` is (an IPv6 address without its zone), or None."""
+    """The host name or address ``text`` is (an IPv6 address without its zone), or None. The
+    same rule as plugin_utils' host_word, which a module cannot import: it runs on the gateway."""
     if not isinstance(text, str):
         return None
     if "%" not in text:

@@ -18,6 +18,7 @@ from ansible_collections.cyberveilig.landingzone.plugins.module_utils._vpn.gatew
     endpoint,
     ike_identity,
 )
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._vpn.names import GATEWAY_FILE
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._vpn.plan import KEY_PATTERN
 from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils.host_word import host_word
 from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils.json_schema_subset import shown
@@ -27,7 +28,6 @@ from cryptography.hazmat.primitives import serialization
 from landingzone.errors import LandingzoneError
 from landingzone.vpn.export import Handover
 
-GATEWAY_FILE = "/etc/vpn_gateway/gateway.json"
 PROTOCOLS = ("tcp", "udp")
 
 # Each check takes the value and the field's name, and raises ValueError starting with that name.
