@@ -241,9 +241,19 @@ def test_a_certificate_that_is_not_one_pem_certificate_is_refused(tmp_path, case
     _refused_names_it(tmp_path, STATE, "(PEM)", certificate=CERTIFICATES[case])
 
 
-@pytest.mark.parametrize("psk", ["", "zq\nqz", PSK + "\nPostUp = id\n", PSK[:-2] + "=", PSK + " "])
-def test_a_preshared_key_that_is_not_a_key_is_refused_and_never_shown(tmp_path, psk):
-    message = _refused_names_it(tmp_path, STATE, "(file)", psk=psk)
+# Named, not shown: a test's id must be the same in every pytest worker, and a key is random.
+NOT_KEYS = {
+    "empty": "",
+    "a newline inside": "zq\nqz",
+    "a key and a PostUp line": PSK + "\nPostUp = id\n",
+    "one character short": PSK[:-2] + "=",
+    "a key and a space": PSK + " ",
+}
+
+
+@pytest.mark.parametrize("case", NOT_KEYS)
+def test_a_preshared_key_that_is_not_a_key_is_refused_and_never_shown(tmp_path, case):
+    message = _refused_names_it(tmp_path, STATE, "(file)", psk=NOT_KEYS[case])
     assert "preshared key" in message
     assert PSK not in message
 

@@ -157,7 +157,9 @@ def test_the_placeholder_supplier_reaches_both_files():
     assert ("#", f" supplier {PLACEHOLDER} (current key)") in wg_quick_reads(_wg_file(PLACEHOLDER))["wg"]
 
 
-@pytest.mark.parametrize(("field", "value"), [("name", "acme-support\n"), ("public_key", KEY + "\n")])
+@pytest.mark.parametrize(
+    ("field", "value"), [("name", "acme-support\n"), ("public_key", KEY + "\n")], ids=["name", "key"]
+)
 def test_a_final_newline_in_a_supplier_name_or_key_is_refused(field, value):
     supplier = copy.deepcopy(SUPPLIER)
     if field == "name":
