@@ -67,7 +67,7 @@ def ike_identity(value, where):
     if value == "":
         return value
     if isinstance(value, str) and value.count("@") == 1:
-        mailbox, _, domain = value.partition("@")
+        mailbox, domain = value.split("@")
         if _MAILBOX.fullmatch(mailbox) and _host(domain) is not None:
             return value
     if _host(value) is not None:
