@@ -158,9 +158,11 @@ def test_sudo_default_lines_pass_visudo(host):
     assert host.run("visudo -c").rc == 0
 
 
-def test_sudo_policy_profile_umask_and_homes_hold_as_the_running_system_sees_them(host):
-    # sudo's own reading of every sudoers file, not only ours.
+def test_sudo_policy_profile_umask_and_homes_hold_as_the_running_system_sees_them(host, audit):
+    # sudo's own reading of every sudoers file, not only ours, and the engine asked sudo too.
     assert "ignore_dot" in host.check_output("sudo -n -l -U operator")
+    assert audit["LZ-SUDO-011"]["status"] == "pass"
+    assert audit["LZ-SUDO-011"]["evidence"]["found"]["judged_by"] == "sudo -l -U root"
     assert host.file("/etc/sudoers.d").mode == 0o750
     assert host.check_output("env -i sh -c 'umask 022; . /etc/profile; umask'") == "0027"
     assert host.file("/home/operator").mode & 0o027 == 0

@@ -99,8 +99,12 @@ def test_the_sudo_login_and_home_gaps_debian_leaves_are_closed(host, first, seco
     assert host.check_output("env -i sh -c 'umask 022; . /etc/profile; umask'") == "0027"
     if LEVEL == "basic":
         return
-    # sudo itself, not only our file, applies ignore_dot (a later drop-in could undo it).
+    # sudo itself, not only our file, applies ignore_dot (a later drop-in could undo it), and the
+    # engine judged every sudo default by what the real sudo lists.
     assert "ignore_dot" in host.check_output("sudo -n -l -U operator")
+    defaults = [r for r in second["results"] if r["type"] == "sudo_default"]
+    assert {r["evidence"]["found"]["judged_by"] for r in defaults} == {"sudo -l -U root"}
+    assert {r["status"] for r in defaults} == {"pass"}
     assert host.file("/etc/sudoers.d").mode == 0o750
     assert host.run("visudo -c").rc == 0
     assert host.file("/home/operator").mode & 0o027 == 0
