@@ -13,7 +13,6 @@ the landing zone's own title for each and reading of those no control cites
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -21,9 +20,8 @@ from pathlib import Path
 import yaml
 from catalog_docs import LEVELS, load_catalog, source_name
 from cyfun_coverage import _controls_text
-from generated_files import sync
+from generated_files import page_main
 
-REPO = Path(__file__).resolve().parent.parent
 TARGET = Path("docs") / "controls" / "anssi-coverage.md"
 LIST = Path("references") / "anssi-bp-028.yml"
 SCOPE = Path("references") / "anssi-scope.yml"
@@ -137,16 +135,8 @@ def render(data: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="only report whether the page is out of date")
-    parser.add_argument("--root", type=Path, default=REPO, help="the checkout (tests point it elsewhere)")
-    args = parser.parse_args(argv)
-    try:
-        page = render(load(args.root))
-    except ScopeError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    return sync({args.root / TARGET: page}, args.check, "python tools/anssi_coverage.py")
+    build = lambda root: render(load(root))  # noqa: E731
+    return page_main(argv, __doc__.splitlines()[0], build, TARGET, "python tools/anssi_coverage.py", ScopeError)
 
 
 if __name__ == "__main__":
