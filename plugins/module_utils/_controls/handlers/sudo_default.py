@@ -64,7 +64,7 @@ def _entry(text):
     match = _ENTRY.match(text.strip())
     if not match or match.group(3) not in (None, "="):
         return None  # list operators (env_keep+=) never set the options this type writes
-    negation, name, _, value = match.groups()
+    negation, name, value = match.group(1), match.group(2), match.group(4)
     if value is not None:
         value = re.sub(r"\\(.)", r"\1", value)
     return name, _canonical(negation, name, value)
