@@ -33,6 +33,8 @@ EDITION_LEVELS = (("2023", "level"), ("2025", "level_2025"))
 # Every reference field a catalog may cite, with the heading reports use for it (REFERENCE_LABELS);
 # a column is shown when a control of the catalog has the field, and its source is named above.
 REFERENCE_COLUMNS = REFERENCE_LABELS
+# A catalog whose controls carry the anssi field links to the page of every ANSSI recommendation.
+ANSSI_LINK = ("Which ANSSI-BP-028 recommendations they serve, and why not the others: [the table](anssi-coverage.md).",)
 
 
 def load_catalog(role: Path) -> dict[str, list[dict]]:
@@ -95,6 +97,7 @@ def render(role: Path, catalog: dict[str, list[dict]]) -> str:
         *_sources(role, [field for field, _ in references]),
         "",
         "Which CyFun requirements the controls serve, per edition and level: [the coverage table](cyfun-coverage.md).",
+        *(ANSSI_LINK if any(c.get("anssi") is not None for c in every) else []),
         "",
         f"{total} controls.",
         "",

@@ -13,7 +13,6 @@ meets with other roles (references/cyfun-scope.yml).
 
 from __future__ import annotations
 
-import argparse
 import re
 import sys
 from collections import defaultdict
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import yaml
 from catalog_docs import LEVELS, load_catalog, source_name
-from generated_files import sync
+from generated_files import page_main
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -181,16 +180,8 @@ def render(data: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="only report whether the page is out of date")
-    parser.add_argument("--root", type=Path, default=REPO, help="the checkout (tests point it elsewhere)")
-    args = parser.parse_args(argv)
-    try:
-        page = render(load(args.root))
-    except ScopeError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    return sync({args.root / TARGET: page}, args.check, "python tools/cyfun_coverage.py")
+    build = lambda root: render(load(root))  # noqa: E731
+    return page_main(argv, __doc__.splitlines()[0], build, TARGET, "python tools/cyfun_coverage.py", ScopeError)
 
 
 if __name__ == "__main__":

@@ -6,8 +6,11 @@ pages, the execution environment), so that each only says what to generate.
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def sync(files: dict[Path, str], check: bool, rerun: str) -> int:
@@ -27,3 +30,21 @@ def sync(files: dict[Path, str], check: bool, rerun: str) -> int:
         print(f"run: {rerun}", file=sys.stderr)
         return 1
     return 0
+
+
+def page_main(argv, description, build, target, rerun, refused=()):
+    """The command line of a generator of one page from the checkout: --check and --root.
+
+    `build(root)` returns the page; an exception of a `refused` type is a data error, printed,
+    exit 2, so that a broken source file is never mistaken for a stale page (exit 1).
+    """
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--check", action="store_true", help="only report whether the page is out of date")
+    parser.add_argument("--root", type=Path, default=REPO, help="the checkout (tests point it elsewhere)")
+    args = parser.parse_args(argv)
+    try:
+        page = build(args.root)
+    except refused as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    return sync({args.root / target: page}, args.check, rerun)

@@ -33,6 +33,9 @@ DRIFTS = {
     "LZ-SUDO-002": "sed -i '/use_pty/d' /etc/sudoers.d/00-landingzone",
     "LZ-SVC-004": "systemctl unmask --quiet debug-shell.service",
     "LZ-AUDIT-008": "sed -i '\\#^-w /etc/sudoers -p wa -k scope$#d' /etc/audit/rules.d/60-landingzone.rules",
+    # Another user made the operator's .bashrc writable; the profile lost its umask line.
+    "LZ-ACC-021": "chmod 0666 /home/operator/.bashrc",
+    "LZ-ACC-018": "sed -i '/^umask 027$/d' /etc/profile",
 }
 
 
@@ -153,6 +156,18 @@ def test_sudo_default_lines_pass_visudo(host):
     content = host.file("/etc/sudoers.d/00-landingzone").content_string
     assert "Defaults use_pty" in content and "logfile" in content
     assert host.run("visudo -c").rc == 0
+
+
+def test_sudo_policy_profile_umask_and_homes_hold_as_the_running_system_sees_them(host, audit):
+    # sudo's own reading of every sudoers file, not only ours, and the engine asked sudo too.
+    assert "ignore_dot" in host.check_output("sudo -n -l -U operator")
+    assert audit["LZ-SUDO-011"]["status"] == "pass"
+    assert audit["LZ-SUDO-011"]["evidence"]["found"]["judged_by"] == "sudo -l -U root"
+    assert host.file("/etc/sudoers.d").mode == 0o750
+    assert host.check_output("env -i sh -c 'umask 022; . /etc/profile; umask'") == "0027"
+    assert host.file("/home/operator").mode & 0o027 == 0
+    assert host.file("/home/operator/.bashrc").mode & 0o022 == 0
+    assert host.file("/root").mode == 0o700
 
 
 def test_file_permission_shadow_and_crontab(host):

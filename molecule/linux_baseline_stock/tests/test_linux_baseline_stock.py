@@ -87,6 +87,31 @@ def test_the_controls_a_stock_host_broke_now_pass(host, second):
     assert host.file("/etc/cron.allow").group == "crontab" if LEVEL != "basic" else True
 
 
+def test_the_sudo_login_and_home_gaps_debian_leaves_are_closed(host, first, second):
+    by_id = {r["id"]: r for r in first["results"]}
+    # Debian ships every one of these open: the first apply fixed them, the second found them right.
+    opened = ["LZ-ACC-018", "LZ-ACC-022", "LZ-SUDO-011", "LZ-SUDO-012"]
+    if LEVEL == "basic":
+        opened = ["LZ-ACC-018"]
+    assert {cid: by_id[cid]["status"] for cid in opened} == dict.fromkeys(opened, "fixed")
+    assert {r["id"]: r["status"] for r in second["results"] if r["id"] in opened} == dict.fromkeys(opened, "pass")
+    # The system-wide profile has the last word over a umask set before it.
+    assert host.check_output("env -i sh -c 'umask 022; . /etc/profile; umask'") == "0027"
+    if LEVEL == "basic":
+        return
+    # sudo itself, not only our file, applies ignore_dot (a later drop-in could undo it), and the
+    # engine judged every sudo default by what the real sudo lists.
+    assert "ignore_dot" in host.check_output("sudo -n -l -U operator")
+    defaults = [r for r in second["results"] if r["type"] == "sudo_default"]
+    assert {r["evidence"]["found"]["judged_by"] for r in defaults} == {"sudo -l -U root"}
+    assert {r["status"] for r in defaults} == {"pass"}
+    assert host.file("/etc/sudoers.d").mode == 0o750
+    assert host.run("visudo -c").rc == 0
+    assert host.file("/home/operator").mode & 0o027 == 0
+    assert host.file("/home/operator/.profile").mode & 0o022 == 0
+    assert host.file("/root").mode == 0o700
+
+
 def test_the_operator_group_was_made_with_the_administrator_in_it(host):
     group = host.check_output("getent group lz-operators").split(":")
     assert "operator" in group[3].split(",")

@@ -219,12 +219,22 @@ def _check_type_specific(control_id, ctype, params):
             _fail(control_id, "params.option", f"not a single option word: {params['option']!r}")
         if params["option"].startswith("!") and params["value"] is not None:
             _fail(control_id, "params.value", "a negated option takes no value")
+        if params["option"] == "noexec":
+            # Every command then runs without exec: Ansible's become (sh -c ... python3) and dpkg's scripts fail.
+            _fail(control_id, "params.option", "noexec as a default breaks become; put NOEXEC on named command rules")
     if ctype == "sudo_rule":
         # sudo skips drop-ins whose name contains a dot or ends in '~'.
         if not re.fullmatch(r"[A-Za-z0-9_\-]+", params["name"]):
             _fail(control_id, "params.name", f"must be letters, digits, '-' or '_', got {params['name']!r}")
         if "\n" in params["rule"]:
             _fail(control_id, "params.rule", "must be one sudoers line")
+        from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.access.sudoers import (
+            delegation_problem,  # local: only this type needs the sudoers parser
+        )
+
+        problem = delegation_problem(params["rule"])
+        if problem:
+            _fail(control_id, "params.rule", problem)
     if ctype == "kernel_cmdline" and not re.fullmatch(r"[A-Za-z0-9_.\-]+", params["name"]):
         _fail(control_id, "params.name", f"not a kernel parameter name: {params['name']!r}")
     if ctype in ("sshd_option", "sudo_default", "config_key", "sysctl") and "\n" in str(params.get("value") or ""):

@@ -40,6 +40,11 @@ def test_the_cyfun_coverage_table_is_generated_from_the_catalogs_and_lists():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_the_anssi_coverage_table_is_generated_from_the_catalogs_and_lists():
+    result = run("anssi_coverage.py", "--check")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_defaults_declare_exactly_the_argument_spec_options():
     spec = role_docs.load_spec(REPO / "roles" / "linux_baseline")
     defaults = yaml.safe_load((REPO / "roles" / "linux_baseline" / "defaults" / "main.yml").read_text())

@@ -96,6 +96,35 @@ def _host_specs(text):
     return specs
 
 
+def delegation_problem(rule):
+    """Why a sudoers rule a catalog writes breaks the rules of delegation, or None.
+
+    A rule for ALL commands is an administrator's: NOEXEC there would stop Ansible's become
+    (`sh -c ... python3`) and dpkg's maintainer scripts, so it is refused. A rule that names
+    commands delegates them: each needs NOEXEC (it must not start others), its arguments (or ""
+    for none), and no negation, which sudo cannot enforce against a renamed or copied binary.
+    """
+    spec_line = _USER_SPEC.match(rule.strip())
+    if not spec_line or "=" not in rule:
+        return "must read 'who host = commands'"
+    users, rest = spec_line.groups()
+    for spec in _host_specs(rest):
+        hosts, _, commands = spec.partition("=")
+        if any(name.startswith("!") for name in _split(users) + _split(hosts)):
+            return "negates a user or host: a rule lists who may, never who may not"
+        for _, tags, command in Sudoers._commands(commands):
+            if command == "ALL":
+                if tags.get("EXEC") is False:
+                    return "NOEXEC on ALL stops Ansible's become and dpkg's maintainer scripts; name the commands"
+            elif command.startswith("!"):
+                return f"negates {command!r}: a rule lists what is allowed, never what is not"
+            elif tags.get("EXEC") is not False:
+                return f"{command!r} needs NOEXEC: a delegated command must not start others"
+            elif len(command.split(None, 1)) < 2:
+                return f'{command!r} names no arguments; give them, or "" for none'
+    return None
+
+
 class Sudoers:
     def __init__(self, view):
         self.aliases = {}

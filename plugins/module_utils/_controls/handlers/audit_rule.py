@@ -1,4 +1,9 @@
-"""audit_rule: one auditctl line in /etc/audit/rules.d/<file>, loaded with augenrules."""
+"""audit_rule: one auditctl line in /etc/audit/rules.d/<file>, loaded with augenrules.
+
+The check reads the rules file only: the kernel lists loaded rules (auditctl -l) in its own
+canonical form, which is not yet compared here. The finding says so, so that an auditor never
+takes the file for the loaded rules.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.transaction import PHASE_LIVE, Action
 
 RULES_DIR = "/etc/audit/rules.d"
+JUDGED_BY = "the rules file only (the loaded rules, auditctl -l, are not compared)"
 
 
 def _path(params):
@@ -18,7 +24,7 @@ def check(params, ctx):
     present = textedit.has_line(ctx.read_text(path), params["rule"])
     finding = Finding(
         compliant=present,
-        found={"file": path, "present": present},
+        found={"file": path, "present": present, "judged_by": JUDGED_BY},
         expected={"file": path, "present": True, "rule": textedit.normalise(params["rule"])},
         reason="" if present else f"rule missing from {path}",
     )

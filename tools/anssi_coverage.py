@@ -1,0 +1,143 @@
+#!/usr/bin/env python3
+"""Generate docs/controls/anssi-coverage.md: every ANSSI-BP-028 v2 recommendation, the controls that
+cite it at each landing-zone level, or why none does.
+
+    python tools/anssi_coverage.py           # rewrite
+    python tools/anssi_coverage.py --check   # exit 1 if out of date, 2 if the scope file is wrong
+
+The sources are the control catalogs (roles/<role>/controls/*.yml: each control's `anssi` ids and
+its level), the list of recommendations with their ANSSI level (references/anssi-bp-028.yml) and
+the landing zone's own title for each and reading of those no control cites
+(references/anssi-scope.yml).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import yaml
+from catalog_docs import LEVELS, load_catalog, source_name
+from cyfun_coverage import _controls_text
+from generated_files import page_main
+
+TARGET = Path("docs") / "controls" / "anssi-coverage.md"
+LIST = Path("references") / "anssi-bp-028.yml"
+SCOPE = Path("references") / "anssi-scope.yml"
+# What a scope entry may say besides its title: why no control cites the recommendation.
+REASONS = ("outside", "gap")
+
+
+class ScopeError(Exception):
+    """The scope file and the list or the catalogs disagree; the message names file and id."""
+
+
+def load(root: Path) -> dict:
+    """Everything the page is made of, read from the checkout at ``root``."""
+    roles = sorted(path.parent for path in (root / "roles").glob("*/controls"))
+    controls = [control for role in roles for area in load_catalog(role).values() for control in area]
+    recommendations = yaml.safe_load((root / LIST).read_text(encoding="utf-8"))
+    scope = yaml.safe_load((root / SCOPE).read_text(encoding="utf-8")) or {}
+    return {"controls": controls, "list": recommendations, "scope": scope}
+
+
+def check(data: dict) -> None:
+    """Raise ScopeError unless every recommendation has one entry that agrees with the catalogs."""
+    ids, scope, levels = data["list"]["ids"], data["scope"], data["list"]["levels"]
+    for rec_id, entry in ids.items():
+        if entry.get("level") not in levels:
+            raise ScopeError(f"{LIST}: {rec_id}: level {entry.get('level')!r} is not one of {', '.join(levels)}")
+    missing, unknown = sorted(set(ids) - set(scope)), sorted(set(scope) - set(ids))
+    if missing:
+        raise ScopeError(f"{SCOPE}: no entry for {', '.join(missing)}")
+    if unknown:
+        raise ScopeError(f"{SCOPE}: {', '.join(unknown)}: not a recommendation of {LIST}")
+    cited = {rec_id for control in data["controls"] for rec_id in control.get("anssi") or []}
+    for rec_id, entry in scope.items():
+        if not isinstance(entry, dict) or not str(entry.get("title") or "").strip():
+            raise ScopeError(f"{SCOPE}: {rec_id}: title: is required")
+        extra = sorted(set(entry) - {"title", *REASONS})
+        if extra:
+            known = f"title and {' or '.join(REASONS)}"
+            raise ScopeError(f"{SCOPE}: {rec_id}: {extra[0]}: unknown field; an entry has {known}")
+        reasons = [reason for reason in REASONS if reason in entry]
+        if len(reasons) > 1:
+            raise ScopeError(f"{SCOPE}: {rec_id}: says both outside and gap; it is one or the other")
+        if rec_id in cited and reasons:
+            raise ScopeError(f"{SCOPE}: {rec_id}: {reasons[0]}: a control cites it, so the entry is out of date")
+        if rec_id not in cited and not reasons:
+            raise ScopeError(f"{SCOPE}: {rec_id}: no control cites it; say why with outside or gap")
+
+
+def coverage(data: dict) -> dict[str, list[dict]]:
+    """Per ANSSI level, one row per recommendation: its controls per landing-zone level, or why none."""
+    check(data)
+    citing = defaultdict(lambda: defaultdict(list))
+    for control in data["controls"]:
+        for rec_id in control.get("anssi") or []:
+            citing[rec_id][control["level"]].append(control["id"])
+    rows = {level: [] for level in data["list"]["levels"]}
+    for rec_id, entry in data["list"]["ids"].items():
+        decided = data["scope"][rec_id]
+        status = next((reason for reason in REASONS if reason in decided), "controls")
+        by_level = {level: sorted(citing[rec_id][level]) for level in LEVELS if citing[rec_id][level]}
+        row = {"id": rec_id, "title": decided["title"], "by_level": by_level, "status": status}
+        rows[entry["level"]].append(dict(row, why=decided.get(status)))
+    return rows
+
+
+def _controls_cell(by_level: dict[str, list[str]]) -> str:
+    return "; ".join(f"{level}: {_controls_text(ids)}" for level, ids in by_level.items()) or "–"
+
+
+def _lowest(by_level: dict[str, list[str]]) -> str:
+    return next((level for level in LEVELS if level in by_level), "–")
+
+
+def render(data: dict) -> str:
+    rows = coverage(data)
+    source = data["list"]["source"]
+    lines = [
+        "# ANSSI-BP-028 coverage",
+        "",
+        "Generated by `tools/anssi_coverage.py` from the control catalogs (`roles/*/controls/`, each control's",
+        f"`anssi` field), the list of recommendations and their levels (`{LIST}`) and the landing zone's own",
+        f"title for each and reading of those no control cites (`{SCOPE}`): edit those, not this page.",
+        "",
+        f"The guide: {source_name(source)}. It sorts its recommendations into four levels, minimal,",
+        "intermediary, enhanced and high; a system at one level follows the recommendations of the levels below",
+        "it too. For each recommendation, the controls that cite it, per landing-zone level (the CyFun 2023",
+        "level of the control: a host at that level runs it, and so do the levels above), and the lowest",
+        "landing-zone level that meets it. A recommendation no control cites is either **outside** the",
+        "landing zone (hardware, installation, the kernel build, another role's or the organisation's",
+        "decision), or a **gap**: the landing zone could meet it and does not yet, and the entry says why.",
+        "",
+        "| ANSSI level | recommendations | cited by controls | gaps | outside the landing zone |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for level, level_rows in rows.items():
+        count = defaultdict(int)
+        for row in level_rows:
+            count[row["status"]] += 1
+        lines.append(f"| {level} | {len(level_rows)} | {count['controls']} | {count['gap']} | {count['outside']} |")
+    for level, level_rows in rows.items():
+        lines += ["", f"## {level}: {len(level_rows)} recommendations", ""]
+        lines += [
+            "| recommendation | title | controls per landing-zone level | met from | otherwise |",
+            "|---|---|---|---|---|",
+        ]
+        for row in level_rows:
+            otherwise = "" if row["status"] == "controls" else f"**{row['status']}**: {row['why']}"
+            cells = [row["id"], row["title"], _controls_cell(row["by_level"]), _lowest(row["by_level"]), otherwise]
+            lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    build = lambda root: render(load(root))  # noqa: E731
+    return page_main(argv, __doc__.splitlines()[0], build, TARGET, "python tools/anssi_coverage.py", ScopeError)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
