@@ -1,11 +1,12 @@
 """The execution environment image (tools/ee_image.py), built here offline from the lab's Debian 13
 image, and audit.yml run inside it the way AWX's execution nodes run a job.
 
-The smoke (make test): the build context is complete, holds the runtime pins of the lock with
-their hashes and nothing of the development tools, and its tag changes with the lock and with
-the collection; when the image exists, its ansible-playbook and its copy of the collection.
+The smoke (make test, no container): the build context is complete, holds the runtime pins of
+the lock with their hashes and nothing of the development tools, and its tag changes with the
+lock, the collection and the base image.
 
-The full proof (make test-slow): the image built, the lab municipality lab-ee up, its audit
+The full proof (make test-slow): the image built (or found by its tag), its ansible-playbook and
+its copy of the collection, the lab municipality lab-ee up, its audit
 through the CLI, then the same audit through `ansible-runner run --process-isolation
 --container-image IMAGE`: the inventory, the card's variables (`landingzone card-vars`, as
 pasted into a job template), an SSH key (a Machine credential) and the vault password
@@ -36,9 +37,11 @@ MUNICIPALITY = "lab-ee"
 PASSWORD_FILE = FIXTURES / "vault-password"
 STATE = ROOT / ".cache" / "lab" / MUNICIPALITY
 HOSTS = {"ee-app1": "10.231.78.11", "ee-app2": "10.231.78.12"}
-# The field of a control's record in results.json that differs between two runs by nature: when
-# its result was seen.
-DIFFERS_BY_NATURE = {"timestamp"}
+# What differs between the two runs of one control by nature: when its result was seen, and the
+# address the operator's SSH session comes from (the firewall's evidence names it), which is the
+# lab network's gateway for the CLI on this machine and the job container's own address for the
+# execution node.
+DIFFERS_BY_NATURE = {"timestamp", "evidence.operator_address"}
 DEVELOPMENT_ONLY = ("pytest", "molecule", "ansible-lint", "ruff", "yamllint", "moto", "selenium", "ansible-builder")
 
 
@@ -103,17 +106,12 @@ def test_the_collection_digest_ignores_the_build_time_but_not_the_content(tmp_pa
     assert ee_image.collection_digest(first).startswith("cyberveilig.landingzone:")
 
 
-@pytest.mark.lab
-def test_the_image_runs_ansible_with_the_collection_when_it_exists(context):
-    _, tag = context
-    if not ee_image.image_exists(tag):
-        pytest.skip(f"{tag} is not built (make test-slow builds it)")
+def _assert_the_image_runs_ansible_with_the_collection(tag: str) -> None:
     version = podman("run", "--rm", "--network=none", tag, "ansible-playbook", "--version")
-    assert "ansible-playbook [core 2.21.5]" in version and "python version = 3.13" in version
-    listed = json.loads(
-        podman("run", "--rm", "--network=none", tag, "ansible-galaxy", "collection", "list", "--format", "json")
-    )
-    found = {name: path for path, names in listed.items() for name in names}
+    core = ee_image.parse_lock(ee_image.LOCK.read_text())["ansible-core"].text.split("==")[1].split()[0]
+    assert f"ansible-playbook [core {core}]" in version and f"python version = {ee_image.TARGET_PYTHON}" in version
+    listed = podman("run", "--rm", "--network=none", tag, "ansible-galaxy", "collection", "list", "--format", "json")
+    found = {name: path for path, names in json.loads(listed).items() for name in names}
     assert found["cyberveilig.landingzone"] == "/usr/share/ansible/collections/ansible_collections"
     assert "community.general" in found and "ansible.windows" in found
 
@@ -194,6 +192,7 @@ def _by_control(records: list[dict]) -> dict[tuple[str, str], dict]:
 @pytest.mark.lab
 def test_audit_in_the_execution_environment_matches_the_cli(lab, tmp_path):
     tag = ee_image.build(ROOT / ".cache" / "ee" / "context")
+    _assert_the_image_runs_ansible_with_the_collection(tag)
     fleet = tmp_path / "fleet"
     fleet.mkdir()
     (fleet / MUNICIPALITY).symlink_to(FIXTURES / MUNICIPALITY)
@@ -202,7 +201,36 @@ def test_audit_in_the_execution_environment_matches_the_cli(lab, tmp_path):
     assert cli, "the CLI's audit recorded no control"
     assert {host for host, _ in cli} == set(HOSTS)
     assert node.keys() == cli.keys()
+    statuses = {key: (record["status"], node[key]["status"]) for key, record in cli.items()}
+    assert {key: pair for key, pair in statuses.items() if pair[0] != pair[1]} == {}
+    differing = {}
     for key, record in cli.items():
-        assert node[key]["status"] == record["status"], key
-        differing = {field for field in record.keys() | node[key].keys() if record.get(field) != node[key].get(field)}
-        assert differing <= DIFFERS_BY_NATURE, (key, differing)
+        for path in _differences(record, node[key]):
+            differing.setdefault(path, []).append(key)
+    assert differing.keys() <= DIFFERS_BY_NATURE, {
+        path: (keys[0], _at(cli[keys[0]], path), _at(node[keys[0]], path)) for path, keys in differing.items()
+    }
+    # The one address that differs is each side's own: the gateway of the lab network for the CLI,
+    # an address of that network that is no lab host's for the execution node.
+    for host, control in differing.get("evidence.operator_address", []):
+        assert cli[host, control]["evidence"]["operator_address"] == "10.231.78.1"
+        node_address = node[host, control]["evidence"]["operator_address"]
+        assert node_address.startswith("10.231.78.") and node_address not in {"10.231.78.1", *HOSTS.values()}
+
+
+def _differences(one: dict, other: dict) -> set[str]:
+    """The fields whose values differ; inside the evidence, its own fields by name."""
+    paths = set()
+    for field in one.keys() | other.keys():
+        mine, theirs = one.get(field), other.get(field)
+        if field == "evidence" and isinstance(mine, dict) and isinstance(theirs, dict):
+            paths |= {f"evidence.{name}" for name in mine.keys() | theirs.keys() if mine.get(name) != theirs.get(name)}
+        elif mine != theirs:
+            paths.add(field)
+    return paths
+
+
+def _at(record: dict, path: str):
+    for part in path.split("."):
+        record = record.get(part) if isinstance(record, dict) else None
+    return record
