@@ -37,11 +37,9 @@ demo: images
 lab-down: setup
 	@landingzone lab down $(MUNICIPALITY)
 
+## lint: ruff, yamllint and ansible-lint (production profile); make test runs them too
 lint: setup
-	ruff check src tests tools plugins molecule benchmarks
-	ruff format --check src tests tools plugins molecule benchmarks
-	yamllint --strict .
-	ansible-lint --offline
+	tools/lint.sh
 
 ## sanity: ansible-test sanity on an installed copy of the collection (make test runs it too)
 sanity: setup
@@ -61,7 +59,8 @@ test: export LZ_TEST_STARTED := $(shell date +%s)
 # Two workers: measured faster on 2 cores (README, Tests); tests/worker_groups.py says what shares a
 # worker. `make test PYTEST_WORKERS=` runs one.
 PYTEST_WORKERS ?= -n 2 --dist loadscope
-test: lint images
+# The linters run as tests (tests/integration/test_lint_clean.py), beside the containers' waits.
+test: images
 	pytest $(PYTEST_WORKERS) --durations=15 -m "not slow and (not vm or vm_smoke)" tests
 
 ## test-slow: the full proofs that need not run on every submission (see the README)

@@ -82,10 +82,18 @@ def probe(vm, unit: str) -> dict:
     dropin = f"/run/systemd/system/{unit}.d"
     sh(vm, f"mkdir -p {dropin} && printf '[Service]\\nExecStart=\\nExecStart={PROBE}\\n' > {dropin}/probe.conf")
     try:
-        sh(vm, f"systemctl daemon-reload && systemctl start {unit}", timeout=120)
-        lines = sh(vm, f"journalctl -u {unit} -o cat --no-pager | grep '^LZPROBE ' | tail -1")
+        # A run its timer started would make `start` a no-op that runs no probe: stop it first.
+        sh(vm, f"systemctl stop {unit}; systemctl daemon-reload && systemctl start {unit}", timeout=120)
+        # On a busy VM the journal may hold the probe's line a moment after the unit ended.
+        lines = sh(
+            vm,
+            f"for i in $(seq 60); do journalctl -u {unit} -o cat --no-pager | grep '^LZPROBE ' | tail -1 | grep . "
+            "&& break; sleep 0.5; done; true",
+        )
+        why = "" if lines.strip() else sh(vm, f"systemctl status {unit} --no-pager -l 2>&1 | tail -20; true")
     finally:
         sh(vm, f"rm -rf {dropin} && systemctl daemon-reload")
+    assert lines.strip(), f"{unit}: the probe printed nothing in its place:\n{why}"
     return json.loads(lines.split(" ", 1)[1])
 
 

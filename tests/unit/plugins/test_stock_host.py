@@ -47,6 +47,11 @@ def test_without_the_package_the_missing_group_is_an_error_in_apply(system):
     assert report["results"][0]["reason"] == "no group 'crontab' in /etc/group"
 
 
+def systemctl_changes(system):
+    """The systemctl commands the run sent that change something (not the questions it asked)."""
+    return [argv for argv in system.calls if argv[0] == "systemctl" and argv[1] not in ("is-enabled", "is-active")]
+
+
 def test_a_unit_drop_in_is_read_by_systemd_before_its_service_restarts(system):
     drop_in = control(
         "file_content",
@@ -60,11 +65,40 @@ def test_a_unit_drop_in_is_read_by_systemd_before_its_service_restarts(system):
     report, _ = run(system, [drop_in], host_kind="container")
 
     assert report["results"][0]["status"] == "fixed"
-    commands = [argv for argv in system.calls if argv[0] == "systemctl"]
-    assert commands == [
+    assert systemctl_changes(system) == [
         ["systemctl", "daemon-reload"],
         ["systemctl", "reset-failed", "auditd.service"],
         ["systemctl", "restart", "auditd.service"],
+    ]
+
+
+AUDIT_RULES_DROP_IN = {
+    "path": "/etc/systemd/system/audit-rules.service.d/60-landingzone-container.conf",
+    "content": "[Unit]\nConditionVirtualization=!container\n",
+    "service": "audit-rules.service",
+}
+
+
+def test_a_drop_in_for_a_unit_the_release_lacks_is_written_but_restarts_nothing(system):
+    # Debian 12 has no audit-rules.service: resetting or restarting it would fail the control.
+    system.units["audit-rules.service"] = {"enabled": "not-found", "active": "inactive"}
+    report, _ = run(system, [control("file_content", AUDIT_RULES_DROP_IN, "LZ-AUDIT-073")], host_kind="container")
+
+    assert report["results"][0]["status"] == "fixed"
+    assert system.read(AUDIT_RULES_DROP_IN["path"]).endswith("ConditionVirtualization=!container\n")
+    assert systemctl_changes(system) == [["systemctl", "daemon-reload"]]
+
+
+def test_a_drop_in_for_a_unit_the_release_has_resets_and_restarts_it(system):
+    # Debian 13: the failed rule loader is reset, so systemd is "running", not "degraded".
+    system.units["audit-rules.service"] = {"enabled": "enabled", "active": "failed"}
+    report, _ = run(system, [control("file_content", AUDIT_RULES_DROP_IN, "LZ-AUDIT-073")], host_kind="container")
+
+    assert report["results"][0]["status"] == "fixed"
+    assert systemctl_changes(system) == [
+        ["systemctl", "daemon-reload"],
+        ["systemctl", "reset-failed", "audit-rules.service"],
+        ["systemctl", "restart", "audit-rules.service"],
     ]
 
 

@@ -7,6 +7,7 @@ import stat
 
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import fileops
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.finding import Finding
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.handlers.service import unit_state
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.transaction import (
     PHASE_RELOAD,
     Action,
@@ -54,9 +55,20 @@ def check(params, ctx):
     return Finding(compliant=not problems, found=found, expected=expected, reason="; ".join(problems))
 
 
+def _service_to_restart(params, ctx):
+    """The service the file belongs to, if this host has that unit. Packages are installed
+    before anything is staged, so a unit missing now is missing from this release: a drop-in
+    for it (audit-rules.service before Debian 13) lies inert, with nothing to reset or restart."""
+    service = params["service"]
+    if service and unit_state(ctx, service)[0] == "not-found":
+        return None
+    return service
+
+
 def fix(params, ctx, finding):
     path = params["path"]
     ctx.tx.stage_text(path, params["content"], mode=params["mode"], owner=params["owner"], group=params["group"])
+    service = _service_to_restart(params, ctx)
     if path.startswith(UNIT_DIR):
         # systemd reads a unit or drop-in it has loaded only again after a daemon-reload.
         ctx.tx.add_action(
@@ -68,17 +80,17 @@ def fix(params, ctx, finding):
                 requires=[path],
             )
         )
-        if params["service"]:
+        if service:
             # A failure under the old definition says nothing about the new one; the restart
             # that follows records a new failure if there is one.
             ctx.tx.add_action(
                 Action(
-                    key=("reset-failed", params["service"]),
-                    description=f"systemctl reset-failed {params['service']}",
+                    key=("reset-failed", service),
+                    description=f"systemctl reset-failed {service}",
                     phase=PHASE_RELOAD - 1,
-                    argv=["systemctl", "reset-failed", params["service"]],
+                    argv=["systemctl", "reset-failed", service],
                     requires=[path],
                 )
             )
-    if params["service"]:
-        restart_after(ctx.tx, params["service"], path)
+    if service:
+        restart_after(ctx.tx, service, path)
