@@ -6,6 +6,9 @@ Times, in one process and against the same reference each round:
   checks), the part the 0.5 s budget of the card layer is about;
 - each part of `landingzone validate demo` in-process (the catalogs, the secret scan of the
   inventory files, `ansible-inventory --list`, the card) and the whole of it;
+- the check of inventory values that land in rendered files, on the demo and on a copy of it
+  that sets one value of every checked variable (its calendars and time spans read by
+  systemd-analyze, not cached between rounds);
 - the refusal of an alias bomb (9 lists of 9 aliases, 9 deep) in a card;
 - the reference: reading the demo card's YAML with PyYAML's plain safe_load, which checks nothing.
 
@@ -14,6 +17,7 @@ Each figure is the median of ROUNDS rounds, and is printed beside its ratio to t
     .venv/bin/python benchmarks/validate.py [ROUNDS]
 """
 
+import shutil
 import statistics
 import sys
 import tempfile
@@ -25,6 +29,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src")]
 
+from landingzone import inventory_values  # noqa: E402
 from landingzone.card import CardError, catalog_roles, load_card  # noqa: E402
 from landingzone.fleet_inputs import inventory_shape, load_municipalities  # noqa: E402
 from landingzone.runner.secret_values import municipality_secrets, secret_variable_names  # noqa: E402
@@ -51,11 +56,52 @@ def alias_bomb_card(directory: Path) -> Path:
     return card
 
 
+# A value of every variable the inventory check reads (the calendars and spans go to systemd-analyze).
+EVERY_CHECKED_VALUE = """\
+linux_baseline_operator_group: lz-operators
+linux_baseline_ssh_extra_allow_groups: [supplier_admins]
+linux_baseline_ntp_servers: [ntp1.demo.invalid, 10.231.10.1]
+linux_baseline_log_collector: {host: logs.demo.invalid, port: 6514}
+citizen_portal_server_name: www.demo.invalid
+backup_agent_server_url: https://backup.demo.invalid:8443
+backup_agent_on_calendar: "*-*-* 01:30:00"
+backup_agent_randomized_delay: 15min
+backup_server_index_on_calendar: "*:0/5"
+backup_server_verify_on_calendar: "*-*-* 04:15:00"
+backup_server_retention_on_calendar: "*-*-* 05:15:00"
+backup_server_offsite_on_calendar: "*-*-* 06:15:00"
+backup_server_user: restic-rest
+backup_server_keeper_user: restic-keeper
+backup_server_repository_root: /srv/restic
+log_collector_storage_dir: /var/log/remote
+log_collector_seal_schedule: "*-*-* 00:00:00 UTC"
+vpn_gateway_interface: lzwg0
+vpn_gateway_ipsec_interface: ipsec0
+vpn_gateway_endpoint: vpn.demo.invalid
+vpn_gateway_ipsec_id: vpn.demo.invalid
+vpn_gateway_ipsec_local_networks: [10.231.10.0/24]
+"""
+
+
+def every_value_inventory(directory: Path) -> Path:
+    copy = directory / "every-value" / "demo"
+    shutil.copytree(DEMO, copy)
+    (copy / "group_vars" / "all" / "every_checked_value.yml").write_text(EVERY_CHECKED_VALUE)
+    return copy
+
+
+def uncached_inventory_check(inventory: Path) -> None:
+    inventory_values._systemd_reads.cache_clear()
+    inventory_values.check_inventory(inventory, PASSWORD)
+
+
 def main(rounds: int) -> None:
     roles = catalog_roles(ROOT)
     hosts, groups = inventory_shape(DEMO / "hosts.yml")
     secret_names = secret_variable_names(ROOT)
-    bomb = alias_bomb_card(Path(tempfile.mkdtemp(prefix="lz-validate-bench-")))
+    scratch = Path(tempfile.mkdtemp(prefix="lz-validate-bench-"))
+    bomb = alias_bomb_card(scratch)
+    every_value = every_value_inventory(scratch)
 
     def card():
         load_card(
@@ -80,6 +126,8 @@ def main(rounds: int) -> None:
         "an alias bomb in the card, refused": refuse_bomb,
         "the catalogs (control ids)": lambda: catalog_roles(ROOT),
         "the secret scan of the inventory files": lambda: municipality_secrets(DEMO, PASSWORD, secret_names),
+        "inventory values in files, the demo": lambda: uncached_inventory_check(DEMO),
+        "inventory values in files, every variable": lambda: uncached_inventory_check(every_value),
         "ansible-inventory --list": lambda: inventory_shape(DEMO / "hosts.yml"),
         "validate demo, in-process, all of it": lambda: load_municipalities(
             ROOT, DEMO.parent, ["demo"], None, PASSWORD

@@ -16,6 +16,7 @@ from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils.host_word 
 from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils.rsyslog_encoding import (
     rsyslog_string as _rsyslog_string,
 )
+from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils.sshd_encoding import sshd_group as _sshd_group
 from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils.systemd_encoding import (
     unit_word as _unit_word,
 )
@@ -43,6 +44,7 @@ class FilterModule:
             "host_word": _refusing("host_word", _host_word),
             "https_base_url": _refusing("https_base_url", _https_base_url),
             "rsyslog_string": _refusing("rsyslog_string", _rsyslog_string),
+            "sshd_group": _refusing("sshd_group", _sshd_group),
             "unit_word": _refusing("unit_word", _unit_word),
             "unit_words": _refusing("unit_words", _unit_words),
         }

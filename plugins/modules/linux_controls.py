@@ -22,6 +22,14 @@ description:
   - Before anything is committed, the staged state is checked for the accounts in O(access); a control that would shut
     one of them out is held back (C(fail), nothing of it committed). With O(commit_confirmed) the host reverts the run
     by itself unless a fresh login confirms it.
+  - An apply or a rollback holds a lock on the host (C(/run/lock/landingzone-controls.lock)) for its whole run. A second
+    run started meanwhile fails at once with a message naming the run that holds it; it changes nothing.
+  - The account files are read after the packages are installed (their maintainer scripts may add users), and an apply
+    holds their lock (C(/etc/.pwd.lock), the one C(useradd) and C(passwd) take) from before it reads them until they
+    are written. A program that holds it for more than 15 seconds makes the run fail before it changes anything.
+  - The run's manifest names every file about to change before the first is replaced, and each dated copy is written
+    before its file is replaced. The next apply completes a run that died while committing, or rolls it back, and says
+    which (RV(recovered)). A full disk leaves each file old or new; what the record could not cover is not replaced.
   - The action plugin of the same name validates the catalog and applies waivers on the controller
     before this module runs.
 version_added: 0.1.0
@@ -304,10 +312,25 @@ commit_confirmed:
       C(reverted) and, after a revert, C(revert) (what the host restored) and C(error) (why the fresh login failed).
   returned: when commit confirmed was armed
   type: dict
+recovered:
+  description:
+    - Runs that died while committing (their manifest still said C(committing)) and what this apply did about them,
+      before it staged anything. Each has C(run_id), C(outcome) (V(completed) when every file it planned already
+      held its new content, so only its restarts were run; V(rolled back) otherwise), C(files), C(errors) and,
+      after a roll-back, C(rollback_run).
+  returned: in mode apply
+  type: list
+  elements: dict
+rollback_record_error:
+  description:
+    - Why the rollback record (the run's manifest) could not be written, such as a full disk; empty when it was.
+      Files it would have covered were not replaced, and the run fails.
+  returned: in modes apply and audit
+  type: str
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import commit_confirmed
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import commit_confirmed, locks, recovery
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.access import session
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.access.keepers import Access
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.engine import Engine
@@ -381,8 +404,12 @@ def main():
         module.exit_json(changed=outcome["confirmed"], **outcome)
     if params["mode"] == "rollback":
         try:
-            records = rollback(host, params["rollback_run"])
-        except RollbackError as exc:
+            if module.check_mode:
+                records = rollback(host, params["rollback_run"])
+            else:
+                with locks.run_lock(host):
+                    records = rollback(host, params["rollback_run"])
+        except (RollbackError, locks.LockBusy) as exc:
             module.fail_json(msg=str(exc), results=[], run_id=host.run_id)
         errors = [r for r in records if r["status"] == "error"]
         module.exit_json(
@@ -398,10 +425,14 @@ def main():
         module.no_log_values.update(str(v) for v in value.values() if v)
     try:
         report = Engine(host).run(controls, params["mode"])
-    except ControlError as exc:
+    except (ControlError, locks.LockBusy) as exc:
         module.fail_json(msg=str(exc), results=[], run_id=host.run_id)
     errors = report["summary"]["error"]
     report["msg"] = f"{errors} control(s) ended in error" if errors else "all controls processed"
+    if report["rollback_record_error"]:
+        report["msg"] += f"; the rollback record could not be written ({report['rollback_record_error']})"
+    for outcome in report["recovered"]:
+        module.warn(recovery.describe(outcome))
     for control_id, whys in report["access"]["held_back"].items():
         module.warn(f"{control_id} held back: it would shut out {'; '.join(whys)}")
     for control_id, accounts in report["access"]["warnings"].items():

@@ -166,6 +166,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._vpn import (
     addresses,
     files,
+    gateway_values,
     names,
     nftables,
     plan,
@@ -525,6 +526,10 @@ def main():
         supports_check_mode=True,
     )
     module.run_command_environ_update = {"LC_ALL": "C"}
+    try:
+        module.params.update(gateway_values.checked(module.params))
+    except addresses.AddressError as exc:
+        module.fail_json(msg=str(exc))
     module.exit_json(**Gateway(module).apply())
 
 

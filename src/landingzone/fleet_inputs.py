@@ -13,6 +13,7 @@ from pathlib import Path
 from landingzone.card import CARD_FILE, card_to_vars, catalog_roles, load_card, read_card, secret_values
 from landingzone.errors import LandingzoneError
 from landingzone.inventory import ansible_tool, hosts_of, inventory_list, municipality_dir, problem
+from landingzone.inventory_values import check_inventory
 from landingzone.runner.job import Municipality
 from landingzone.runner.secret_values import municipality_secrets, secret_variable_names
 
@@ -62,6 +63,8 @@ def _load_one(root, fleet, name, limit, password, secret_names, control_roles) -
     # A card that is no YAML (or an alias bomb) fails in milliseconds, before Ansible reads the inventory.
     read_card(inventory / CARD_FILE)
     secrets = municipality_secrets(inventory, password, secret_names)
+    # Values that land in rendered files: refused here, before any host, as their encoders would.
+    check_inventory(inventory, password)
     # The hosts file, not the directory: Ansible would try to parse the card as an inventory too.
     hosts_file = inventory / "hosts.yml"
     all_hosts, groups = inventory_shape(hosts_file)

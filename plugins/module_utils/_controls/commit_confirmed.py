@@ -27,7 +27,7 @@ import shutil
 import sys
 import time
 
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import fileops
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import fileops, locks
 
 PACKAGE = "ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls"
 # What the revert runs, and all it imports: copied to the host when the timer is armed.
@@ -36,6 +36,7 @@ REVERT_MODULES = (
     "commit_confirmed",
     "fileops",
     "host",
+    "locks",
     "results",
     "rollback",
     "runner",
@@ -45,6 +46,7 @@ REVERT_MODULES = (
 UNIT_PREFIX = "landingzone-confirm-"
 STATE, LOCK, CONFIRMED, REVERTED = "confirm.json", "confirm.lock", "confirmed", "reverted.json"
 ENGINE_DIR, ENTRY = "revert-engine", "revert.py"
+REVERT_WAITS_FOR_RUN = 600  # seconds the revert waits for another engine run to finish
 
 
 class ArmError(RuntimeError):
@@ -183,7 +185,9 @@ def revert_main(argv, runner=None, sleep=time.sleep):
             # A run whose commit never finished (the module died) is reverted at once.
             wait = committed + state.get("seconds", 0) - time.time() if committed else 0
             if wait <= 0:
-                records = rollback(host, run_id)
+                # Another engine run may be committing right now: let it finish first.
+                with locks.run_lock(host, wait_seconds=REVERT_WAITS_FOR_RUN):
+                    records = rollback(host, run_id)
                 errors = [r for r in records if r["status"] == "error"]
                 _write_json(
                     os.path.join(directory, REVERTED),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import (
     commit_confirmed,
+    locks,
+    recovery,
     results,
     transaction,
 )
@@ -51,20 +53,37 @@ class Engine:
         self.access_notes = []
         self.confirm = None  # the armed revert of a confirmed commit
         self.not_committed = ""  # why nothing staged was committed
+        self.recovered = []  # what this run did about runs that died while committing
 
     def run(self, controls, mode):
-        """mode: apply or audit. Check mode on the host makes apply an audit that predicts."""
+        """mode: apply or audit. Check mode on the host makes apply an audit that predicts.
+
+        An apply holds the host's run lock throughout (a second run stops at once, see
+        locks.py), first completes or rolls back a run that died while committing, and
+        holds the account files' lock from before it reads them until they are written.
+        """
         controls = validate_controls(controls)
-        committing = mode == "apply" and not self.host.check_mode
+        if mode != "apply" or self.host.check_mode:
+            return self._run(controls, mode, committing=False)
+        with locks.run_lock(self.host):
+            self.recovered = recovery.recover(self.host, self.host.sibling)
+            try:
+                return self._run(controls, mode, committing=True)
+            finally:
+                self.host.tx.account_lock.release()
+
+    def _run(self, controls, mode, committing):
         self.applicable = [c for c in controls if self.host.host_kind in c["applies_to"]]
         # Packages first, and installed before anything else is checked: a package's own
         # configuration file must be edited as the package ships it (a file staged before
-        # the install would replace it whole), and its groups and units must exist.
+        # the install would replace it whole), and its groups and units must exist. Its
+        # maintainer scripts may add users, so the account files are read only after it.
         for control in self.applicable:
             if control["type"] == "package":
                 self.outcome[control["id"]] = self._assess(control)
         if committing:
             install_packages(self.host.tx)
+            self.host.tx.account_lock.acquire()
         self._stage()
         self.access_notes = lockout.guard(self)
         if committing:
@@ -165,7 +184,7 @@ class Engine:
             "reboot_required": any(r["reboot_required"] for r in records),
             "backups": list(tx.backups),
             "run_id": self.host.run_id,
-            "failed": summary["error"] > 0,
+            "failed": summary["error"] > 0 or bool(tx.journal_error),
             "access": {
                 "kept": [{"account": k.name, "as": k.why, "keeps": list(k.paths)} for k in access.keepers()]
                 if access
@@ -175,6 +194,9 @@ class Engine:
                 "notes": self.access_notes,
             },
             "commit_confirmed": self.confirm,
+            "recovered": self.recovered,
+            # A full disk kept the rollback record from being written: the files it names stayed old.
+            "rollback_record_error": tx.journal_error,
             # Ansible's --diff: one entry per file, however many controls edited it.
             "diff": [transaction.describe_change(f) for f in tx.files.values() if f.changes_anything()],
         }

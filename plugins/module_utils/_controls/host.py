@@ -53,6 +53,17 @@ class Host:
         self.tx = Transaction(self)
         self.host_kind = self.detect_host_kind() if host_kind == "auto" else host_kind
 
+    def sibling(self, run_id):
+        """A host of its own for another run on the same machine (a recovery's rollback)."""
+        return Host(
+            root=self.root,
+            runner=self.runner,
+            host_kind=self.host_kind,
+            environ=self.environ,
+            backup_dir=self.backup_dir,
+            run_id=run_id,
+        )
+
     # ---- paths -------------------------------------------------------------------------
     def path(self, host_path):
         return fileops.under_root(self.root, host_path)

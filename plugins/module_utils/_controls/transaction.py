@@ -7,17 +7,18 @@ never commits, which is why its prediction matches what apply changes.
 
 from __future__ import annotations
 
-import contextlib
 import difflib
-import fcntl
 import json
 import os
 import stat
 from dataclasses import dataclass, field
 
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import fileops, validators
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import fileops, locks, validators
 
 MANIFEST = "manifest.json"
+# A run's manifest says how far its commit got. One still "committing" belongs to a run
+# that died on the way (SIGKILL, power loss): the next run completes it or rolls it back.
+COMMITTING, COMMITTED = "committing", "committed"
 ACCOUNT_FILES = ("/etc/passwd", "/etc/shadow", "/etc/group", "/etc/gshadow")
 
 # Order in which follow-up actions run after the files are in place.
@@ -124,6 +125,10 @@ class Transaction:
         self.created = []
         self.metadata_changes = []
         self.planned_accounts = {}  # name -> {shell, groups, password}: accounts an action creates
+        self.account_lock = locks.AccountLock(ctx)
+        self.state = COMMITTING
+        self.plan = {}  # path -> sha256 of its new content (None: removed), fixed before the first write
+        self.journal_error = ""  # why the rollback record could not be written
 
     def reset_staging(self):
         """Forget every staged file and follow-up (packages stay: they are installed first)."""
@@ -252,25 +257,58 @@ class Transaction:
 
     # ---- commit ----------------------------------------------------------------------
     def commit(self):
-        """Apply everything staged (the engine installs packages before it stages files)."""
-        with self._account_lock():
-            for staged in self.files.values():
-                if staged.changes_anything():
-                    self._commit_file(staged)
+        """Apply everything staged (the engine installs packages before it stages files).
+
+        Write-ahead: the manifest names every file about to change before the first one is
+        replaced, and each dated copy is on disk before its file is replaced. A crash or a
+        full disk at any step leaves each file old or new, and the manifest covers all the
+        new ones.
+        """
+        try:
+            self.account_lock.acquire()  # normally held since staging began: the engine took it
+            self._commit_files()
+        finally:
+            self.account_lock.release()  # before the actions: useradd and chpasswd take it themselves
         for action in sorted(self.actions.values(), key=lambda a: a.phase):
             self._run_action(action)
-        if self.backups or self.created or self.metadata_changes:
-            self.write_manifest()  # again, now that it is known which services were reloaded
+        if self.backups or self.created or self.metadata_changes or self.plan:
+            self.state = COMMITTED
+            self._write_journal()
+
+    def _commit_files(self):
+        changing = [staged for staged in self.files.values() if staged.changes_anything()]
+        for staged in changing:
+            check = validators.validator_for(staged.path) if staged.content is not None else None
+            staged.error = (check(self.ctx, staged.path, staged.content) if check else "") or ""
+        ready = [staged for staged in changing if not staged.error]
+        if not ready:
+            return
+        self.plan = {s.path: None if s.content is None else fileops.sha256_of(s.content) for s in ready}
+        if not self._write_journal():
+            self._refuse(ready)
+            return
+        for staged in ready:
+            if self.journal_error:
+                self._refuse([staged])
+            else:
+                self._commit_file(staged)
+
+    def _refuse(self, staged_files):
+        for staged in staged_files:
+            staged.error = (
+                f"{staged.path}: not replaced, the rollback record could not be written ({self.journal_error})"
+            )
 
     def _commit_file(self, staged):
-        if staged.content is not None:
-            check = validators.validator_for(staged.path)
-            verdict = check(self.ctx, staged.path, staged.content) if check else ""
-            if verdict:
-                staged.error = verdict
-                return
         try:
             self._back_up(staged)
+        except OSError as exc:
+            staged.error = f"{staged.path}: not replaced, its dated copy could not be written ({exc.strerror or exc})"
+            return
+        if not self._write_journal():
+            self._refuse([staged])
+            return
+        try:
             real = self.ctx.path(staged.path)
             if staged.content is None:
                 os.unlink(real)
@@ -280,7 +318,6 @@ class Transaction:
             staged.error = f"{staged.path}: {exc.strerror or exc}"
             return
         staged.committed = True
-        self.write_manifest()
 
     def _back_up(self, staged):
         if staged.original is None:
@@ -298,8 +335,12 @@ class Transaction:
         if missing:
             action.skipped = f"not run because {', '.join(missing)} was not installed"
             return
-        for path in action.touches:
-            self._back_up_before_command(path)
+        try:
+            for path in action.touches:
+                self._back_up_before_command(path)
+        except OSError as exc:  # a full disk: without its rollback record the command must not run
+            action.skipped = f"not run: the dated copy of what it rewrites could not be written ({exc.strerror or exc})"
+            return
         if action.call is not None:
             action.result = action.call(self.ctx)
         else:
@@ -333,30 +374,31 @@ class Transaction:
     def services_to_reload(self):
         return [a.argv for a in self.actions.values() if a.phase == PHASE_RELOAD and a.result is not None]
 
-    def write_manifest(self):
-        directory = self.ctx.backup_root()
-        os.makedirs(directory, mode=0o700, exist_ok=True)
-        manifest = {
+    def manifest(self):
+        return {
             "run_id": self.ctx.run_id,
+            "state": self.state,
+            "plan": dict(self.plan),
             "replaced": [b["path"] for b in self.backups],
             "created": list(self.created),
             "metadata": list(self.metadata_changes),
             "reload": self.services_to_reload(),
+            "reload_planned": [a.argv for a in self.actions.values() if a.phase == PHASE_RELOAD and a.argv],
             "undo": [a.undo for a in self.actions.values() if a.undo and a.result is not None and a.result.ok],
         }
-        data = json.dumps(manifest, indent=2, sort_keys=True).encode()
+
+    def write_manifest(self):
+        """Write the rollback record (atomically: the old one stays whole if this fails)."""
+        directory = self.ctx.backup_root()
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        data = json.dumps(self.manifest(), indent=2, sort_keys=True).encode()
         fileops.atomic_replace(os.path.join(directory, MANIFEST), data, 0o600, 0, 0)
 
-    @contextlib.contextmanager
-    def _account_lock(self):
-        """Hold the shadow suite's lock while rewriting account files, as useradd does."""
-        if not any(p in ACCOUNT_FILES and self.files[p].changes_anything() for p in self.files):
-            yield
-            return
-        lock_path = self.ctx.path("/etc/.pwd.lock")
-        fd = os.open(lock_path, os.O_WRONLY | os.O_CREAT, 0o600)
+    def _write_journal(self):
+        """write_manifest during the commit: a full disk becomes journal_error, and nothing more is replaced."""
         try:
-            fcntl.lockf(fd, fcntl.LOCK_EX)
-            yield
-        finally:
-            os.close(fd)
+            self.write_manifest()
+        except OSError as exc:
+            self.journal_error = self.journal_error or (exc.strerror or str(exc))
+            return False
+        return True

@@ -23,8 +23,9 @@ import re
 
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._vpn import addresses, names
 
-NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,30}$")
-KEY_PATTERN = re.compile(r"^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw480]=$")
+# Matched whole (fullmatch): ``$`` would let a final newline through.
+NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,30}")
+KEY_PATTERN = re.compile(r"[A-Za-z0-9+/]{42}[AEIMQUYcgkosw480]=")
 PROTOCOLS = ("wireguard", "ipsec")
 
 
@@ -89,7 +90,7 @@ def _access(supplier, where, host_addresses, tunnel_networks):
 def _checked(supplier, index, host_addresses, networks):
     where = f"suppliers[{index}]"
     name = supplier.get("name")
-    if not isinstance(name, str) or not NAME_PATTERN.match(name):
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
         raise PlanError(f"{where}.name: {name!r} is not lower-case letters, digits and hyphens (1 to 31)")
     where = f"{where} ({name})"
     vpn = supplier.get("vpn") or {}
@@ -113,7 +114,7 @@ def _checked(supplier, index, host_addresses, networks):
             key = vpn.get(field)
             if key is None and field == "next_public_key":
                 continue
-            if not isinstance(key, str) or not KEY_PATTERN.match(key):
+            if not isinstance(key, str) or not KEY_PATTERN.fullmatch(key):
                 raise PlanError(f"{where}.vpn.{field}: {key!r} is not a WireGuard public key (44 characters of base64)")
             checked[field] = key
         if checked["next_public_key"]:

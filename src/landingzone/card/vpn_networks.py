@@ -64,7 +64,9 @@ def _addresses(vpn, field) -> list[tuple[tuple, object]]:
 
 def _supplier_problems(card, tunnels) -> list[tuple[tuple, str]]:
     problems, seen = [], []
-    for index, supplier in enumerate(card.get("suppliers") or []):
+    suppliers = card.get("suppliers")
+    # Of another type, the schema reports it; iterating it here would end in a traceback.
+    for index, supplier in enumerate(suppliers if isinstance(suppliers, list) else []):
         vpn = supplier.get("vpn") if isinstance(supplier, dict) else None
         if not isinstance(vpn, dict):
             continue

@@ -20,7 +20,8 @@ from landingzone.runner.fleet import run_fleet
 from landingzone.runner.job import FleetSettings, Municipality, Outcome, RunKind
 from landingzone.runner.progress import ProgressBoard
 from landingzone.runner.vault import password_file_for_jobs, read_password
-from landingzone.vpn.export import Handover, ipsec_files, wireguard_files
+from landingzone.vpn.export import ipsec_files, wireguard_files
+from landingzone.vpn.gateway_state import GatewayState
 
 GATEWAYS = "vpn_gateways"
 # A revocation changes the gateways: an apply of vpn.yml. An export only reads them.
@@ -70,20 +71,21 @@ def cmd_revoke(args) -> int:
     return outcome.exit_code
 
 
-def _handover(directory: Path, gateway: str) -> tuple[Handover, dict]:
-    described = json.loads((directory / "gateway.json").read_text())
-    certificate = directory / "gateway.crt"
-    handover = Handover(
-        gateway=gateway,
-        public_key=described["public_key"],
-        endpoint=described["endpoint"],
-        listen_port=int(described["listen_port"]),
-        # A gateway the role has not run on since it became dual stack still names one address.
-        interface_addresses=tuple(described.get("interface_addresses") or [described["interface_address"]]),
-        ipsec_id=described.get("ipsec_id", ""),
-        certificate=certificate.read_text() if certificate.exists() else "",
-    )
-    return handover, described.get("suppliers", {})
+def _export_files(work: Path, municipality: Municipality, supplier: dict, handover_password: str | None) -> dict:
+    """{file name: content} for every gateway fetched into ``work``. Every value read from a
+    gateway is checked first (gateway_state), so a hostile gateway stops the export before any
+    file is written."""
+    files = {}
+    for directory in sorted(p for p in work.iterdir() if p.is_dir()):
+        state = GatewayState(directory)
+        handover = state.handover()
+        access, gateway_ts = state.supplier(supplier["name"])
+        if handover_password is not None:
+            psk = state.preshared_key()
+            files.update(wireguard_files(municipality.name, supplier, handover, access, psk, handover_password))
+        else:
+            files.update(ipsec_files(municipality.name, supplier, handover, access, gateway_ts))
+    return files
 
 
 def _handover_password(args) -> str:
@@ -113,26 +115,13 @@ def cmd_export(args) -> int:
         if not outcome.finished:
             problem = f"vpn export: the gateways could not be read: {outcome.message}"
             raise LandingzoneError(problem, exit_codes.NOT_FINISHED)
-        written = []
+        files = _export_files(work, municipality, supplier, handover_password)
         output.mkdir(parents=True, exist_ok=True)
-        for directory in sorted(p for p in work.iterdir() if p.is_dir()):
-            handover, carried = _handover(directory, directory.name)
-            if supplier["name"] not in carried:
-                raise LandingzoneError(
-                    f"vpn export: gateway {directory.name} does not carry supplier {supplier['name']} "
-                    "(its access ended, or the card was not applied yet)"
-                )
-            access = carried[supplier["name"]]["access"]
-            if wireguard:
-                psk = (directory / "preshared.key").read_text().strip()
-                files = wireguard_files(municipality.name, supplier, handover, access, psk, handover_password)
-            else:
-                gateway_ts = carried[supplier["name"]].get("ipsec_local_ts")
-                files = ipsec_files(municipality.name, supplier, handover, access, gateway_ts)
-            for name, content in files.items():
-                path = output / name
-                path.write_text(content)
-                written.append(str(path))
+        written = []
+        for name, content in files.items():
+            path = output / name
+            path.write_text(content)
+            written.append(str(path))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     _print(args, {"supplier": supplier["name"], "files": written}, "\n".join(["written:", *written]))

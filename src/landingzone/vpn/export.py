@@ -21,7 +21,9 @@ ESP_PROPOSALS = "aes256gcm16-ecp384"
 
 @dataclass(frozen=True)
 class Handover:
-    """What the gateway handed over: its public description, and the preshared key (WireGuard)."""
+    """What the gateway handed over: its public description, and the preshared key (WireGuard).
+    Built by landingzone.vpn.gateway_state, which checks every value; ``endpoint`` is a bare
+    host name or address (an IPv6 address without brackets)."""
 
     gateway: str
     public_key: str
@@ -35,6 +37,11 @@ class Handover:
 def _host_network(address: str) -> str:
     parsed = ipaddress.ip_interface(address).ip
     return f"{parsed}/{32 if parsed.version == 4 else 128}"
+
+
+def _wg_endpoint(host: str, port: int) -> str:
+    """wg's ``host:port``: an IPv6 address goes in brackets, or its colons would run into the port's."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def _tunnel_addresses(value) -> list[str]:
@@ -67,7 +74,7 @@ def wireguard_files(
         "[Peer]",
         f"PublicKey = {handover.public_key}",
         f"PresharedKey = {PSK_PLACEHOLDER.format(file=vault_name)}",
-        f"Endpoint = {handover.endpoint}:{handover.listen_port}",
+        f"Endpoint = {_wg_endpoint(handover.endpoint, handover.listen_port)}",
         f"AllowedIPs = {', '.join(allowed)}",
         "PersistentKeepalive = 25",
     ]

@@ -17,35 +17,25 @@ import sys
 import urllib.parse
 from pathlib import Path
 
-import jinja2
-import jinja2.nativetypes
 import pytest
-import yaml
+from ansible.errors import AnsibleError
 from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils.systemd_encoding import unit_word
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+import role_render  # noqa: E402
 from hostile_strings import HOSTILE, PLACEHOLDER, inert, run  # noqa: E402
-from role_templates import ROLES, environment  # noqa: E402
 from systemd_units import verified  # noqa: E402
 
 ENVIRONMENT_GENERATOR = Path("/usr/lib/systemd/user-environment-generators/30-systemd-environment-d-generator")
 
 
-def with_role_vars(role: str, variables: dict) -> dict:
-    """``variables`` and the role's vars/main.yml, rendered in order as far as they can be
-    (those that need facts of a real host are left out)."""
-    env = environment(role)
-    merged = {**yaml.safe_load((ROLES / role / "defaults" / "main.yml").read_text()), **variables}
-    for name, value in yaml.safe_load((ROLES / role / "vars" / "main.yml").read_text()).items():
-        try:
-            merged[name] = env.from_string(value).render(merged) if isinstance(value, str) else value
-        except jinja2.UndefinedError:
-            continue
-    return merged
-
-
 def render(role: str, template: str, variables: dict) -> str:
-    return environment(role).get_template(template).render(ansible_managed="managed", **variables)
+    """The template as the role renders it (role_render: Ansible's own Templar, the role's
+    defaults and vars); an encoder's refusal as the ValueError the harness expects."""
+    try:
+        return role_render.render(role, template, **variables)
+    except AnsibleError as exc:
+        raise ValueError(str(exc)) from None
 
 
 # --- systemd unit files --------------------------------------------------------------------
@@ -69,7 +59,7 @@ AGENT = {
 
 
 def agent_units(**variables) -> dict[str, str]:
-    merged = with_role_vars("backup_agent", {**AGENT, **variables})
+    merged = {**AGENT, **variables}
     units = ("landingzone-backup.service", "landingzone-backup-failed.service", "landingzone-backup.timer")
     return {unit: render("backup_agent", f"{unit}.j2", merged) for unit in units}
 
@@ -119,10 +109,10 @@ SERVER = {"backup_server_clients": [{"name": "app1"}], "backup_server_offsite": 
 
 
 def server_units(**variables) -> dict[str, str]:
-    merged = with_role_vars("backup_server", {**SERVER, **variables})
+    merged = {**SERVER, **variables}
     units = {"landingzone-restic-rest.service": render("backup_server", "landingzone-restic-rest.service.j2", merged)}
     job = {"name": "retention", "command": "retention", "delay": "10min", "description": "Retention", "network": False}
-    job["on_calendar"] = merged["backup_server_retention_on_calendar"]
+    job["on_calendar"] = role_render.value("backup_server", "backup_server_retention_on_calendar", **merged)
     for kind in ("service", "timer"):
         units[f"landingzone-backup-retention.{kind}"] = render(
             "backup_server", f"job.{kind}.j2", {**merged, "backup_server_job": job}
@@ -187,7 +177,7 @@ def environment_file(text: str, tmp_path: Path) -> dict[str, str]:
 
 
 def repository_env(**variables) -> str:
-    return render("backup_agent", "repository.env.j2", with_role_vars("backup_agent", {**AGENT, **variables}))
+    return render("backup_agent", "repository.env.j2", {**AGENT, **variables})
 
 
 @pytest.mark.parametrize("kind", HOSTILE)
@@ -250,25 +240,6 @@ def test_the_environment_file_reads_back_the_repository(tmp_path):
 @pytest.mark.parametrize("kind", HOSTILE)
 def test_a_hostile_client_name_stays_one_json_string(kind):
     def keeper_json(value):
-        merged = with_role_vars("backup_server", {**SERVER, "backup_server_clients": [{"name": value}]})
-        return render_settings(environment("backup_server"), merged)
+        return render("backup_server", "keeper.json.j2", {**SERVER, "backup_server_clients": [{"name": value}]})
 
     assert inert(keeper_json, json.loads, HOSTILE[kind]) == "carried"
-
-
-def render_settings(env: jinja2.Environment, merged: dict) -> str:
-    """keeper.json as the role writes it: its settings, each value rendered, as JSON."""
-    settings_template = yaml.safe_load((ROLES / "backup_server" / "vars" / "main.yml").read_text())
-    rendered = render_values(env, settings_template["backup_server_keeper_settings"], merged)
-    return env.get_template("keeper.json.j2").render(backup_server_keeper_settings=rendered)
-
-
-def render_values(env, data, variables):
-    """Each template among ``data``'s values rendered to its native value, as Ansible does."""
-    if isinstance(data, dict):
-        return {key: render_values(env, value, variables) for key, value in data.items()}
-    if isinstance(data, str) and "{{" in data:
-        native = jinja2.nativetypes.NativeEnvironment(undefined=jinja2.StrictUndefined)
-        native.filters.update(env.filters)
-        return native.from_string(data).render(variables)
-    return data

@@ -9,21 +9,23 @@ import sys
 from pathlib import Path
 
 import pytest
-from ansible.errors import AnsibleFilterError
+from ansible.errors import AnsibleError, AnsibleFilterError
 from ansible_collections.cyberveilig.landingzone.plugins.filter.log_senders import log_sender_ports
 from test_baseline_files import rsyslog_params
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+import role_render  # noqa: E402
 from hostile_strings import HOSTILE, PLACEHOLDER, inert  # noqa: E402
-from role_templates import environment  # noqa: E402
 from systemd_units import verified  # noqa: E402
 
 FIRST_PORT = 6514
 
 
 def render(template: str, **variables) -> str:
+    """The template as the role renders it (role_render: Ansible's own Templar, the role's
+    defaults and vars), with paths rsyslogd can check here; an encoder's refusal as the
+    ValueError the harness expects."""
     settings = {
-        "ansible_managed": "managed",
         "log_collector_user": "lz-logcollector",
         "log_collector_config_dir": "/tmp",
         "log_collector_work_dir": "/tmp",
@@ -32,7 +34,10 @@ def render(template: str, **variables) -> str:
         "log_collector_seal_schedule": "*-*-01 00:00:00",
         **variables,
     }
-    return environment("log_collector").get_template(template).render(settings)
+    try:
+        return role_render.render("log_collector", template, **settings)
+    except AnsibleError as exc:
+        raise ValueError(str(exc)) from None
 
 
 def collector_conf(sender: str) -> str:

@@ -134,15 +134,19 @@ def _registered_forms(path: str) -> list[str]:
 
 def owning_packages(paths: list[str]) -> dict[str, str]:
     """{path: the Debian package that installed it}, from one dpkg-query for all of them."""
-    forms = {form: path for path in paths for form in _registered_forms(path)}
+    # Two paths may share a form (/bin/bash and bash found at /usr/bin/bash): each gets the owner.
+    forms = {}
+    for path in paths:
+        for form in _registered_forms(path):
+            forms.setdefault(form, []).append(path)
     done = subprocess.run(["dpkg-query", "-S", *forms], capture_output=True, text=True, check=False)
     owners = {}
     for line in done.stdout.splitlines():
         if line.startswith("diversion by "):  # /bin/sh: "diversion by dash ..." lines, then "dash: /bin/sh"
             continue
         package, _, registered = line.partition(": ")
-        if registered in forms:
-            owners.setdefault(forms[registered], package.split(",")[0].strip())
+        for path in forms.get(registered, []):
+            owners.setdefault(path, package.split(",")[0].strip())
     return owners
 
 
