@@ -9,7 +9,7 @@ MUNICIPALITY ?= demo
 # The lab municipality's vault password: a lab-only secret, committed on purpose.
 LAB_VAULT_PASSWORD ?= lab/demo-vault-password
 
-.PHONY: setup lock images demo lab-down lint sanity unit molecule vm-smoke test test-slow test-vm build clean
+.PHONY: setup lock images ee demo lab-down lint sanity unit molecule vm-smoke test test-slow test-vm build clean
 
 ## setup: Debian packages, the virtualenv from requirements/lock.txt, podman config
 setup:
@@ -22,6 +22,10 @@ lock: setup
 ## images: the Debian 12 and 13 lab and stock images (cached; rebuilt when their recipe changes)
 images: setup
 	@landingzone lab images
+
+## ee: the execution environment image, offline from the Debian 13 lab image (cached by its inputs)
+ee: images
+	@python tools/ee_image.py build
 
 ## demo: everything, then the lab municipality up, site.yml applied, an audit with its evidence
 demo: images
