@@ -61,10 +61,11 @@ class ActionModule(ActionBase):
                 traits=transport.traits_of(self._connection),
                 applying=applying,
             )
-        except (ControlError, WaiverError) as exc:
+            # A value PowerShell cannot carry (a line break, a NUL) is refused here, before the host.
+            script = render_script(job.plan, applying)
+        except (ControlError, WaiverError, ValueError) as exc:
             result.update(failed=True, changed=False, msg=str(exc))
             return result
-        script = render_script(job.plan, applying)
         module_result = self._execute_module(
             module_name=RUNNER_MODULE,
             module_args={"script": script, "error_action": "stop"},

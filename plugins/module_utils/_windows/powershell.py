@@ -10,8 +10,16 @@ from __future__ import annotations
 SINGLE_QUOTES = ("'", "\u2018", "\u2019", "\u201a", "\u201b")
 
 
+# A line break inside quotes would be indented with the block the literal sits in, which changes
+# the value; a NUL ends the script for some readers. Neither belongs in a setting's value.
+REFUSED = {"\n": "a line break", "\r": "a carriage return", "\x00": "a NUL character"}
+
+
 def quote(text):
     text = str(text)
+    for character, name in REFUSED.items():
+        if character in text:
+            raise ValueError(f"{text[:40]!r}: a PowerShell string of the landing zone cannot hold {name}")
     for mark in SINGLE_QUOTES:
         text = text.replace(mark, mark + mark)
     return "'" + text + "'"
