@@ -96,4 +96,19 @@ def run(root: Path, scenario: Scenario, log: Path, **env_vars: str) -> tuple[int
             timeout=SCENARIO_TIMEOUT,
             check=False,
         )
-    return result.returncode, "\n".join(log.read_text(errors="replace").splitlines()[-80:])
+    lines = log.read_text(errors="replace").splitlines()
+    return result.returncode, "\n".join(_last_baseline_summary(lines) + lines[-80:])
+
+
+# The baseline's per-status summary names the ids of every status but pass: after a failed
+# idempotence, the controls the second apply changed. It is often above the log's last lines.
+SUMMARY_TASK = "Summarise the baseline per status"
+
+
+def _last_baseline_summary(lines: list[str]) -> list[str]:
+    starts = [index for index, line in enumerate(lines) if SUMMARY_TASK in line]
+    if not starts or starts[-1] >= len(lines) - 80:
+        return []  # none, or already within the last lines
+    block = lines[starts[-1] : starts[-1] + 400]
+    end = next((index for index, line in enumerate(block[1:], 1) if line.startswith("TASK [")), len(block))
+    return [*block[:end], "..."]

@@ -4,12 +4,15 @@ runner CI reads. `pytest -k <scenario>` runs one of them; a role's own scenario 
 here and its Debian 13 platform as `<scenario>-trixie` in `make test-slow`
 (tests/molecule_scenarios.py)."""
 
+import shutil
 from pathlib import Path
 
 import pytest
 from molecule_scenarios import run, scenarios
 
 ROOT = Path(__file__).resolve().parents[2]
+# A failed scenario's whole log is kept here: pytest removes its temporary directories after a few runs.
+FAILED_LOGS = ROOT / "tests" / "output" / "molecule"
 SCENARIOS = [
     pytest.param(scenario, id=scenario.test_id, marks=[pytest.mark.slow] if scenario.slow else [])
     for scenario in scenarios(ROOT)
@@ -22,6 +25,9 @@ def test_scenario(scenario, tmp_path, request):
     env = {}
     if scenario.starts_baselined:
         env["LZ_BASELINED_IMAGE"] = request.getfixturevalue("baselined_host").image
-    code, tail = run(ROOT, scenario, tmp_path / f"molecule-{scenario.test_id}.log", **env)
+    log = tmp_path / f"molecule-{scenario.test_id}.log"
+    code, tail = run(ROOT, scenario, log, **env)
     if code != 0:
-        pytest.fail(f"molecule scenario {scenario.test_id} failed (exit {code}):\n" + tail)
+        FAILED_LOGS.mkdir(parents=True, exist_ok=True)
+        kept = shutil.copy(log, FAILED_LOGS / log.name)
+        pytest.fail(f"molecule scenario {scenario.test_id} failed (exit {code}; whole log: {kept}):\n" + tail)
