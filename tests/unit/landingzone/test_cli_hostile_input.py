@@ -1,7 +1,6 @@
 """Hostile input to the CLI: an alias bomb, wrong types and secrets too short to redact each end
 in exit 2 and one message naming the file and the field, never a traceback and never a hang."""
 
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -10,13 +9,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from lab_north import PASSWORD_FILE, lab_north_fleet, validate
 
-from landingzone import cli
 from landingzone.fleet_inputs import load_municipalities
 from landingzone.runner.vault import encrypt
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "fleet"
-PASSWORD_FILE = FIXTURES / "vault-password"
 PASSWORD = PASSWORD_FILE.read_text().strip()
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -28,19 +25,7 @@ def alias_bomb(key: str) -> str:
     return "\n".join(lines) + f"\n{key}: *lol8\n"
 
 
-@pytest.fixture
-def fleet(tmp_path, monkeypatch):
-    shutil.copytree(FIXTURES / "lab-north", tmp_path / "lab-north")
-    monkeypatch.delenv("LANDINGZONE_VAULT_PASSWORD", raising=False)
-    monkeypatch.delenv("LANDINGZONE_VAULT_PASSWORD_FILE", raising=False)
-    return tmp_path
-
-
-def validate(fleet, capsys) -> tuple[int, str]:
-    code = cli.main(["--fleet", str(fleet), "validate", "lab-north", "--vault-password-file", str(PASSWORD_FILE)])
-    captured = capsys.readouterr()
-    assert "Traceback" not in captured.err
-    return code, captured.err
+fleet = pytest.fixture(lab_north_fleet, name="fleet")
 
 
 def vault_value(plaintext: str, indent: int) -> str:

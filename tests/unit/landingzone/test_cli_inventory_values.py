@@ -12,16 +12,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from landingzone import cli
 from landingzone.errors import LandingzoneError
 from landingzone.inventory_values import CHECKS, check_inventory
 from landingzone.runner.vault import encrypt
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from hostile_strings import HOSTILE  # noqa: E402
+from lab_north import PASSWORD_FILE, lab_north_fleet, validate  # noqa: E402
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "fleet"
-PASSWORD_FILE = FIXTURES / "vault-password"
 PASSWORD = PASSWORD_FILE.read_text().strip()
 ROOT = Path(__file__).resolve().parents[3]
 HAS_SYSTEMD_ANALYZE = shutil.which("systemd-analyze") is not None
@@ -54,19 +52,7 @@ GOOD = {
 LISTS = {name for name, value in GOOD.items() if isinstance(value, list)}
 
 
-@pytest.fixture
-def fleet(tmp_path, monkeypatch):
-    shutil.copytree(FIXTURES / "lab-north", tmp_path / "lab-north")
-    monkeypatch.delenv("LANDINGZONE_VAULT_PASSWORD", raising=False)
-    monkeypatch.delenv("LANDINGZONE_VAULT_PASSWORD_FILE", raising=False)
-    return tmp_path
-
-
-def validate(fleet, capsys) -> tuple[int, str]:
-    code = cli.main(["--fleet", str(fleet), "validate", "lab-north", "--vault-password-file", str(PASSWORD_FILE)])
-    captured = capsys.readouterr()
-    assert "Traceback" not in captured.err
-    return code, captured.err
+fleet = pytest.fixture(lab_north_fleet, name="fleet")
 
 
 def group_vars(fleet, values: dict, name="rendered.yml") -> Path:
