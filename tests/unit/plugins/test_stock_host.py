@@ -89,6 +89,19 @@ def test_a_drop_in_for_a_unit_the_release_lacks_is_written_but_restarts_nothing(
     assert systemctl_changes(system) == [["systemctl", "daemon-reload"]]
 
 
+def test_a_unit_file_the_control_writes_itself_is_restarted_though_missing_before(system):
+    system.units["landingzone-probe.service"] = {"enabled": "not-found", "active": "inactive"}
+    unit = {
+        "path": "/etc/systemd/system/landingzone-probe.service",
+        "content": "[Service]\nExecStart=/bin/true\n",
+        "service": "landingzone-probe.service",
+    }
+    report, _ = run(system, [control("file_content", unit, "LZ-TEST-001")], host_kind="container")
+
+    assert report["results"][0]["status"] == "fixed"
+    assert ["systemctl", "restart", "landingzone-probe.service"] in systemctl_changes(system)
+
+
 def test_a_drop_in_for_a_unit_the_release_has_resets_and_restarts_it(system):
     # Debian 13: the failed rule loader is reset, so systemd is "running", not "degraded".
     system.units["audit-rules.service"] = {"enabled": "enabled", "active": "failed"}

@@ -58,11 +58,12 @@ def check(params, ctx):
 def _service_to_restart(params, ctx):
     """The service the file belongs to, if this host has that unit. Packages are installed
     before anything is staged, so a unit missing now is missing from this release: a drop-in
-    for it (audit-rules.service before Debian 13) lies inert, with nothing to reset or restart."""
+    for it (audit-rules.service before Debian 13) lies inert, with nothing to reset or restart.
+    A unit file the control writes itself is missing only until this commit."""
     service = params["service"]
-    if service and unit_state(ctx, service)[0] == "not-found":
-        return None
-    return service
+    if not service or params["path"] == UNIT_DIR + service:
+        return service
+    return None if unit_state(ctx, service)[0] == "not-found" else service
 
 
 def fix(params, ctx, finding):
