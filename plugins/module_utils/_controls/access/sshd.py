@@ -90,19 +90,66 @@ def effective(ctx, view, user, addr, lport, laddr=None):
 # The keywords sshd takes inside a Match block (sshd_config(5), OpenSSH 9.x). Any other keyword
 # there is read for no login: a Match block cannot undo our Ciphers or LoginGraceTime.
 MATCH_OPTIONS = frozenset(
-    """
-    acceptenv allowagentforwarding allowgroups allowstreamlocalforwarding allowtcpforwarding allowusers
-    authenticationmethods authorizedkeyscommand authorizedkeyscommanduser authorizedkeysfile
-    authorizedprincipalscommand authorizedprincipalscommanduser authorizedprincipalsfile banner
-    casignaturealgorithms channeltimeout chrootdirectory clientalivecountmax clientaliveinterval
-    denygroups denyusers disableforwarding exposeauthinfo forcecommand gatewayports gssapiauthentication
-    hostbasedacceptedalgorithms hostbasedauthentication hostbasedusesnamefrompacketonly ignorerhosts
-    include ipqos kbdinteractiveauthentication kerberosauthentication loglevel maxauthtries maxsessions
-    passwordauthentication permitemptypasswords permitlisten permitopen permitrootlogin permittty
-    permittunnel permituserrc pubkeyacceptedalgorithms pubkeyauthentication pubkeyauthoptions rekeylimit
-    revokedkeys setenv streamlocalbindmask streamlocalbindunlink trustedusercakeys unusedconnectiontimeout
-    x11displayoffset x11forwarding x11uselocalhost
-    """.split()
+    (
+        "acceptenv",
+        "allowagentforwarding",
+        "allowgroups",
+        "allowstreamlocalforwarding",
+        "allowtcpforwarding",
+        "allowusers",
+        "authenticationmethods",
+        "authorizedkeyscommand",
+        "authorizedkeyscommanduser",
+        "authorizedkeysfile",
+        "authorizedprincipalscommand",
+        "authorizedprincipalscommanduser",
+        "authorizedprincipalsfile",
+        "banner",
+        "casignaturealgorithms",
+        "channeltimeout",
+        "chrootdirectory",
+        "clientalivecountmax",
+        "clientaliveinterval",
+        "denygroups",
+        "denyusers",
+        "disableforwarding",
+        "exposeauthinfo",
+        "forcecommand",
+        "gatewayports",
+        "gssapiauthentication",
+        "hostbasedacceptedalgorithms",
+        "hostbasedauthentication",
+        "hostbasedusesnamefrompacketonly",
+        "ignorerhosts",
+        "include",
+        "ipqos",
+        "kbdinteractiveauthentication",
+        "kerberosauthentication",
+        "loglevel",
+        "maxauthtries",
+        "maxsessions",
+        "passwordauthentication",
+        "permitemptypasswords",
+        "permitlisten",
+        "permitopen",
+        "permitrootlogin",
+        "permittty",
+        "permittunnel",
+        "permituserrc",
+        "pubkeyacceptedalgorithms",
+        "pubkeyauthentication",
+        "pubkeyauthoptions",
+        "rekeylimit",
+        "revokedkeys",
+        "setenv",
+        "streamlocalbindmask",
+        "streamlocalbindunlink",
+        "trustedusercakeys",
+        "unusedconnectiontimeout",
+        "x11displayoffset",
+        "x11forwarding",
+        "x11uselocalhost",
+    )
 )
 _LINE = re.compile(r"^\s*([A-Za-z0-9]+)(?:\s*=\s*|\s+)(.*?)\s*$")
 
