@@ -3,6 +3,7 @@ effective configuration and the loaded firewall, against the catalog."""
 
 import jinja2
 import yaml
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.access.sshd_values import canonical
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.handlers.nftables_ruleset import (
     TABLE as FIREWALL_TABLE,
 )
@@ -36,9 +37,9 @@ def assert_sshd_options_in_effect(vm: LabVm, controls: list[dict], extra_vars: d
     wrong = {}
     for control in controls:
         option = control["params"]["option"]
-        expected = " ".join(str(render_param(control["params"]["value"], extra_vars)).split())
+        expected = render_param(control["params"]["value"], extra_vars)
         found = effective.get(option.lower())
-        if found is None or found.lower() != expected.lower():
+        if found is None or canonical(option, found) != canonical(option, expected):
             wrong[option] = (found, expected)
     assert not wrong, f"sshd -T differs from the catalog (effective, expected): {wrong}"
 

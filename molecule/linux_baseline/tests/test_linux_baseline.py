@@ -139,6 +139,52 @@ def test_sshd_option_ssh_runs_keys_only_with_the_operator_group(host):
         assert line in effective
 
 
+# The operator's login as the role describes it to the engine: from the management network.
+OPERATOR_LOGIN = "sshd -T -C user=operator,host=10.88.0.1,addr=10.88.0.1,lport=22"
+
+
+def test_every_sshd_option_is_judged_by_what_sshd_applies_to_the_operator(audit):
+    options = {cid: r for cid, r in audit.items() if r["type"] == "sshd_option"}
+    assert len(options) >= 29
+    for control_id, result in options.items():
+        found = result["evidence"]["found"]
+        assert (result["status"], found["judged_by"], found["undone_by"]) == ("pass", OPERATOR_LOGIN, []), control_id
+        assert list(found["applied"].values()) == [result["evidence"]["expected"]["applied"]], control_id
+
+
+def test_a_drop_in_read_first_and_match_blocks_that_undo_options_fail_naming_their_file(host, tmp_path):
+    undoers = {
+        # Sorted before ours: sshd keeps the first value it reads.
+        "/etc/ssh/sshd_config.d/00-early.conf": "MaxAuthTries 10\n",
+        # For other logins (sshd -T for the operator cannot see it) and for the operator's own.
+        "/etc/ssh/sshd_config.d/99-vendor.conf": (
+            "Match Address 192.0.2.0/24\n    PasswordAuthentication yes\nMatch User operator\n    X11Forwarding yes\n"
+        ),
+    }
+    try:
+        for path, text in undoers.items():
+            host.check_output(f"printf %b {json.dumps(text)} > {path} && chmod 600 {path}")
+        audit = run_baseline(host, tmp_path, "-e", "linux_baseline_mode=audit")
+    finally:
+        host.check_output(f"rm -f {' '.join(undoers)}")
+    expected = {
+        "LZ-SSH-011": ("/etc/ssh/sshd_config.d/00-early.conf: MaxAuthTries 10", "10"),
+        "LZ-SSH-001": (
+            "/etc/ssh/sshd_config.d/99-vendor.conf: Match Address 192.0.2.0/24: PasswordAuthentication yes",
+            "no",
+        ),
+        "LZ-SSH-015": ("/etc/ssh/sshd_config.d/99-vendor.conf: Match User operator: X11Forwarding yes", "yes"),
+    }
+    for control_id, (named, applied) in expected.items():
+        result = audit[control_id]
+        assert result["status"] == "fail" and not result["changed"], (control_id, result)
+        assert named in result["reason"], result["reason"]
+        assert list(result["evidence"]["found"]["applied"].values()) == [applied], control_id
+    options = {cid: r for cid, r in audit.items() if r["type"] == "sshd_option"}
+    assert {r["evidence"]["found"]["judged_by"] for r in options.values()} == {OPERATOR_LOGIN}
+    assert {cid for cid, r in options.items() if r["status"] != "pass"} == set(expected)
+
+
 def test_sysctl_file_holds_the_kernel_settings(host):
     content = host.file("/etc/sysctl.d/60-landingzone.conf").content_string
     assert "kernel.kptr_restrict = 2" in content

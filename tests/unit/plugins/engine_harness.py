@@ -32,6 +32,7 @@ READ_ONLY = {
     ("nft", "list"),
     ("nft", "-c"),
     ("sshd", "-t"),
+    ("sshd", "-T"),
     ("visudo", "-c"),
     ("rsyslogd", "-N1"),
     ("systemd-detect-virt", "--container"),

@@ -10,8 +10,10 @@ from __future__ import annotations
 import fnmatch
 import ipaddress
 import os
+import re
 import stat
 import tempfile
+from dataclasses import dataclass
 
 MAIN = "/etc/ssh/sshd_config"
 DROPIN_DIR = "/etc/ssh/sshd_config.d"
@@ -38,17 +40,9 @@ def _write_tree(view, temp):
     return main_path
 
 
-def effective(ctx, view, user, addr, lport, laddr=None):
-    """{option: [values]} for a login of `user` from `addr` to local port `lport`."""
-    spec = f"user={user},host={addr},addr={addr},lport={lport}"
-    if laddr is not None:
-        spec += f",laddr={laddr}"
-    with tempfile.TemporaryDirectory(prefix="lz-sshd-") as temp:
-        result = ctx.run(["sshd", "-T", "-f", _write_tree(view, temp), "-C", spec])
-    if not result.ok:
-        raise SshdUnavailable(f"sshd -T: {result.message()}")
+def _parse_dump(text):
     options = {}
-    for line in result.stdout.splitlines():
+    for line in text.splitlines():
         words = line.split(None, 1)
         if not words:
             continue
@@ -56,6 +50,152 @@ def effective(ctx, view, user, addr, lport, laddr=None):
         values = value.split() if key in LIST_OPTIONS else [value]
         options.setdefault(key, []).extend(values)
     return options
+
+
+def connection_spec(user, addr, lport, laddr=None):
+    """sshd -T's -C argument for a login of `user` from `addr` to local port `lport`."""
+    spec = f"user={user},host={addr},addr={addr},lport={lport}"
+    return spec if laddr is None else f"{spec},laddr={laddr}"
+
+
+# sshd -T's answers within one run, by the files it read and the connection: the sshd
+# controls ask the same question many times over the same files.
+_ANSWERS = {}
+
+
+def dump(ctx, view, spec=None):
+    """{option: [values]} that sshd applies to the connection `spec` (-C), or globally."""
+    with tempfile.TemporaryDirectory(prefix="lz-sshd-") as temp:
+        main_path = _write_tree(view, temp)
+        tree = [view.read_text(MAIN)] + [(p, view.read_text(p)) for p in view.glob(f"{DROPIN_DIR}/*")]
+        key = (ctx.run_id, ctx.root, id(ctx.runner), spec, repr(tree))
+        if key not in _ANSWERS:
+            argv = ["sshd", "-T", "-f", main_path] + (["-C", spec] if spec else [])
+            if len(_ANSWERS) > 64:
+                _ANSWERS.clear()
+            _ANSWERS[key] = ctx.run(argv)
+        result = _ANSWERS[key]
+    if not result.ok:
+        # Name the host's files, not the copies sshd read.
+        message = result.message().replace(f"{temp}/sshd_config.d", DROPIN_DIR).replace(f"{temp}/sshd_config", MAIN)
+        raise SshdUnavailable(f"sshd -T: {message}")
+    return _parse_dump(result.stdout)
+
+
+def effective(ctx, view, user, addr, lport, laddr=None):
+    """{option: [values]} for a login of `user` from `addr` to local port `lport`."""
+    return dump(ctx, view, connection_spec(user, addr, lport, laddr))
+
+
+# The keywords sshd takes inside a Match block (sshd_config(5), OpenSSH 9.x). Any other keyword
+# there is read for no login: a Match block cannot undo our Ciphers or LoginGraceTime.
+MATCH_OPTIONS = frozenset(
+    (
+        "acceptenv",
+        "allowagentforwarding",
+        "allowgroups",
+        "allowstreamlocalforwarding",
+        "allowtcpforwarding",
+        "allowusers",
+        "authenticationmethods",
+        "authorizedkeyscommand",
+        "authorizedkeyscommanduser",
+        "authorizedkeysfile",
+        "authorizedprincipalscommand",
+        "authorizedprincipalscommanduser",
+        "authorizedprincipalsfile",
+        "banner",
+        "casignaturealgorithms",
+        "channeltimeout",
+        "chrootdirectory",
+        "clientalivecountmax",
+        "clientaliveinterval",
+        "denygroups",
+        "denyusers",
+        "disableforwarding",
+        "exposeauthinfo",
+        "forcecommand",
+        "gatewayports",
+        "gssapiauthentication",
+        "hostbasedacceptedalgorithms",
+        "hostbasedauthentication",
+        "hostbasedusesnamefrompacketonly",
+        "ignorerhosts",
+        "include",
+        "ipqos",
+        "kbdinteractiveauthentication",
+        "kerberosauthentication",
+        "loglevel",
+        "maxauthtries",
+        "maxsessions",
+        "passwordauthentication",
+        "permitemptypasswords",
+        "permitlisten",
+        "permitopen",
+        "permitrootlogin",
+        "permittty",
+        "permittunnel",
+        "permituserrc",
+        "pubkeyacceptedalgorithms",
+        "pubkeyauthentication",
+        "pubkeyauthoptions",
+        "rekeylimit",
+        "revokedkeys",
+        "setenv",
+        "streamlocalbindmask",
+        "streamlocalbindunlink",
+        "trustedusercakeys",
+        "unusedconnectiontimeout",
+        "x11displayoffset",
+        "x11forwarding",
+        "x11uselocalhost",
+    )
+)
+_LINE = re.compile(r"^\s*([A-Za-z0-9]+)(?:\s*=\s*|\s+)(.*?)\s*$")
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One line that sets an option, where sshd reads it."""
+
+    path: str
+    keyword: str  # as the file spells it
+    value: str
+    match: str  # the Match line it sits under; "" when it applies to every connection
+    before_dropins: bool = False  # in the main file, before its Include of sshd_config.d
+
+
+def _keyword_lines(text):
+    for line in (text or "").splitlines():
+        found = _LINE.match(line)
+        if found and not line.lstrip().startswith("#"):
+            yield found.group(1), found.group(2), line.strip()
+
+
+def settings(view, option):
+    """Every line that sets `option`, in the order sshd reads the files: the main file up to its
+    Include of sshd_config.d, the drop-ins sorted by name, then the rest of the main file.
+    A Match block lasts to the next Match or to the end of its file; a keyword sshd does not take
+    in a Match block is left out there, as sshd reads it for no login."""
+    option = option.lower()
+    main = list(_keyword_lines(view.read_text(MAIN)))
+    split = next(
+        (i for i, (key, value, _) in enumerate(main) if key.lower() == "include" and DROPIN_DIR in value), None
+    )
+    segments = [(MAIN, main if split is None else main[:split], split is not None)]
+    if split is not None:
+        segments += [
+            (path, list(_keyword_lines(view.read_text(path))), False) for path in view.glob(f"{DROPIN_DIR}/*.conf")
+        ]
+        segments.append((MAIN, main[split + 1 :], False))
+    found, matches = [], {}
+    for path, lines, before_dropins in segments:
+        for keyword, value, line in lines:
+            if keyword.lower() == "match":
+                matches[path] = line  # `Match all` too: a Match block's value overrides the global one
+            elif keyword.lower() == option and (path not in matches or option in MATCH_OPTIONS):
+                found.append(Setting(path, keyword, value, matches.get(path, ""), before_dropins))
+    return found
 
 
 def _pattern_matches(pattern, name, addr):
