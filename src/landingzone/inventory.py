@@ -77,7 +77,12 @@ def read_inventory(hosts_file: Path, limit: str | None = None) -> tuple[dict[str
             if not inventory.parse_source(str(hosts_file)):
                 return None
             inventory.reconcile_inventory()
-            groups = {name: [host.name for host in group.get_hosts()] for name, group in inventory.groups.items()}
+            # As ansible-inventory lists them: a group with neither hosts nor children is left out.
+            groups = {
+                name: [host.name for host in group.get_hosts()]
+                for name, group in inventory.groups.items()
+                if group.hosts or group.child_groups or name == "all"
+            }
             inventory.subset(limit)
             return groups, [host.name for host in inventory.get_hosts("all")]
         except AnsibleError:
