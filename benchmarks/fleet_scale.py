@@ -33,6 +33,7 @@ import re
 import resource
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -317,6 +318,7 @@ def main() -> int:
     parser.add_argument("--hosts", type=_counts, default=[1, 5, 10], help="host counts, e.g. 1,5,10,20,40")
     parser.add_argument("--per-municipality", type=int, default=5, help="lab hosts per municipality")
     parser.add_argument("--workers", type=_counts, default=[2, 4, 8], help="EE worker counts to project onto")
+    parser.add_argument("--rounds", type=int, default=1, help="measured runs of each way per N (medians)")
     parser.add_argument("--show-tasks", type=int, default=0, metavar="LINES", help="profile_tasks lines to print")
     parser.add_argument(
         "--before-src", type=Path, help="the src/ of another checkout, whose CLI is timed beside this one"
@@ -351,22 +353,28 @@ def main() -> int:
                 ways = [("plain", plain), ("cli", cli_command(used, chosen, None))]
                 if args.before_src:
                     ways.append(("before", cli_command(used, chosen, args.before_src)))
-                for way, command in ways:
-                    command = [str(part).replace("{fleet}", str(fleet)) for part in command]
-                    if hosts == args.hosts[0]:
+                ways = [(way, [str(part).replace("{fleet}", str(fleet)) for part in command]) for way, command in ways]
+                if hosts == args.hosts[0]:
+                    for _, command in ways:
                         measure(command, env)  # warm-up of each way: page cache, bytecode
-                    figures = audit(command, env, chosen)
-                    output = figures.pop("output")
-                    if way == "plain":
-                        print(f"N={hosts} plain: {tasks_per_host(output):.1f} tasks run per host (the recap)")
-                        if hosts == max(args.hosts) and args.show_tasks:
-                            # ansible.cfg enables profile_tasks: the slowest tasks, summed over the hosts
-                            print("\n".join(output.rstrip().splitlines()[-args.show_tasks :]))
+                runs: dict[str, list[dict]] = {way: [] for way, _ in ways}
+                for _ in range(args.rounds):  # the ways take turns, so that load changes hit them alike
+                    for way, command in ways:
+                        figures = audit(command, env, chosen)
+                        output = figures.pop("output")
+                        if way == "plain" and not runs[way]:
+                            print(f"N={hosts} plain: {tasks_per_host(output):.1f} tasks run per host (the recap)")
+                            if hosts == max(args.hosts) and args.show_tasks:
+                                # ansible.cfg enables profile_tasks: its slowest tasks
+                                print("\n".join(output.rstrip().splitlines()[-args.show_tasks :]))
+                        runs[way].append(figures)
+                for way, measured in runs.items():
+                    figures = {key: statistics.median(run[key] for run in measured) for key in measured[0]}
                     rows.append((hosts, len(used), way, figures))
                     print(
-                        f"N={hosts} M={len(used)} {way:<6} wall {figures['wall']:6.1f} s  controller CPU "
-                        f"{figures['controller_cpu']:6.1f} s  target CPU {figures['target_cpu']:6.1f} s  "
-                        f"peak {figures['peak_memory'] / 2**20:6.0f} MiB",
+                        f"N={hosts} M={len(used)} {way:<6} median of {len(measured)}: wall {figures['wall']:6.1f} s  "
+                        f"controller CPU {figures['controller_cpu']:6.1f} s  "
+                        f"target CPU {figures['target_cpu']:6.1f} s  peak {figures['peak_memory'] / 2**20:6.0f} MiB",
                         flush=True,
                     )
         finally:
