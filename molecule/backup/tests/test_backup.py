@@ -77,8 +77,8 @@ def unit_state(host, unit):
     return ok(host, f"systemctl show -p ActiveState --value {unit}").strip()
 
 
-def module(hostname, name, args):
-    """One task of a collection module on a host, through Ansible; its result."""
+def ansible_environment():
+    """Ansible as the scenario runs it, printing JSON."""
     env = dict(
         os.environ,
         ANSIBLE_COLLECTIONS_PATH=str(PROJECT / "collections"),
@@ -90,6 +90,12 @@ def module(hostname, name, args):
     # Callbacks enabled for the scenario's own playbooks (profile_tasks, say) would print
     # into the JSON read here.
     env.pop("ANSIBLE_CALLBACKS_ENABLED", None)
+    return env
+
+
+def module(hostname, name, args):
+    """One task of a collection module on a host, through Ansible; its result."""
+    env = ansible_environment()
     command = [
         str(Path(sys.executable).parent / "ansible"),
         "-i", INVENTORY, hostname, "-m", f"cyberveilig.landingzone.{name}", "-a", json.dumps(args),
@@ -176,6 +182,62 @@ def test_the_backup_server_judges_the_rpo_from_its_arrival_index():
     assert latest["id"] == fact(AGENT)["last_snapshot"]["id"][:8] and latest["suspect"] is False
     assert latest["files"] >= 6 and 0 <= result["age_minutes"] < 30
     assert all(entry["measured"] for entry in index["snapshots"].values())
+
+
+def test_the_audit_waits_for_an_index_run_the_timer_began_before_the_latest_backup(tmp_path):
+    # The keeper's timer began an index run and it is still under way (here: held on the index lock)
+    # when a backup arrives. The audit's own index run must not take that one for done, or the
+    # server judges the host by the snapshots it listed before the newest arrived.
+    index_unit = "landingzone-backup-index.service"
+    lock = "/var/lib/landingzone-backup-server/arrivals/.index.lock"
+    ok(SERVER, f"setsid runuser -u restic-keeper -- flock {lock} sleep 599 </dev/null >/dev/null 2>&1 &")
+    try:
+        ok(SERVER, f"systemctl start --no-block {index_unit}")
+        wait_until("the timer's index run", lambda: unit_state(SERVER, index_unit) == "activating")
+        under_way = ok(SERVER, f"systemctl show -p InvocationID --value {index_unit}").strip()
+        assert start_backup(AGENT) == 0
+        newest = fact(AGENT)["last_snapshot"]["id"][:8]
+        play = {
+            "name": "The agent's status, judged by the server, as an audit runs it",
+            "hosts": "lz-backup-agent",
+            "gather_facts": False,
+            "vars_files": [str(SCENARIO.parent / "shared/vars/pki.yml"), str(SCENARIO / "vars/backup.yml")],
+            "vars": {"backup_agent_server_host": "lz-backup-server"},
+            "tasks": [
+                {
+                    "ansible.builtin.include_role": {
+                        "name": "cyberveilig.landingzone.backup_agent",
+                        "tasks_from": "status",
+                    }
+                }
+            ],
+        }
+        (tmp_path / "status.yml").write_text(json.dumps([play]))
+        audit = subprocess.Popen(
+            [str(Path(sys.executable).parent / "ansible-playbook"), "-i", INVENTORY, str(tmp_path / "status.yml")],
+            env=ansible_environment(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+        def restarted_or_done():
+            invocation = ok(SERVER, f"systemctl show -p InvocationID --value {index_unit}").strip()
+            return audit.poll() is not None or invocation != under_way
+
+        wait_until("the audit's own index run", restarted_or_done)
+    finally:
+        SERVER.run("pkill -f 'sleep 599'")
+    stdout, stderr = audit.communicate(timeout=300)
+    assert audit.returncode == 0, stdout[-3000:] + stderr[-2000:]
+    (judgment,) = [
+        task["hosts"]["lz-backup-agent"]
+        for task in json.loads(stdout)["plays"][0]["tasks"]
+        # A role's task is named "<role> : <task>".
+        if task["task"]["name"].endswith(" : The backup server's judgment of this host's RPO")
+    ]
+    assert (judgment["latest_good"] or {}).get("id") == newest, judgment
 
 
 # ---- two accounts on the server ---------------------------------------------------------------------
