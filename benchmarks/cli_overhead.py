@@ -33,8 +33,11 @@ BREAKGLASS_HASH = "$6$benchsalt$0kQCiHldjG5kuj8v4yzRhjGa58r4Kq.bbzhE43OQbldhEO7A
 
 
 def _env() -> dict:
+    # Bytecode is written and reused, as on an operator's machine: a shell that turns it off
+    # would make every command compile Ansible afresh, both sides alike.
+    inherited = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
     return {
-        **os.environ,
+        **inherited,
         "PATH": f"{BIN}:{os.environ['PATH']}",
         "CONTAINERS_CONF": str(ROOT / "lab" / "containers.conf"),
         "ANSIBLE_DEPRECATION_WARNINGS": "False",
@@ -48,13 +51,20 @@ def _write(path: Path, data) -> None:
 
 def make_municipality(fleet: Path, index: int) -> str:
     name = f"bench-cli{index}"
+    write_municipality(fleet, name, f"10.231.8{index}", [f"cli{index}-app1"], nis_code=f"4900{index}")
+    return name
+
+
+def write_municipality(fleet: Path, name: str, network: str, hosts: list[str], nis_code: str) -> None:
+    """A throwaway lab municipality: its hosts at network.11, .12, ... of network.0/24, a minimal card."""
     directory = fleet / name
-    _write(directory / "hosts.yml", {"all": {"hosts": {f"cli{index}-app1": {"lab_address": f"10.231.8{index}.11"}}}})
+    addresses = {host: {"lab_address": f"{network}.{11 + number}"} for number, host in enumerate(hosts)}
+    _write(directory / "hosts.yml", {"all": {"hosts": addresses}})
     _write(
         directory / "group_vars" / "all" / "lab.yml",
         {
             "lab_network": f"lz-{name}",
-            "lab_subnet": f"10.231.8{index}.0/24",
+            "lab_subnet": f"{network}.0/24",
             "lab_image": "localhost/landingzone-lab:bookworm",
             "lab_capabilities": ["NET_ADMIN"],
             "lab_state_dir": "{{ playbook_dir }}/../.cache/lab/" + name,
@@ -70,12 +80,12 @@ def make_municipality(fleet: Path, index: int) -> str:
     card = {
         "schema_version": 1,
         "name": name,
-        "nis_code": f"4900{index}",
+        "nis_code": nis_code,
         "cyfun_target_level": "basic",
         "data_classification": 2,
         "contacts": [{"role": "security_officer", "name": "Bench", "email": f"security@{name}.invalid"}],
         "management_networks": ["10.231.0.0/16"],
-        "log_collector": {"host": f"cli{index}-app1", "port": 6514},
+        "log_collector": {"host": hosts[0], "port": 6514},
         "ntp_servers": ["0.be.pool.ntp.org"],
         "backup": {
             "retention": {"keep_daily": 7, "keep_weekly": 4, "keep_monthly": 6, "keep_yearly": 1},
@@ -83,7 +93,6 @@ def make_municipality(fleet: Path, index: int) -> str:
         },
     }
     _write(directory / "municipality.yml", card)
-    return name
 
 
 def landingzone(fleet: Path, *args: str) -> subprocess.CompletedProcess:
@@ -120,17 +129,24 @@ def plain_playbook_command(fleet: Path, name: str, vars_file: Path) -> list:
     ]
 
 
-def card_vars_file(fleet: Path, name: str, out: Path) -> Path:
+def card_vars(fleet: Path, name: str) -> dict:
+    """The variables the wrapper derives from a municipality's card."""
     sys.path.insert(0, str(ROOT / "src"))
-    from landingzone.card import card_to_vars, known_control_ids, load_card
+    from landingzone.card import card_to_vars, catalog_roles, load_card
 
+    hosts = yaml.safe_load((fleet / name / "hosts.yml").read_text(encoding="utf-8"))["all"]["hosts"]
+    control_roles = catalog_roles(ROOT)
     card = load_card(
         fleet / name / "municipality.yml",
-        inventory_hosts={f"cli{name[-1]}-app1"},
-        known_control_ids=known_control_ids(ROOT),
+        inventory_hosts=set(hosts),
+        known_control_ids=set(control_roles),
         vault_secret=None,
     )
-    out.write_text(yaml.safe_dump(card_to_vars(card)), encoding="utf-8")
+    return card_to_vars(card, control_roles)
+
+
+def card_vars_file(fleet: Path, name: str, out: Path) -> Path:
+    out.write_text(yaml.safe_dump(card_vars(fleet, name)), encoding="utf-8")
     return out
 
 

@@ -5,7 +5,10 @@ Times, in one process and against the same reference each round:
 - the demo card alone (`load_card`: YAML, vault values, the schema, the inventory and catalog
   checks), the part the 0.5 s budget of the card layer is about;
 - each part of `landingzone validate demo` in-process (the catalogs, the secret scan of the
-  inventory files, `ansible-inventory --list`, the card) and the whole of it;
+  inventory files, the inventory read with Ansible's classes, the card) and the whole of it;
+- `ansible-inventory --list`, the command validation used to start for each inventory;
+- the command `landingzone validate demo` itself (a new Python, its imports included), and
+  `python -c pass` as the floor of any command;
 - the check of inventory values that land in rendered files, on the demo and on a copy of it
   that sets one value of every checked variable (its calendars and time spans read by
   systemd-analyze, not cached between rounds);
@@ -17,8 +20,10 @@ Each figure is the median of ROUNDS rounds, and is printed beside its ratio to t
     .venv/bin/python benchmarks/validate.py [ROUNDS]
 """
 
+import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -32,6 +37,7 @@ sys.path[:0] = [str(ROOT / "src")]
 from landingzone import inventory_values  # noqa: E402
 from landingzone.card import CardError, catalog_roles, load_card  # noqa: E402
 from landingzone.fleet_inputs import inventory_shape, load_municipalities  # noqa: E402
+from landingzone.inventory import inventory_list  # noqa: E402
 from landingzone.runner.secret_values import municipality_secrets, secret_variable_names  # noqa: E402
 
 DEMO = ROOT / "inventories" / "demo"
@@ -45,6 +51,12 @@ def median_seconds(action, rounds: int) -> float:
         action()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def command(*args: str) -> None:
+    env = {**os.environ, "LANDINGZONE_VAULT_PASSWORD_FILE": str(ROOT / "lab" / "demo-vault-password")}
+    tool = Path(sys.executable).with_name(args[0])
+    subprocess.run([tool, *args[1:]], cwd=ROOT, env=env, check=True, capture_output=True)
 
 
 def alias_bomb_card(directory: Path) -> Path:
@@ -128,10 +140,13 @@ def main(rounds: int) -> None:
         "the secret scan of the inventory files": lambda: municipality_secrets(DEMO, PASSWORD, secret_names),
         "inventory values in files, the demo": lambda: uncached_inventory_check(DEMO),
         "inventory values in files, every variable": lambda: uncached_inventory_check(every_value),
-        "ansible-inventory --list": lambda: inventory_shape(DEMO / "hosts.yml"),
+        "the inventory, Ansible's classes in-process": lambda: inventory_shape(DEMO / "hosts.yml"),
+        "ansible-inventory --list (the command)": lambda: inventory_list(DEMO / "hosts.yml"),
         "validate demo, in-process, all of it": lambda: load_municipalities(
             ROOT, DEMO.parent, ["demo"], None, PASSWORD
         ),
+        "landingzone validate demo (the command)": lambda: command("landingzone", "validate", "demo"),
+        "python -c pass (the floor of a command)": lambda: command("python", "-c", "pass"),
     }
     results = {name: median_seconds(action, rounds) for name, action in figures.items()}
     reference = results["reference: yaml.safe_load of the card"]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from landingzone.card import CARD_FILE, card_to_vars, catalog_roles, load_card, read_card, secret_values
 from landingzone.errors import LandingzoneError
-from landingzone.inventory import ansible_tool, hosts_of, inventory_list, municipality_dir, problem
+from landingzone.inventory import ansible_tool, inventory_groups, municipality_dir, problem, read_inventory
 from landingzone.inventory_values import check_inventory
 from landingzone.runner.job import Municipality
 from landingzone.runner.secret_values import municipality_secrets, secret_variable_names
@@ -45,11 +45,14 @@ def select(fleet: Path, names: list[str], everything: bool) -> list[str]:
 
 def inventory_shape(hosts_file: Path) -> tuple[list[str], dict[str, set[str]]]:
     """The hosts of an inventory, and each of its groups with its hosts, as Ansible itself reads them."""
-    data = inventory_list(hosts_file)
-    return hosts_of(data, "all"), {name: set(hosts_of(data, name)) for name in data if name != "_meta"}
+    groups = inventory_groups(hosts_file)
+    return groups["all"], {name: set(hosts) for name, hosts in groups.items()}
 
 
 def limited_hosts(hosts_file: Path, limit: str) -> list[str]:
+    read = read_inventory(hosts_file, limit)
+    if read is not None:
+        return read[1]
     result = ansible_tool("ansible", "all", "-i", str(hosts_file), "--list-hosts", "--limit", limit)
     if result.returncode != 0:
         if "no hosts to target" in result.stderr:

@@ -1,9 +1,12 @@
 """Reading a municipality's Ansible inventory the way Ansible itself does."""
 
+import contextlib
+import io
 import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from landingzone.errors import LandingzoneError
@@ -47,6 +50,52 @@ def inventory_list(hosts_file: Path) -> dict:
     if result.returncode != 0:
         raise LandingzoneError(f"{hosts_file}: ansible cannot read this inventory: {problem(result)}")
     return json.loads(result.stdout)
+
+
+# Ansible's inventory classes share their plugin loader and print through one display:
+# one parse at a time, its warnings kept off the operator's terminal.
+_IN_PROCESS = threading.Lock()
+
+
+def read_inventory(hosts_file: Path, limit: str | None = None) -> tuple[dict[str, list[str]], list[str]] | None:
+    """Every group of one hosts file with its hosts (its children's included) and the hosts
+    of ``all`` that ``limit`` leaves, in Ansible's order; None when Ansible cannot parse the
+    file or refuses the limit (then ``ansible-inventory`` or ``ansible --list-hosts`` is asked,
+    for its own message naming the problem).
+
+    Ansible's InventoryManager with the same plugins as ``ansible-inventory``, run in this
+    process: starting another Python that imports Ansible again is most of what validating
+    a municipality would cost.
+    """
+    from ansible.errors import AnsibleError
+    from ansible.inventory.manager import InventoryManager
+    from ansible.parsing.dataloader import DataLoader
+
+    with _IN_PROCESS, contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+        try:
+            inventory = InventoryManager(loader=DataLoader(), sources=[], parse=False)
+            if not inventory.parse_source(str(hosts_file)):
+                return None
+            inventory.reconcile_inventory()
+            # As ansible-inventory lists them: a group with neither hosts nor children is left out.
+            groups = {
+                name: [host.name for host in group.get_hosts()]
+                for name, group in inventory.groups.items()
+                if group.hosts or group.child_groups or name == "all"
+            }
+            inventory.subset(limit)
+            return groups, [host.name for host in inventory.get_hosts("all")]
+        except AnsibleError:
+            return None
+
+
+def inventory_groups(hosts_file: Path) -> dict[str, list[str]]:
+    """Every group of one hosts file with its hosts (its children's included), in Ansible's order."""
+    read = read_inventory(hosts_file)
+    if read is None:
+        inventory_list(hosts_file)  # raises with Ansible's own message
+        raise LandingzoneError(f"{hosts_file}: ansible cannot read this inventory")
+    return read[0]
 
 
 def hosts_of(data: dict, group: str) -> list[str]:

@@ -86,6 +86,9 @@ class RunObserver:
     stats_seen: bool = False
     finished: bool = False
     errors: list[str] = field(default_factory=list)
+    # Kept as results come: progress is reported on every event, and counting every result
+    # again each time would make a run's cost grow with the square of its hosts.
+    _status_counts: Counter = field(default_factory=Counter, init=False, repr=False)
     # section -> host -> the records tasks returned for it, in the order they came
     sections: dict[str, dict[str, list[dict]]] = field(default_factory=lambda: {s: {} for s in EVIDENCE_SECTIONS})
 
@@ -136,6 +139,7 @@ class RunObserver:
             created = event.get("created")
             for record in result.get("results") or []:
                 self.results.append({"host": data["host"], "time": created, **record})
+                self._status_counts[self.results[-1].get("status", "unknown")] += 1
             state.done = True
         self._record_sections(data["host"], result)
         if kind == "runner_on_failed" and not data.get("ignore_errors"):
@@ -182,7 +186,7 @@ class RunObserver:
         self.on_progress(self.progress())
 
     def status_counts(self) -> Counter:
-        return Counter(record.get("status", "unknown") for record in self.results)
+        return Counter(self._status_counts)
 
     def progress(self) -> Progress:
         counts = self.status_counts()

@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils.yaml_limits import load_bounded
 
+from landingzone.card.catalogs import SAFE_LOADER
 from landingzone.errors import LandingzoneError
 from landingzone.runner.vault import decrypt
 from landingzone.ssh_trust import known_hosts_of
@@ -123,7 +124,7 @@ def secret_variable_names(root: Path) -> set[str]:
     """Every role variable declared no_log in the collection's argument_specs."""
     names = set()
     for specs_file in sorted(root.glob("roles/*/meta/argument_specs.yml")):
-        specs = yaml.safe_load(specs_file.read_text(encoding="utf-8")) or {}
+        specs = yaml.load(specs_file.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}
         for entry in (specs.get("argument_specs") or {}).values():
             names.update(_no_log_options(entry.get("options") or {}))
     return names

@@ -32,6 +32,19 @@ def test_engine_results_are_collected_per_host_and_counted():
     assert (progress.controls_passed, progress.controls_failed) == (2, 1)
 
 
+def test_the_counts_follow_every_result_of_every_host_and_a_missing_status():
+    observer = RunObserver("gent", ["a", "b"], set())
+    observer.handle(_engine_result("a", "pass", "fail"))
+    observer.handle(_engine_result("b", "fail", "error"))
+    bare = _engine_result("b")
+    bare["event_data"]["res"]["results"] = [{"id": "LZ-T-009"}]
+    observer.handle(bare)
+    assert observer.status_counts() == {"pass": 1, "fail": 2, "error": 1, "unknown": 1}
+    # A copy: whoever changes it changes nothing of the run's counts.
+    observer.status_counts()["pass"] += 5
+    assert observer.progress().controls_passed == 1
+
+
 def test_the_resolved_action_also_identifies_the_engine():
     observer = RunObserver("gent", ["a"], set())
     event = _engine_result("a", "pass")
