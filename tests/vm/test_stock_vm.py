@@ -103,8 +103,13 @@ def test_the_first_apply_ends_without_an_error(first_apply):
     assert not errors
     failing = {r["id"]: r["reason"] for r in engine["results"] if r["status"] == "fail"}
     assert all("held back" in reason for reason in failing.values()), failing
+    by_id = {r["id"]: r for r in engine["results"]}
+    # The three that ended in error on a stock server: the package controls install cron and rsyslog
+    # before anything is judged, so their packaged defaults may already be right (pass) or be fixed.
+    for control_id in ("LZ-SVC-019", "LZ-LOG-005"):
+        assert by_id[control_id]["status"] == "fixed", by_id[control_id]
     for control_id in ("LZ-LOG-007", "LZ-PERM-024", "LZ-SVC-002"):
-        assert next(r for r in engine["results"] if r["id"] == control_id)["status"] == "fixed"
+        assert by_id[control_id]["status"] in ("pass", "fixed"), by_id[control_id]
     assert engine["commit_confirmed"]["confirmed"] is True
 
 
