@@ -21,7 +21,7 @@ fs.inotify.max_user_instances allows, the script raises it for the run, restores
 afterwards, and prints both. Its municipalities are named fleetscale-*, on
 10.231.90-97.0/24, and their containers are removed at the end.
 
-    /work/heavy --lock fleetscale -- .venv/bin/python benchmarks/fleet_scale.py --hosts 1,5,10
+    .venv/bin/python benchmarks/fleet_scale.py --hosts 1,5,10
 """
 
 import argparse
