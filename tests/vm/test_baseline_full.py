@@ -2,17 +2,13 @@
 applied again without a change, rebooted, then every kernel-level control,
 the SSH hardening and the firewall checked live, and the engine's own audit
 clean, every audit rule judged by the rules the kernel lists.
-
-Last, the attack on the audit rules: booted once without the lock (-e 2), rules are deleted
-from the kernel while their file still has them; their controls must fail, saying that they
-are not loaded, and, once the rules are locked again, that only a reboot loads them."""
+The attack on the loaded audit rules is test_audit_rules_live.py."""
 
 import secrets
-import shlex
 import subprocess
 
 import pytest
-from catalog import KERNEL_TYPES, VM_LEVEL, ids_not_of_types, load_controls, of_types, selected_for_server
+from catalog import KERNEL_TYPES, VM_LEVEL, load_controls, of_types, selected_for_server
 from kernel_checks import (
     assert_audit_rules_judged_by_the_kernel,
     assert_audit_rules_loaded_and_locked,
@@ -29,13 +25,6 @@ pytestmark = pytest.mark.vm
 CONTROLS = selected_for_server(load_controls())
 KERNEL_CONTROLS = of_types(CONTROLS, *KERNEL_TYPES)
 AUDIT_CONTROLS = of_types(CONTROLS, "audit_rule")
-FINALIZE = "/etc/audit/rules.d/99-landingzone-finalize.rules"
-# The rules the attacker deletes from the kernel: an exit rule (auditctl -d) and a watch (auditctl -W).
-DELETED_RULES = (
-    "-a always,exit -F arch=b64 -S mount -F auid>=1000 -F auid!=unset -k mounts",
-    "-w /etc/sudoers -p wa -k scope",
-)
-NOT_LOADED = "not loaded in the kernel (auditctl -l does not show it)"
 APPLY_TIMEOUT = 900
 # SSH forwarded by qemu reaches the VM from its user-network gateway: that is
 # the lab's management network.
@@ -146,76 +135,3 @@ def test_engine_audit_after_reboot_finds_nothing_to_fix(audit_after_reboot):
 
 def test_every_audit_rule_is_judged_by_the_rules_the_kernel_has_loaded(audit_after_reboot):
     assert_audit_rules_judged_by_the_kernel(audit_after_reboot.engine_result()["results"], AUDIT_CONTROLS, loaded=True)
-
-
-def _audit_rule_audit(vm, baseline_vars):
-    """The engine's audit of the audit_rule controls alone: the others are not under attack."""
-    only_audit_rules = {"linux_baseline_disabled_controls": ids_not_of_types(load_controls(), "audit_rule")}
-    run = vm.playbook(ROOT / "playbooks" / "audit.yml", baseline_vars | only_audit_rules, timeout=APPLY_TIMEOUT)
-    return {result["id"]: result for result in run.engine_result()["results"]}
-
-
-def _control_of(rule):
-    (control,) = [control for control in AUDIT_CONTROLS if control["params"]["rule"] == rule]
-    return control["id"]
-
-
-def _enabled(vm):
-    status = dict(line.split(None, 1) for line in vm.ssh("sudo -n auditctl -s").splitlines() if " " in line)
-    return status["enabled"].split()[0]
-
-
-@pytest.fixture(scope="module")
-def rules_deleted_from_the_kernel(rebooted_vm, audit_after_reboot, baseline_vars):
-    """Booted without the lock file, two rules deleted from the kernel (the file keeps them),
-    then audited; the kernel locked by hand (auditctl -e 2) and audited again."""
-    vm = rebooted_vm
-    vm.ssh(f"sudo -n mv {FINALIZE} /root/")
-    vm.reboot()
-    assert _enabled(vm) == "1", "booted without the lock file, the audit rules are still locked"
-    for rule in DELETED_RULES:
-        words = rule.split()
-        delete = ["-d" if words[0] == "-a" else "-W", *words[1:]]
-        vm.ssh("sudo -n auditctl " + shlex.join(delete))
-    listed = vm.ssh("sudo -n auditctl -l")
-    unlocked = _audit_rule_audit(vm, baseline_vars)
-    vm.ssh("sudo -n auditctl -e 2")
-    assert _enabled(vm) == "2"
-    locked = _audit_rule_audit(vm, baseline_vars)
-    files = vm.ssh("sudo -n cat /etc/audit/rules.d/60-landingzone.rules")
-    return {"listed": listed, "unlocked": unlocked, "locked": locked, "files": files}
-
-
-def test_a_rule_deleted_from_the_kernel_fails_naming_that_it_is_not_loaded(rules_deleted_from_the_kernel):
-    attack = rules_deleted_from_the_kernel
-    for rule in DELETED_RULES:
-        assert rule in attack["files"].splitlines(), "the rules file lost the rule: the attack is on the kernel only"
-    deleted = {_control_of(rule) for rule in DELETED_RULES}
-    lock = _control_of("-e 2")
-    results = attack["unlocked"]
-    assert sorted(results) == sorted(control["id"] for control in AUDIT_CONTROLS)
-    for control_id in deleted:
-        result = results[control_id]
-        assert (result["status"], result["reason"]) == ("fail", NOT_LOADED), control_id
-        assert result["evidence"]["found"]["present"] is True and result["evidence"]["found"]["loaded"] is False
-    # The lock control: its file moved away, and the kernel shows enabled 1.
-    assert results[lock]["status"] == "fail"
-    assert results[lock]["evidence"]["found"]["judged_by"] == "auditctl -s"
-    assert results[lock]["evidence"]["found"]["shown"] == "1"
-    others = {cid: r["status"] for cid, r in results.items() if cid not in deleted | {lock}}
-    assert set(others.values()) == {"pass"}, others
-    assert_audit_rules_judged_by_the_kernel(
-        [r for r in results.values() if r["id"] not in deleted | {lock}],
-        [c for c in AUDIT_CONTROLS if c["id"] not in deleted | {lock}],
-        loaded=True,
-    )
-
-
-def test_once_locked_a_rule_missing_from_the_kernel_waits_for_a_reboot_and_says_so(rules_deleted_from_the_kernel):
-    results = rules_deleted_from_the_kernel["locked"]
-    for rule in DELETED_RULES:
-        result = results[_control_of(rule)]
-        assert result["status"] == "fail"
-        assert result["reason"].startswith(NOT_LOADED + "; the kernel's audit rules are locked (-e 2)")
-        assert result["reboot_required"] is True
-        assert result["evidence"]["found"]["locked"] is True
