@@ -9,7 +9,12 @@ are named as warnings on that control, which still applies: that is its purpose.
 
 from __future__ import annotations
 
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.access import accounts, checks, pam
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.access import (
+    accounts,
+    checks,
+    pam,
+    sudo_binary,
+)
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.access.keepers import SSH, SUDO
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.access.view import LiveView, StagedView
 
@@ -29,6 +34,8 @@ MAX_ROUNDS = 5
 
 
 def _relevant(tx):
+    if sudo_binary.planned_group(tx) is not None:
+        return True
     return any(
         staged.changes_anything() and (path in ACCESS_FILES or path.startswith(ACCESS_PREFIXES))
         for path, staged in tx.files.items()
@@ -85,6 +92,8 @@ def culprits(engine, denial, fallback=False):
                     if p.startswith(prefix) and f.changes_anything()
                     for i in f.control_ids
                 ]
+        elif kind == sudo_binary.ACTION:
+            ids += [c["id"] for c in engine.applicable if c["type"] == "sudo_group" and tx.touched(c["id"])]
         elif kind == "file":
             staged = tx.files.get(what)
             if staged is not None and staged.changes_anything():
