@@ -281,7 +281,10 @@ def test_e_once_the_session_has_the_group_sudo_is_closed_to_it_and_only_it(host,
     assert second["commit_confirmed"]["confirmed"] is True
     assert host.check_output("stat -c '%a %U %G' /usr/bin/sudo") == "4750 root lz-operators"
     keepers_get_in()
-    # olduser is in group sudo, which Debian's rule grants, but not in lz-operators: no sudo at all.
+    # olduser is in group sudo, which Debian's rule grants, but not in lz-operators: no sudo at all,
+    # and the result says so.
+    warnings = by_id(second)["LZ-SUDO-013"]["evidence"]["warnings"]
+    assert any(w.startswith("olduser can no longer start sudo") for w in warnings), warnings
     for command in ("sudo -n id -u", "sudoedit -n /etc/hostname"):
         denied = host.run(f"runuser -u olduser -- {command}")
         assert denied.rc != 0 and "Permission denied" in denied.stderr, (command, denied.stderr)

@@ -65,6 +65,15 @@ def untouched(system, host):
     assert not host.tx.metadata_changes
 
 
+def refusal(system, controls=(SUDO_GROUP,), **overrides):
+    """The reason LZ-SUDO-013 fails with, once it is proven that it changed nothing."""
+    report, host = run_kept(system, list(controls), **overrides)
+    result = by_id(report)["LZ-SUDO-013"]
+    assert result["status"] == "fail" and result["changed"] is False
+    untouched(system, host)
+    return result["reason"]
+
+
 def test_a_session_that_has_the_group_gets_sudo_closed_to_the_group(system):
     stock_sudo(system)
     processes(system, (1000, [1000, 27]))
@@ -78,6 +87,20 @@ def test_a_session_that_has_the_group_gets_sudo_closed_to_the_group(system):
     assert "root messagebus 4754 /usr/lib/dbus-1.0/dbus-daemon-launch-helper" in system.read(OVERRIDES)
     again, _ = run_kept(system, [SUDO_GROUP])
     assert by_id(again)["LZ-SUDO-013"]["status"] == "pass"
+
+
+def test_an_administrator_nobody_asked_to_keep_is_named_as_losing_sudo(system):
+    # admin2 has sudo through group sudo today; sudo closed to lz-admins, which only ops is in.
+    stock_sudo(system)
+    system.write("/etc/group", system.read("/etc/group") + "lz-admins:x:1500:ops\n")
+    processes(system, (1000, [1000, 27, 1500]))
+    report, _ = run_kept(system, [control("sudo_group", {"group": "lz-admins"}, "LZ-SUDO-013")])
+
+    result = by_id(report)["LZ-SUDO-013"]
+    assert result["status"] == "fixed", result["reason"]
+    warnings = result["evidence"]["warnings"]
+    assert [w for w in warnings if w.startswith("admin2 can no longer start sudo")] == warnings and warnings
+    assert sudo_mode(system) == ("4750", 1500)
 
 
 def test_in_etc_group_but_not_in_the_running_session_holds_it_back_and_check_mode_says_so(system):
@@ -114,12 +137,9 @@ def test_a_keeper_outside_the_group_in_etc_group_holds_it_back_naming_it(system)
     stock_sudo(system)
     system.write("/etc/group", system.read("/etc/group") + "wheel:x:1500:\n")
     processes(system, (1000, [1000, 27]))
-    report, host = run_kept(system, [control("sudo_group", {"group": "wheel"}, "LZ-SUDO-013")])
-
-    result = by_id(report)["LZ-SUDO-013"]
-    assert result["status"] == "fail"
-    assert "ops is not in wheel in /etc/group: add ops to wheel" in result["reason"]
-    untouched(system, host)
+    assert "ops is not in wheel in /etc/group: add ops to wheel" in refusal(
+        system, [control("sudo_group", {"group": "wheel"}, "LZ-SUDO-013")]
+    )
 
 
 def test_the_break_glass_account_must_be_in_the_group_too(system):
@@ -132,35 +152,20 @@ def test_the_break_glass_account_must_be_in_the_group_too(system):
     )
     system.write("/etc/sudoers.d/50-breakglass", "breakglass ALL=(ALL:ALL) ALL\n", 0o440)
     processes(system, (1000, [1000, 27]))
-    report, host = run_kept(system, [SUDO_GROUP], breakglass="breakglass")
-
-    result = by_id(report)["LZ-SUDO-013"]
-    assert result["status"] == "fail"
-    assert "breakglass is not in sudo" in result["reason"]
-    untouched(system, host)
+    assert "breakglass is not in sudo" in refusal(system, breakglass="breakglass")
 
 
 def test_a_strangers_session_above_the_run_is_not_taken_for_the_connected_accounts(system):
     # admin2 has the group in its session, but the run is connected as ops, and no ancestor is ops.
     stock_sudo(system)
     processes(system, (1002, [1002, 27]))
-    report, host = run_kept(system, [SUDO_GROUP])
-
-    result = by_id(report)["LZ-SUDO-013"]
-    assert result["status"] == "fail"
-    assert "no process above this run is ops's session" in result["reason"]
-    untouched(system, host)
+    assert "no process above this run is ops's session" in refusal(system)
 
 
 def test_a_missing_group_is_named_and_nothing_is_touched(system):
     stock_sudo(system)
     processes(system, (1000, [1000, 27]))
-    report, host = run_kept(system, [control("sudo_group", {"group": "wheel"}, "LZ-SUDO-013")])
-
-    result = by_id(report)["LZ-SUDO-013"]
-    assert result["status"] == "fail"
-    assert "group wheel does not exist" in result["reason"]
-    untouched(system, host)
+    assert "group wheel does not exist" in refusal(system, [control("sudo_group", {"group": "wheel"}, "LZ-SUDO-013")])
 
 
 def test_an_operator_who_is_not_the_connected_account_needs_only_etc_group(system):
@@ -176,12 +181,7 @@ def test_sudoedit_as_a_program_of_its_own_fails_and_is_left_to_a_person(system):
     os.unlink(system.root / "usr/bin/sudoedit")
     system.write("/usr/bin/sudoedit", "#!/bin/sh\n", 0o4755)
     processes(system, (1000, [1000, 27]))
-    report, host = run_kept(system, [SUDO_GROUP])
-
-    result = by_id(report)["LZ-SUDO-013"]
-    assert result["status"] == "fail"
-    assert "/usr/bin/sudoedit is a program of its own" in result["reason"]
-    untouched(system, host)
+    assert "/usr/bin/sudoedit is a program of its own" in refusal(system)
 
 
 def test_an_override_dpkg_already_holds_is_replaced_and_the_rollback_restores_both(system):

@@ -133,6 +133,7 @@ def guard(engine):
         else:
             notes.append(f"{keeper.name} ({keeper.why}) had no {denial.path} before this run either: {denial.why}")
     _warn_for_others(engine)
+    _warn_sudo_closed_on_others(engine)
     _warn_faillock_skips(engine)
     return notes
 
@@ -171,3 +172,21 @@ def _warn_for_others(engine):
             engine.warnings.setdefault(control_id, []).append(
                 f"{name} no longer logs in over SSH after this control: {after.why}"
             )
+
+
+def _warn_sudo_closed_on_others(engine):
+    """Warnings on the sudo_group control for the accounts nobody asked us to keep that had sudo
+    (with their password) and can no longer start it: they are outside the group."""
+    ctx, access = engine.host, engine.host.access
+    ids = [c["id"] for c in engine.applicable if c["type"] == "sudo_group" and ctx.tx.touched(c["id"])]
+    if not ids:
+        return
+    kept = {k.name for k in access.keepers()}
+    staged, live = StagedView(ctx), LiveView(ctx)
+    for name in accounts.human_accounts(staged, ctx):
+        account = accounts.load(staged, name)
+        if name in kept or account is None or checks.sudo(ctx, live, name, password_given=True):
+            continue
+        why = sudo_binary.refusal(ctx, staged, account, connected=False)
+        for control_id in ids if why else []:
+            engine.warnings.setdefault(control_id, []).append(f"{name} can no longer start sudo: {why}")
