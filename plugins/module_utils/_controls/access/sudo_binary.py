@@ -63,8 +63,9 @@ def _status(ctx, pid):
     """A /proc/PID/status as {field: [words]}."""
     fields = {}
     for line in (ctx.read_text(f"/proc/{pid}/status") or "").splitlines():
-        name, _, value = line.partition(":")
-        fields[name] = value.split()
+        name, separator, value = line.partition(":")
+        if separator:
+            fields[name] = value.split()
     return fields
 
 
@@ -72,7 +73,7 @@ def session_of(ctx, uid):
     """(pid, gids) of the first ancestor of this process that runs wholly as `uid`: the shell
     the account's SSH session started, before sudo. None when no ancestor runs as it."""
     pid = os.getpid()
-    for _ in range(MAX_ANCESTORS):
+    for _step in range(MAX_ANCESTORS):
         fields = _status(ctx, pid)
         if not fields:
             return None
