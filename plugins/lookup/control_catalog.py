@@ -15,18 +15,10 @@ host's variables wherever the catalog is used.
 
 from __future__ import annotations
 
-import hashlib
-import marshal
-import os
-
-import yaml
-from ansible.errors import AnsibleLookupError
-from ansible.plugins.lookup import LookupBase
-from ansible.template import trust_as_template
-
 DOCUMENTATION = r"""
 name: control_catalog
-author: cyberveilig.landingzone maintainers
+author:
+  - cyberveilig.landingzone maintainers (!UNKNOWN)
 version_added: 0.1.0
 short_description: A role's control catalog, read once per controller process and content
 description:
@@ -39,22 +31,24 @@ description:
   - The parsed catalog is kept per controller process, keyed by the SHA-256 of the files' bytes; a changed
     file is read again.
   - Strings that hold a Jinja expression are trusted as templates, as files read by include_vars are, so that
-    they render with the host's variables where the catalog is used.
+    they render with the host's variables where a variable set from the catalog (with
+    M(ansible.builtin.set_fact)) is used.
   - The controls themselves are checked by P(cyberveilig.landingzone.select_controls#filter).
 options:
   _terms:
-    description: The catalog directory, for example C(roles/linux_baseline/controls) under O(role_path).
+    description: The catalog directory, for example C(roles/linux_baseline/controls) under the role's C(role_path).
     required: true
     type: list
     elements: path
 """
 
 EXAMPLES = r"""
-- name: Check the catalog
-  vars:
+# Set as a fact: the expressions inside the catalog then render with the host's variables wherever
+# the fact is used (the result of a template, such as task vars set from the lookup, is not
+# rendered again).
+- name: Load the control catalog
+  ansible.builtin.set_fact:
     linux_baseline_catalog: "{{ lookup('cyberveilig.landingzone.control_catalog', role_path ~ '/controls') }}"
-  ansible.builtin.assert:
-    that: linux_baseline_catalog | cyberveilig.landingzone.catalog_ids | length > 0
 """
 
 RETURN = r"""
@@ -63,6 +57,15 @@ _raw:
   type: list
   elements: dict
 """
+
+import hashlib
+import marshal
+import os
+
+import yaml
+from ansible.errors import AnsibleLookupError
+from ansible.plugins.lookup import LookupBase
+from ansible.template import trust_as_template
 
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # Per process: catalog directory -> (digest of its files, the catalog as marshal bytes). marshal
