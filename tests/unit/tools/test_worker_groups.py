@@ -68,3 +68,65 @@ def test_modules_stay_on_one_worker_and_scenarios_spread(tmp_path):
     vm_workers = set(workers["tests/vm/test_vm_a.py"]) | set(workers["tests/vm/test_vm_b.py"])
     assert len(vm_workers) == 1, "the VM tests ran on both workers at once"
     assert set(workers["tests/integration/test_molecule.py"]) == {"gw0", "gw1"}, "scenarios did not spread"
+
+
+class _Item:
+    """What the ordering reads of a pytest item: its id and its marks."""
+
+    def __init__(self, nodeid, *marks):
+        self.nodeid, self.marks = nodeid, marks
+
+    def get_closest_marker(self, name):
+        return name if name in self.marks else None
+
+
+def test_measured_units_start_longest_first_and_the_others_by_mark(monkeypatch):
+    import worker_groups
+
+    monkeypatch.setattr(
+        worker_groups,
+        "MEASURED_SECONDS",
+        {
+            "tests/integration/test_drill.py": 400,
+            "tests/integration/test_molecule.py::test_scenario[long]": 440,
+            "tests/integration/test_molecule.py::test_scenario[short]": 100,
+            "qemu": 300,
+        },
+    )
+    written = [
+        _Item("tests/unit/test_quick.py::test_a"),
+        _Item("tests/integration/test_lab_unknown.py::test_a", "lab"),
+        _Item("tests/integration/test_drill.py::test_a", "lab"),
+        _Item("tests/integration/test_drill.py::test_b", "lab"),
+        _Item("tests/integration/test_molecule.py::test_scenario[short]", "molecule"),
+        _Item("tests/integration/test_molecule.py::test_scenario[unknown]", "molecule"),
+        _Item("tests/integration/test_molecule.py::test_scenario[long]", "molecule"),
+        _Item("tests/vm/test_smoke.py::test_a", "vm"),
+    ]
+    ordered = [item.nodeid for item in sorted(written, key=worker_groups.dispatch_order)]
+    assert ordered == [
+        "tests/integration/test_molecule.py::test_scenario[long]",
+        "tests/integration/test_drill.py::test_a",
+        "tests/integration/test_drill.py::test_b",
+        "tests/vm/test_smoke.py::test_a",
+        "tests/integration/test_molecule.py::test_scenario[short]",
+        # Not measured: by mark, a molecule scenario before a lab module before the rest.
+        "tests/integration/test_molecule.py::test_scenario[unknown]",
+        "tests/integration/test_lab_unknown.py::test_a",
+        "tests/unit/test_quick.py::test_a",
+    ]
+
+
+def test_every_measured_unit_is_one_the_suite_has():
+    """A renamed module or scenario would drop out of the table unseen and start wherever its mark puts it."""
+    import worker_groups
+    from molecule_scenarios import scenarios
+
+    molecule_units = {f"{worker_groups.MOLECULE_MODULE}::test_scenario[{s.test_id}]" for s in scenarios(TESTS.parent)}
+    for unit in worker_groups.MEASURED_SECONDS:
+        if unit == "qemu":
+            assert list((TESTS / "vm").glob("test_*.py"))
+        elif "::" in unit:
+            assert unit in molecule_units, unit
+        else:
+            assert (TESTS.parent / unit).is_file(), unit
