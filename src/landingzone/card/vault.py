@@ -4,7 +4,7 @@ from ansible.errors import AnsibleError
 from ansible.parsing.vault import VaultLib, VaultSecret
 
 from landingzone.card.yaml_loading import VaultText
-from landingzone.runner.secret_values import MIN_SECRET_LENGTH, too_short
+from landingzone.secret_length import MIN_SECRET_LENGTH, too_short
 
 
 class DecryptedText(str):

@@ -15,12 +15,10 @@ from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils.yaml_limit
 from landingzone.card.catalogs import SAFE_LOADER
 from landingzone.errors import LandingzoneError
 from landingzone.runner.vault import decrypt
+from landingzone.secret_length import MIN_SECRET_LENGTH, too_short
 from landingzone.ssh_trust import known_hosts_of
 
 VAULT_HEADER = "$ANSIBLE_VAULT;"
-# A shorter secret is weak, and it cannot be redacted either: scrubbing "admin" or "2024"
-# from every log line would blank ordinary words. So it is refused before any job starts.
-MIN_SECRET_LENGTH = 12
 INVENTORY_SUFFIXES = {".yml", ".yaml", ".json", ""}
 
 
@@ -61,13 +59,6 @@ def _leaves(data: object, field: str = "") -> Iterator[tuple[str, object]]:
             yield from _leaves(value, f"{field}[{index}]")
     else:
         yield field, data
-
-
-def too_short(length: int) -> str:
-    return (
-        f"a secret of {length} characters is refused: it needs at least {MIN_SECRET_LENGTH} "
-        "(a shorter one is weak, and too short to be redacted from logs)"
-    )
 
 
 def secrets_of_file(path: Path, password: str | None, secret_names: set[str]) -> set[str]:
