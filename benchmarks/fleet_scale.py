@@ -14,7 +14,10 @@ controller's peak memory (the sum of the proportional set sizes of its processes
 as a table and as a text curve. From the largest N it derives the time to audit the
 Flemish fleet (300 municipalities x 10 servers) on one 2-core controller and on k
 execution-environment workers. With --before-src, the CLI of another checkout (a
-`git archive` of main, say) is timed in the same run, for the before/after ratio.
+`git archive` of main, say) is timed in the same run, for the before/after ratio. With
+--before-root, a whole other checkout is timed beside this one: its CLI with its own roles
+and plugins (way "before") and its plain ansible-playbook (way "plainb"), for a change to the
+roles themselves.
 
 About 6 inotify instances per container: when N needs more than
 fs.inotify.max_user_instances allows, the script raises it for the run, restores it
@@ -145,14 +148,14 @@ def _reap_leftover_ssh(before: set[int]) -> None:
             os.waitpid(pid, 0)
 
 
-def measure(command: list, env: dict) -> dict:
+def measure(command: list, env: dict, cwd: Path = ROOT) -> dict:
     """Run one command; its wall seconds, controller CPU seconds and peak memory (bytes)."""
     before = set(descendants(os.getpid()))
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     peak = 0
     started = time.monotonic()
     process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
     done = threading.Event()
 
@@ -205,9 +208,9 @@ def container_cpu_seconds(names: list[str]) -> float:
     return total
 
 
-def audit(command: list, env: dict, containers: list[str]) -> dict:
+def audit(command: list, env: dict, containers: list[str], cwd: Path = ROOT) -> dict:
     target_before = container_cpu_seconds(containers)
-    figures = measure(command, env)
+    figures = measure(command, env, cwd)
     figures["target_cpu"] = container_cpu_seconds(containers) - target_before
     return figures
 
@@ -276,7 +279,10 @@ def print_projection(rows: list[tuple[int, int, str, dict]], workers: list[int])
     biggest = max(hosts for hosts, _, _, _ in rows)
     figures = {way: (municipalities, f) for hosts, municipalities, way, f in rows if hosts == biggest}
     print(f"\n{FLEET_HOSTS} hosts, from the figures at N={biggest} (M={figures['cli'][0]}):")
-    for way, where, counts in (("cli", "one controller running the CLI", [1]), ("plain", "EE workers", workers)):
+    projected = [("cli", "one controller running the CLI", [1]), ("plain", "EE workers", workers)]
+    if "before" in figures:
+        projected.insert(1, ("before", "one controller running the other checkout's CLI", [1]))
+    for way, where, counts in projected:
         each = _per_host(figures[way][1], biggest)
         for count in counts:
             minutes = FLEET_HOSTS * each["controller_cpu"] / (CONTROLLER_CORES * count) / 60
@@ -320,10 +326,17 @@ def main() -> int:
     parser.add_argument("--workers", type=_counts, default=[2, 4, 8], help="EE worker counts to project onto")
     parser.add_argument("--rounds", type=int, default=1, help="measured runs of each way per N (medians)")
     parser.add_argument("--show-tasks", type=int, default=0, metavar="LINES", help="profile_tasks lines to print")
-    parser.add_argument(
+    before = parser.add_mutually_exclusive_group()
+    before.add_argument(
         "--before-src", type=Path, help="the src/ of another checkout, whose CLI is timed beside this one"
     )
+    before.add_argument(
+        "--before-root", type=Path, help="another checkout, whose CLI and plain run are timed beside this one"
+    )
     args = parser.parse_args()
+    if args.before_root:
+        args.before_root = args.before_root.resolve()
+        args.before_src = args.before_root / "src"
     if args.before_src:
         # The lab's playbook-relative state (ssh keys, ssh_config) is this checkout's.
         state = args.before_src.resolve().parent / ".cache"
@@ -335,6 +348,8 @@ def main() -> int:
     names = municipality_names(len(layout))
     containers = [host for members in layout for host in members]
     env = _env()
+    # The other checkout's CLI finds its own roles and plugins (not this checkout's) through LANDINGZONE_HOME.
+    before_env = {**env, "LANDINGZONE_HOME": str(args.before_root)} if args.before_root else env
     rows = []
     with InotifyInstances(len(containers)):
         try:
@@ -350,17 +365,23 @@ def main() -> int:
                 used = [name for name, members in zip(names, layout, strict=True) if set(members) & set(chosen)]
                 plain = [BIN / "ansible-playbook", "-i", inventory, "--forks", str(hosts), "--limit", ",".join(chosen)]
                 plain.append(ROOT / "playbooks" / "audit.yml")
-                ways = [("plain", plain), ("cli", cli_command(used, chosen, None))]
+                ways = [("plain", plain, env, ROOT), ("cli", cli_command(used, chosen, None), env, ROOT)]
                 if args.before_src:
-                    ways.append(("before", cli_command(used, chosen, args.before_src)))
-                ways = [(way, [str(part).replace("{fleet}", str(fleet)) for part in command]) for way, command in ways]
+                    ways.append(("before", cli_command(used, chosen, args.before_src), before_env, ROOT))
+                if args.before_root:
+                    plain_before = [*plain[:-1], args.before_root / "playbooks" / "audit.yml"]
+                    ways.append(("plainb", plain_before, env, args.before_root))
+                ways = [
+                    (way, [str(part).replace("{fleet}", str(fleet)) for part in command], way_env, cwd)
+                    for way, command, way_env, cwd in ways
+                ]
                 if hosts == args.hosts[0]:
-                    for _, command in ways:
-                        measure(command, env)  # warm-up of each way: page cache, bytecode
-                runs: dict[str, list[dict]] = {way: [] for way, _ in ways}
+                    for _, command, way_env, cwd in ways:
+                        measure(command, way_env, cwd)  # warm-up of each way: page cache, bytecode
+                runs: dict[str, list[dict]] = {way: [] for way, *_ in ways}
                 for _ in range(args.rounds):  # the ways take turns, so that load changes hit them alike
-                    for way, command in ways:
-                        figures = audit(command, env, chosen)
+                    for way, command, way_env, cwd in ways:
+                        figures = audit(command, way_env, chosen, cwd)
                         output = figures.pop("output")
                         if way == "plain" and not runs[way]:
                             print(f"N={hosts} plain: {tasks_per_host(output):.1f} tasks run per host (the recap)")
@@ -388,7 +409,7 @@ def main() -> int:
     print("\nratios, same N, same run:")
     for hosts in args.hosts:
         plain = by_run[(hosts, "plain")]
-        for way in ("cli", "before"):
+        for way in ("cli", "before", "plainb"):
             if (hosts, way) in by_run:
                 figures = by_run[(hosts, way)]
                 print(

@@ -15,11 +15,15 @@ Times, in one process and against the same reference each round:
 - the refusal of an alias bomb (9 lists of 9 aliases, 9 deep) in a card;
 - the reference: reading the demo card's YAML with PyYAML's plain safe_load, which checks nothing.
 
-Each figure is the median of ROUNDS rounds, and is printed beside its ratio to the reference.
+Each figure is the median of ROUNDS rounds (the figures take turns in each round), and is printed
+beside its ratio to the reference.
+With --before-src, the command of another checkout's CLI (its src/, a `git archive` of main, say)
+is timed in the same rounds, for the before/after ratio.
 
-    .venv/bin/python benchmarks/validate.py [ROUNDS]
+    .venv/bin/python benchmarks/validate.py [ROUNDS] [--before-src DIR/src]
 """
 
+import argparse
 import os
 import shutil
 import statistics
@@ -54,9 +58,17 @@ def median_seconds(action, rounds: int) -> float:
 
 
 def command(*args: str) -> None:
-    env = {**os.environ, "LANDINGZONE_VAULT_PASSWORD_FILE": str(ROOT / "lab" / "demo-vault-password")}
+    # Bytecode written and reused, as on an operator's machine, whatever this shell says.
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+    env["LANDINGZONE_VAULT_PASSWORD_FILE"] = str(ROOT / "lab" / "demo-vault-password")
     tool = Path(sys.executable).with_name(args[0])
     subprocess.run([tool, *args[1:]], cwd=ROOT, env=env, check=True, capture_output=True)
+
+
+def other_cli(source: Path, *args: str) -> tuple[str, ...]:
+    """The command line of another checkout's CLI, run with this virtualenv."""
+    run = f"import sys; sys.path.insert(0, {str(source)!r}); from landingzone.cli import main; sys.exit(main())"
+    return ("python", "-c", run, *args)
 
 
 def alias_bomb_card(directory: Path) -> Path:
@@ -107,7 +119,7 @@ def uncached_inventory_check(inventory: Path) -> None:
     inventory_values.check_inventory(inventory, PASSWORD)
 
 
-def main(rounds: int) -> None:
+def main(rounds: int, before_src: Path | None) -> None:
     roles = catalog_roles(ROOT)
     hosts, groups = inventory_shape(DEMO / "hosts.yml")
     secret_names = secret_variable_names(ROOT)
@@ -148,7 +160,15 @@ def main(rounds: int) -> None:
         "landingzone validate demo (the command)": lambda: command("landingzone", "validate", "demo"),
         "python -c pass (the floor of a command)": lambda: command("python", "-c", "pass"),
     }
-    results = {name: median_seconds(action, rounds) for name, action in figures.items()}
+    if before_src:
+        figures["the other checkout's landingzone validate demo"] = lambda: command(
+            *other_cli(before_src, "validate", "demo")
+        )
+    times: dict[str, list[float]] = {name: [] for name in figures}
+    for _ in range(rounds):  # the figures take turns, so that a change of load hits them alike
+        for name, action in figures.items():
+            times[name].append(median_seconds(action, 1))
+    results = {name: statistics.median(measured) for name, measured in times.items()}
     reference = results["reference: yaml.safe_load of the card"]
     print(f"median of {rounds} rounds")
     for name, seconds in results.items():
@@ -156,4 +176,8 @@ def main(rounds: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("rounds", type=int, nargs="?", default=5)
+    parser.add_argument("--before-src", type=Path, help="the src/ of another checkout, whose command is timed too")
+    arguments = parser.parse_args()
+    main(arguments.rounds, arguments.before_src)

@@ -93,6 +93,8 @@ def _networks(values, field: str):
 # Each variable a role writes into a file, with the encoder that file's template uses.
 CHECKS: dict[str, Check] = {
     "linux_baseline_operator_group": sshd_group,
+    # Not written into sshd's files, but the same shape: a Debian group name (sudo's owner group).
+    "linux_baseline_sudo_group": sshd_group,
     "linux_baseline_ssh_extra_allow_groups": _each(sshd_group),
     "linux_baseline_ntp_servers": _each(_host),
     "linux_baseline_log_collector": _log_collector,

@@ -269,7 +269,8 @@ def test_account_policy_only_root_has_uid_0(host):
 
 
 def test_local_account_break_glass_has_the_vault_password_and_sudo(host):
-    assert "sudo" in host.user("breakglass").groups
+    # And the group sudo is closed to, so that closing it never takes sudo from break-glass.
+    assert {"sudo", "lz-operators"} <= set(host.user("breakglass").groups)
     shadow_hash = host.check_output("getent shadow breakglass | cut -d: -f2")
     assert shadow_hash == SETTINGS["linux_baseline_breakglass_password_hash"]
 
@@ -288,6 +289,46 @@ def test_nftables_ruleset_loaded_default_deny_ssh_from_management(host):
 
 def test_aide_database_checked_daily(host):
     assert "aide --config /etc/aide/aide.conf --check" in host.file("/etc/cron.d/landingzone-aide").content_string
+
+
+# sudo closed to the operator group (LZ-SUDO-013, level essential): applied on its own, then every
+# test below runs with it, the operator's SSH login and sudo included.
+OUTSIDER_SUDOERS = "/etc/sudoers.d/zz-test-outsider"
+
+
+def test_sudo_closed_to_the_operator_group_keeps_the_operator_and_shuts_out_everyone_else(host, tmp_path):
+    catalog = [
+        control["id"]
+        for part in sorted((PROJECT / "roles" / "linux_baseline" / "controls").glob("*.yml"))
+        for controls in yaml.safe_load(part.read_text()).values()
+        for control in controls
+    ]
+    only_sudo_group = {
+        "linux_baseline_level": "essential",
+        "linux_baseline_disabled_controls": [cid for cid in catalog if cid != "LZ-SUDO-013"],
+    }
+    applied = run_baseline(host, tmp_path / "apply", "-e", json.dumps(only_sudo_group))
+    assert set(applied) == {"LZ-SUDO-013"}
+    assert applied["LZ-SUDO-013"]["status"] == "fixed", applied["LZ-SUDO-013"]["reason"]
+    assert host.check_output("stat -c '%a %U %G' /usr/bin/sudo") == "4750 root lz-operators"
+    assert host.check_output("dpkg-statoverride --list /usr/bin/sudo") == "root lz-operators 4750 /usr/bin/sudo"
+    assert host.check_output("readlink -f /usr/bin/sudoedit") == "/usr/bin/sudo"
+    again = run_baseline(host, tmp_path / "again", "-e", json.dumps(only_sudo_group))
+    assert again["LZ-SUDO-013"]["status"] == "pass"
+
+    # An account outside the group, even with a sudoers rule of its own, cannot start sudo or sudoedit.
+    host.check_output(
+        "useradd --create-home --shell /bin/bash outsider && "
+        f"echo 'outsider ALL=(ALL:ALL) NOPASSWD: ALL' > {OUTSIDER_SUDOERS} && chmod 0440 {OUTSIDER_SUDOERS}"
+    )
+    try:
+        for command in ("sudo -n id -u", "sudo -n -u root /bin/sh -c id", "sudoedit -n /etc/hostname"):
+            denied = host.run(f"runuser -u outsider -- {command}")
+            assert denied.rc != 0 and "Permission denied" in denied.stderr, (command, denied.stdout, denied.stderr)
+        # The group is the only door: the same account in it may run sudo.
+        assert host.check_output("runuser -u outsider -g outsider -G lz-operators -- sudo -n id -u") == "0"
+    finally:
+        host.check_output(f"rm -f {OUTSIDER_SUDOERS} && userdel --remove outsider")
 
 
 # The operator, over real SSH through the host firewall, after the baseline.

@@ -8,7 +8,10 @@ B, sshd on 2222 with linux_baseline_ssh_port left at 22; C, faillock's limit rea
 administrator log in afresh and become root, and the results say what was held back or
 warned about, and why. D, commit confirmed: a break the checks cannot foresee (a test
 hook in sshd's reload denies `admin`) makes the fresh login after the commit fail, and the
-host rolls the run back by itself after 30 s.
+host rolls the run back by itself after 30 s. E, sudo closed to lz-operators, which `admin`
+joins in the same run: its session lacks the group, so the control is held back naming it;
+the next run, over commit confirmed's fresh login, closes sudo to the group, and `olduser`
+(group sudo only) can no longer start sudo.
 """
 
 from __future__ import annotations
@@ -128,6 +131,13 @@ def test_a_connected_admin_only_in_sudo_and_the_operator_keep_ssh_and_sudo(case_
     keepers_get_in()
 
 
+def test_a_sudo_is_closed_to_group_sudo_and_the_confirming_become_went_through_it(host, case_a):
+    # admin's session logged in with group sudo: the control applied, and commit confirmed's fresh
+    # login became root through the closed sudo.
+    assert by_id(case_a)["LZ-SUDO-013"]["status"] == "fixed"
+    assert host.check_output("stat -c '%a %U %G' /usr/bin/sudo") == "4750 root sudo"
+
+
 def test_a_the_missing_operator_group_holds_both_accounts(host):
     members = host.check_output("getent group lz-operators").split(":")[3].split(",")
     assert sorted(members) == ["admin", "operator"]
@@ -240,3 +250,41 @@ def test_d_the_revert_timer_is_gone(host, case_d):
     unit = case_d["commit_confirmed"]["unit"]
     assert host.run(f"systemctl is-active {unit}.timer").stdout.strip() != "active"
     assert "reverted" in host.check_output(f"journalctl -u {unit}.service --no-pager -q")
+
+
+# ---- case E: sudo closed to a group the connected admin joins in the same run -------------------
+
+
+@pytest.fixture(scope="module")
+def case_e(host, case_d):
+    # The run adds admin to lz-operators (LZ-SSH-035); the SSH session it runs in logged in without it.
+    first = apply("-e", "linux_baseline_sudo_group=lz-operators")
+    stat_after_first = host.check_output("stat -c '%a %U %G' /usr/bin/sudo")
+    # Commit confirmed's fresh login after that run has the group: the next run comes in with it.
+    second = apply("-e", "linux_baseline_sudo_group=lz-operators")
+    return first, stat_after_first, second
+
+
+def test_e_a_session_without_the_group_holds_it_back_naming_admin_and_what_to_do(case_e):
+    first, stat_after_first, _ = case_e
+    held = by_id(first)["LZ-SUDO-013"]
+    assert held["status"] == "fail" and held["changed"] is False
+    assert "admin" in held["reason"] and "does not have lz-operators" in held["reason"], held["reason"]
+    assert "Log in again" in held["reason"]
+    assert stat_after_first == "4755 root root"
+    assert by_id(first)["LZ-SSH-035"]["status"] == "fixed"
+
+
+def test_e_once_the_session_has_the_group_sudo_is_closed_to_it_and_only_it(host, case_e):
+    _, _, second = case_e
+    assert by_id(second)["LZ-SUDO-013"]["status"] == "fixed", by_id(second)["LZ-SUDO-013"]["reason"]
+    assert second["commit_confirmed"]["confirmed"] is True
+    assert host.check_output("stat -c '%a %U %G' /usr/bin/sudo") == "4750 root lz-operators"
+    keepers_get_in()
+    # olduser is in group sudo, which Debian's rule grants, but not in lz-operators: no sudo at all,
+    # and the result says so.
+    warnings = by_id(second)["LZ-SUDO-013"]["evidence"]["warnings"]
+    assert any(w.startswith("olduser can no longer start sudo") for w in warnings), warnings
+    for command in ("sudo -n id -u", "sudoedit -n /etc/hostname"):
+        denied = host.run(f"runuser -u olduser -- {command}")
+        assert denied.rc != 0 and "Permission denied" in denied.stderr, (command, denied.stderr)

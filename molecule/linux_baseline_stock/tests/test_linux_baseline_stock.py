@@ -118,6 +118,32 @@ def test_the_operator_group_was_made_with_the_administrator_in_it(host):
     assert int(group[2]) < 1000  # a system group
 
 
+def test_sudo_is_closed_to_group_sudo_for_good_and_to_everyone_outside_it(host, first, second):
+    if LEVEL != "essential":  # an essential control: below it, sudo stays open to all
+        assert "LZ-SUDO-013" not in {r["id"] for r in first["results"]}
+        assert host.check_output("stat -c '%a' /usr/bin/sudo") == "4755"
+        return
+    assert {r["id"]: r["status"] for r in first["results"] if r["id"] == "LZ-SUDO-013"} == {"LZ-SUDO-013": "fixed"}
+    assert {r["id"]: r["status"] for r in second["results"] if r["id"] == "LZ-SUDO-013"} == {"LZ-SUDO-013": "pass"}
+    assert host.check_output("stat -c '%a %U %G' /usr/bin/sudo") == "4750 root sudo"
+    # dpkg gives the next sudo package the same mode when it unpacks it.
+    assert host.check_output("dpkg-statoverride --list /usr/bin/sudo") == "root sudo 4750 /usr/bin/sudo"
+    assert host.check_output("readlink -f /usr/bin/sudoedit") == "/usr/bin/sudo"
+    # An account outside group sudo, even with a sudoers rule of its own, cannot start sudo or sudoedit.
+    rule = "/etc/sudoers.d/zz-test-outsider"
+    host.check_output(
+        "useradd --create-home --shell /bin/bash outsider && "
+        f"echo 'outsider ALL=(ALL:ALL) NOPASSWD: ALL' > {rule} && chmod 0440 {rule}"
+    )
+    try:
+        for command in ("sudo -n id -u", "sudoedit -n /etc/hostname"):
+            denied = host.run(f"runuser -u outsider -- {command}")
+            assert denied.rc != 0 and "Permission denied" in denied.stderr, (command, denied.stdout, denied.stderr)
+        assert host.check_output("runuser -u outsider -g outsider -G sudo -- sudo -n id -u") == "0"
+    finally:
+        host.check_output(f"rm -f {rule} && userdel --remove outsider")
+
+
 def test_the_administrator_still_logs_in_and_becomes_root_with_its_password(host):
     address = host.check_output("hostname -I").split()[0]
     logged_in, became_root = login_and_become(EPHEMERAL / "operator_ed25519", "operator", address, become_password())

@@ -112,6 +112,9 @@ TYPE_SCHEMAS = {
     "login_group": {
         "name": _param("str", required=True),
     },
+    "sudo_group": {
+        "group": _param("str", required=True),
+    },
     "mount_option": {
         "mountpoint": _param("path", required=True),
         "fstype": _param("str"),
@@ -254,6 +257,9 @@ def _check_type_specific(control_id, ctype, params):
             _fail(control_id, "params.value", f"rule {params['rule']} needs a number of days")
     if ctype == "login_group" and not re.fullmatch(r"[a-z_][a-z0-9_\-]*", params["name"]):
         _fail(control_id, "params.name", f"not a valid group name: {params['name']!r}")
+    if ctype == "sudo_group" and not re.fullmatch(r"[a-z_][a-z0-9_\-]{0,31}", params["group"]):
+        # It ends up as an argument of dpkg-statoverride and in dpkg's database, one word per field.
+        _fail(control_id, "params.group", f"not a valid group name: {params['group']!r}")
     if ctype == "local_account":
         if not re.fullmatch(r"[a-z_][a-z0-9_\-]*", params["name"]):
             _fail(control_id, "params.name", f"not a valid account name: {params['name']!r}")

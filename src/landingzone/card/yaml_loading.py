@@ -1,6 +1,6 @@
 """Reading a card's YAML: ansible-vault values, no silent surprises.
 
-The loader is PyYAML's safe loader with three changes:
+The loader is PyYAML's safe loader (on libyaml's parser where it is built in) with four changes:
 
 - ``!vault |`` values become :class:`VaultText` (decrypted later, field by field, so a wrong
   password can be reported with the field it broke);
@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import yaml
 from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils.yaml_limits import load_bounded
 
+from landingzone.card.catalogs import SAFE_LOADER
+
 
 @dataclass(frozen=True)
 class VaultText:
@@ -28,7 +30,7 @@ class DuplicateKeyError(yaml.MarkedYAMLError):
     pass
 
 
-class CardLoader(yaml.SafeLoader):
+class CardLoader(SAFE_LOADER):
     def construct_mapping(self, node, deep=False):
         seen = set()
         for key_node, _ in node.value:

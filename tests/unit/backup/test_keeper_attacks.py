@@ -29,11 +29,12 @@ CLIENTS = {
 # The card's defaults but for the minimum hold, so that the hold is not what saves the genuine snapshots.
 RETENTION = dict(arrivals.DEFAULT_RETENTION, min_hold_days=1)
 NOW = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
-GENUINE_ARRIVALS = [
-    NOW - datetime.timedelta(days=3),
-    NOW - datetime.timedelta(days=2),
-    NOW - datetime.timedelta(hours=25),
-]
+# Noon of three days in a row, the last at least 25 hours ago (past the one-day hold): a backup made
+# minutes after one of them falls on the same UTC day (daily slots are UTC days) at any hour the
+# tests run. Counted back from now instead, the last two fell on one day between 00:00 and 01:00.
+_HELD_UNTIL = NOW - datetime.timedelta(hours=25)
+_LAST_NOON = _HELD_UNTIL.replace(hour=12, minute=0, second=0) - datetime.timedelta(days=_HELD_UNTIL.hour < 12)
+GENUINE_ARRIVALS = [_LAST_NOON - datetime.timedelta(days=days) for days in (2, 1, 0)]
 
 
 def stamp(moment: datetime.datetime) -> str:

@@ -27,6 +27,7 @@ HAS_SYSTEMD_ANALYZE = shutil.which("systemd-analyze") is not None
 # A good value of each variable, which validates.
 GOOD = {
     "linux_baseline_operator_group": "lz-operators",
+    "linux_baseline_sudo_group": "sudo",
     "linux_baseline_ssh_extra_allow_groups": ["supplier_admins"],
     "linux_baseline_ntp_servers": ["ntp1.lab-north.invalid", "10.231.71.1"],
     "linux_baseline_log_collector": {"host": "logs.lab-north.invalid", "port": 6514},

@@ -223,6 +223,28 @@ class FakeSystem:
         self.write("/var/lib/aide/aide.db.new", "database")  # database_out of Debian's aide.conf
         return OK
 
+    def _dpkg_statoverride(self, args, env, stdin):
+        """--remove PATH, or --update --add OWNER GROUP MODE PATH: dpkg's database and the file."""
+        if args[:1] == ["--root"]:
+            args = args[2:]
+        table = self.read("/var/lib/dpkg/statoverride") or ""
+        path = args[-1]
+        others = "".join(line + "\n" for line in table.splitlines() if line.split()[-1:] != [path])
+        if "--remove" in args:
+            self.write("/var/lib/dpkg/statoverride", others)
+            return OK
+        if path in table.split():
+            return CommandResult(2, "", f"dpkg-statoverride: error: an override for '{path}' already exists")
+        owner, group, mode = args[-4:-1]
+        gids = {f.split(":")[0]: int(f.split(":")[2]) for f in self.read("/etc/group").splitlines()}
+        if group not in gids:
+            return CommandResult(2, "", f"dpkg-statoverride: error: group '{group}' does not exist")
+        self.write("/var/lib/dpkg/statoverride", others + f"{owner} {group} {mode} {path}\n")
+        real = self.root / path.lstrip("/")
+        os.chown(real, 0, gids[group])
+        os.chmod(real, int(mode, 8))
+        return OK
+
     def _systemd_detect_virt(self, args, env, stdin):
         return CommandResult(1, "none\n", "")
 

@@ -99,6 +99,12 @@ def _sudo_rule(system):
     system.write("/etc/sudoers.d/60-landingzone-operators", "%lz-operators ALL=(ALL) NOPASSWD: ALL\n", 0o440)
 
 
+def _sudo_group(system):
+    system.write("/usr/bin/sudo", "#!/bin/sh\n", 0o4755)
+    os.symlink("sudo", system.root / "usr/bin/sudoedit")
+    system.write("/var/lib/dpkg/statoverride", "root messagebus 4754 /usr/lib/dbus-1.0/dbus-daemon-launch-helper\n")
+
+
 def _kernel_cmdline(system):
     system.write("/proc/cmdline", "BOOT_IMAGE=/vmlinuz root=UUID=abc ro quiet\n")
     system.write("/etc/default/grub.d/60-landingzone.cfg", 'GRUB_CMDLINE_LINUX="$GRUB_CMDLINE_LINUX audit=1"\n')
@@ -219,6 +225,11 @@ SCENARIOS = {
         "params": {"name": "operators", "rule": "%lz-operators ALL=(ALL:ALL) ALL"},
         "arrange": _sudo_rule,
         "bad": [({"name": "ops.conf", "rule": "x"}, "params.name"), ({"name": "ops"}, "params.rule")],
+    },
+    "sudo_group": {
+        "params": {"group": "sudo"},
+        "arrange": _sudo_group,
+        "bad": [({"group": "sudo adm"}, "params.group"), ({}, "params.group")],
     },
     "kernel_cmdline": {
         "params": {"name": "audit_backlog_limit", "value": 8192},

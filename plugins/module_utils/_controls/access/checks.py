@@ -10,6 +10,7 @@ from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.
     firewall,
     pam,
     sshd,
+    sudo_binary,
     sudoers,
 )
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.access.keepers import (
@@ -86,6 +87,12 @@ def sudo(ctx, view, name, password_given, planned=None):
     denial = _account_denial(view, account, SUDO, name)
     if denial:
         return denial
+    access = getattr(ctx, "access", None)
+    connected = bool(access and access.over_ssh and name == access.connected)
+    why = sudo_binary.refusal(ctx, view, account, connected)
+    if why:
+        group = sudo_binary.restricted_to(ctx, view)
+        return Denial(name, SUDO, f"sudo does not start for {name}: {why}", ((sudo_binary.ACTION, group),))
     refused = sudoers.refusal(view, account, hostname(view), password_given)
     if refused:
         blame, why = refused

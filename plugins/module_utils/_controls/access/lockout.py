@@ -9,7 +9,12 @@ are named as warnings on that control, which still applies: that is its purpose.
 
 from __future__ import annotations
 
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.access import accounts, checks, pam
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.access import (
+    accounts,
+    checks,
+    pam,
+    sudo_binary,
+)
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.access.keepers import SSH, SUDO
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.access.view import LiveView, StagedView
 
@@ -29,6 +34,8 @@ MAX_ROUNDS = 5
 
 
 def _relevant(tx):
+    if sudo_binary.planned_group(tx) is not None:
+        return True
     return any(
         staged.changes_anything() and (path in ACCESS_FILES or path.startswith(ACCESS_PREFIXES))
         for path, staged in tx.files.items()
@@ -85,6 +92,8 @@ def culprits(engine, denial, fallback=False):
                     if p.startswith(prefix) and f.changes_anything()
                     for i in f.control_ids
                 ]
+        elif kind == sudo_binary.ACTION:
+            ids += [c["id"] for c in engine.applicable if c["type"] == "sudo_group" and tx.touched(c["id"])]
         elif kind == "file":
             staged = tx.files.get(what)
             if staged is not None and staged.changes_anything():
@@ -124,6 +133,7 @@ def guard(engine):
         else:
             notes.append(f"{keeper.name} ({keeper.why}) had no {denial.path} before this run either: {denial.why}")
     _warn_for_others(engine)
+    _warn_sudo_closed_on_others(engine)
     _warn_faillock_skips(engine)
     return notes
 
@@ -162,3 +172,21 @@ def _warn_for_others(engine):
             engine.warnings.setdefault(control_id, []).append(
                 f"{name} no longer logs in over SSH after this control: {after.why}"
             )
+
+
+def _warn_sudo_closed_on_others(engine):
+    """Warnings on the sudo_group control for the accounts nobody asked us to keep that had sudo
+    (with their password) and can no longer start it: they are outside the group."""
+    ctx, access = engine.host, engine.host.access
+    ids = [c["id"] for c in engine.applicable if c["type"] == "sudo_group" and ctx.tx.touched(c["id"])]
+    if not ids:
+        return
+    kept = {k.name for k in access.keepers()}
+    staged, live = StagedView(ctx), LiveView(ctx)
+    for name in accounts.human_accounts(staged, ctx):
+        account = accounts.load(staged, name)
+        if name in kept or account is None or checks.sudo(ctx, live, name, password_given=True):
+            continue
+        why = sudo_binary.refusal(ctx, staged, account, connected=False)
+        for control_id in ids if why else []:
+            engine.warnings.setdefault(control_id, []).append(f"{name} can no longer start sudo: {why}")

@@ -23,6 +23,7 @@ from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.
     service,
     sshd_option,
     sudo_default,
+    sudo_group,
     sudo_rule,
     sysctl,
 )
@@ -45,6 +46,7 @@ HANDLERS = {
     "service": service,
     "sshd_option": sshd_option,
     "sudo_default": sudo_default,
+    "sudo_group": sudo_group,
     "sudo_rule": sudo_rule,
     "sysctl": sysctl,
 }
