@@ -201,7 +201,7 @@ class LabVm:
     def reboot(self) -> float:
         """Reboot through Ansible, as an operator would; returns the seconds it took."""
         before = self.boot_id()
-        run = self.playbook(PLAYBOOKS / "reboot.yml", timeout=600)
+        run = self.playbook(PLAYBOOKS / "reboot.yml", timeout=900)
         after = self.boot_id()
         assert after != before, "the VM did not reboot: its boot_id is unchanged"
         return run.seconds

@@ -8,6 +8,9 @@ place in one go, with the accounts, directories and modes the backup_server role
 TCG, Ansible's own round trips would take the VM ten minutes (test_backup_roles_vm.py applies the
 roles themselves, in make test-slow). One difference with the roles: the REST users' hashes are
 apr1, not bcrypt, which costs seconds per request under TCG; the sandbox does not see it.
+
+The VM is the one the baseline smoke shares (conftest.py: hardened_vm): the kernel controls of the
+baseline applied and the VM rebooted, so the units prove their sandboxes on a hardened kernel.
 """
 
 from __future__ import annotations
@@ -160,12 +163,12 @@ def put_in_place(vm, found):
 
 
 @pytest.fixture(scope="module")
-def backup_vm(lab_vm):
-    pki = make_pki(lab_vm.workdir / "pki", HOST)
-    put_in_place(lab_vm, files(pki, secrets.token_urlsafe(24), secrets.token_urlsafe(24)))
-    sh(lab_vm, SETUP, timeout=600)
-    install_probe(lab_vm)
-    return lab_vm
+def backup_vm(hardened_vm):
+    pki = make_pki(hardened_vm.workdir / "backup-pki", HOST)
+    put_in_place(hardened_vm, files(pki, secrets.token_urlsafe(24), secrets.token_urlsafe(24)))
+    sh(hardened_vm, SETUP, timeout=600)
+    install_probe(hardened_vm)
+    return hardened_vm
 
 
 def test_the_agents_backup_runs_under_its_sandbox_through_the_rest_servers(backup_vm):

@@ -3,11 +3,13 @@ to a real kernel, still in force after a reboot.
 
 Only the sysctl, kernel_module, audit_rule and mount_option controls run (the
 others are switched off through linux_baseline_disabled_controls); the full
-baseline is test_baseline_full.py.
+baseline is test_baseline_full.py. The VM, the apply and the reboot are the
+session's (conftest.py: kernel_apply, hardened_vm), shared with the backup
+units' smoke.
 """
 
 import pytest
-from catalog import KERNEL_TYPES, VM_LEVEL, ids_not_of_types, load_controls, of_types, selected_for_server
+from catalog import KERNEL_TYPES, load_controls, of_types, selected_for_server
 from kernel_checks import (
     assert_audit_rules_judged_by_the_kernel,
     assert_audit_rules_loaded_and_locked,
@@ -16,31 +18,11 @@ from kernel_checks import (
     assert_operator_logs_in_and_sudo_works,
     assert_sysctls_live,
 )
-from lab_vm import ROOT
 
 pytestmark = [pytest.mark.vm, pytest.mark.vm_smoke]
 
 CONTROLS = selected_for_server(load_controls())
 KERNEL_CONTROLS = of_types(CONTROLS, *KERNEL_TYPES)
-APPLY_TIMEOUT = 600
-
-
-@pytest.fixture(scope="module")
-def kernel_apply(lab_vm):
-    return lab_vm.playbook(
-        ROOT / "playbooks" / "baseline.yml",
-        {
-            "linux_baseline_level": VM_LEVEL,
-            "linux_baseline_disabled_controls": ids_not_of_types(load_controls(), *KERNEL_TYPES),
-        },
-        timeout=APPLY_TIMEOUT,
-    )
-
-
-@pytest.fixture(scope="module")
-def rebooted_vm(lab_vm, kernel_apply):
-    lab_vm.reboot()
-    return lab_vm
 
 
 def test_engine_enforced_every_kernel_control_on_a_real_kernel(kernel_apply):
@@ -54,21 +36,21 @@ def test_engine_enforced_every_kernel_control_on_a_real_kernel(kernel_apply):
     assert_audit_rules_judged_by_the_kernel(results, of_types(KERNEL_CONTROLS, "audit_rule"), loaded=False)
 
 
-def test_operator_still_logs_in_with_its_key_and_sudo(rebooted_vm):
-    assert_operator_logs_in_and_sudo_works(rebooted_vm)
+def test_operator_still_logs_in_with_its_key_and_sudo(hardened_vm):
+    assert_operator_logs_in_and_sudo_works(hardened_vm)
 
 
-def test_sysctl_values_are_live(rebooted_vm):
-    assert_sysctls_live(rebooted_vm, of_types(KERNEL_CONTROLS, "sysctl"))
+def test_sysctl_values_are_live(hardened_vm):
+    assert_sysctls_live(hardened_vm, of_types(KERNEL_CONTROLS, "sysctl"))
 
 
-def test_blacklisted_modules_cannot_be_loaded(rebooted_vm):
-    assert_modules_cannot_load(rebooted_vm, of_types(KERNEL_CONTROLS, "kernel_module"))
+def test_blacklisted_modules_cannot_be_loaded(hardened_vm):
+    assert_modules_cannot_load(hardened_vm, of_types(KERNEL_CONTROLS, "kernel_module"))
 
 
-def test_world_writable_filesystems_are_mounted_nodev_nosuid_noexec(rebooted_vm):
-    assert_mount_options_live(rebooted_vm, of_types(KERNEL_CONTROLS, "mount_option"))
+def test_world_writable_filesystems_are_mounted_nodev_nosuid_noexec(hardened_vm):
+    assert_mount_options_live(hardened_vm, of_types(KERNEL_CONTROLS, "mount_option"))
 
 
-def test_audit_rules_are_loaded_and_locked(rebooted_vm):
-    assert_audit_rules_loaded_and_locked(rebooted_vm, of_types(KERNEL_CONTROLS, "audit_rule"))
+def test_audit_rules_are_loaded_and_locked(hardened_vm):
+    assert_audit_rules_loaded_and_locked(hardened_vm, of_types(KERNEL_CONTROLS, "audit_rule"))
