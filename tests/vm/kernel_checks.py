@@ -5,9 +5,12 @@ wrote), so it proves that the controls took effect after a reboot rather than
 that the configuration exists.
 """
 
-import re
 import shlex
 
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.audit_kernel import (
+    is_control_rule,
+    signature,
+)
 from lab_vm import LabVm
 
 
@@ -79,62 +82,35 @@ def assert_mount_options_live(vm: LabVm, controls: list[dict]) -> None:
     assert not problems, "mount options are not in effect:\n" + "\n".join(problems)
 
 
-# auditctl prints an unset login uid as -1, whichever way the rule spelt it.
-UNSET_UID = {"unset": "-1", "4294967295": "-1"}
-COMPARISON = re.compile(r"^(\w+)(!=|>=|<=|=|>|<|&=|&)(.*)$")
-
-
-def _field(text: str, *, symmetric: bool = False) -> str:
-    """One -F or -C condition in a canonical spelling."""
-    match = COMPARISON.match(text)
-    if not match:
-        return text
-    left, operator, right = match.groups()
-    right = UNSET_UID.get(right, right).rstrip("/")
-    if symmetric and operator in ("=", "!="):
-        left, right = sorted((left, right))
-    return f"{left}{operator}{right}"
-
-
-def audit_rule_signature(rule: str) -> tuple:
-    """What makes an audit rule itself, in a form shared by the rule as written
-    and as `auditctl -l` prints it back, which reorders syscalls and fields,
-    writes `-k key` as `-F key=key`, `unset` as -1, a missing -S as `-S all`,
-    swaps the sides of -C comparisons and drops a directory's trailing slash."""
-    words = shlex.split(rule)
-    watch, permissions, action, key = None, None, None, None
-    syscalls: set[str] = set()
-    fields: set[str] = set()
-    for flag, value in zip(words, words[1:], strict=False):
-        if flag == "-w":
-            watch = value.rstrip("/")
-        elif flag == "-p":
-            permissions = "".join(sorted(value))
-        elif flag == "-a":
-            action = ",".join(sorted(value.split(",")))
-        elif flag == "-k":
-            key = value
-        elif flag == "-S":
-            syscalls.update(value.split(","))
-        elif flag == "-F" and value.startswith("key="):
-            key = value.removeprefix("key=")
-        elif flag in ("-F", "-C"):
-            fields.add(_field(value, symmetric=flag == "-C"))
-    if watch:
-        return ("watch", watch, permissions, key)
-    return ("syscall", action, frozenset(syscalls - {"all"}), frozenset(fields), key)
-
-
 def assert_audit_rules_loaded_and_locked(vm: LabVm, controls: list[dict]) -> None:
+    """Every rule of the catalog is in the kernel's list, compared in the one form the engine
+    uses too (audit_kernel.signature, proven against real listings in the unit tests)."""
     rules = [control["params"]["rule"] for control in controls]
-    control_rules = [rule for rule in rules if rule.split()[0] in ("-e", "-b", "-f", "-r", "--backlog_wait_time")]
-    wanted = {audit_rule_signature(rule): rule for rule in rules if rule not in control_rules}
+    control_rules = [rule for rule in rules if is_control_rule(rule)]
+    wanted = {signature(rule): rule for rule in rules if rule not in control_rules}
     listed = vm.ssh("sudo -n auditctl -l")
     # Kept with the run's other output: what the kernel had loaded, for whoever reads a failure.
     (vm.workdir / "auditctl-l.txt").write_text(listed, encoding="utf-8")
-    loaded = {audit_rule_signature(line) for line in listed.splitlines() if line.startswith(("-w", "-a"))}
-    missing = [rule for signature, rule in wanted.items() if signature not in loaded]
+    loaded = {signature(line) for line in listed.splitlines() if line.startswith(("-w", "-a"))}
+    missing = [rule for key, rule in wanted.items() if key not in loaded]
     assert not missing, "audit rules of the catalog are not loaded in the kernel:\n" + "\n".join(missing)
     status = dict(line.split(None, 1) for line in vm.ssh("sudo -n auditctl -s").splitlines() if " " in line)
     if "-e 2" in control_rules:
         assert status.get("enabled") == "2", f"the audit rules are not locked (enabled {status.get('enabled')})"
+
+
+def assert_audit_rules_judged_by_the_kernel(results: list[dict], controls: list[dict], *, loaded: bool) -> None:
+    """Every audit_rule control of an engine result was judged by what the kernel lists (auditctl
+    -l; a control rule by auditctl -s), not by its file alone; `loaded`: and the kernel showed
+    every one (before the first load it showed none of them)."""
+    by_id = {result["id"]: result for result in results}
+    problems = []
+    for control in controls:
+        result = by_id[control["id"]]
+        found = result["evidence"]["found"]
+        judge = "auditctl -s" if is_control_rule(control["params"]["rule"]) else "auditctl -l"
+        if found.get("judged_by") != judge or (loaded and found.get("loaded") is not True):
+            problems.append(
+                f"{control['id']} {result['status']}: judged by {found.get('judged_by')}, loaded {found.get('loaded')}"
+            )
+    assert not problems, "audit rules not judged by the kernel's list:\n" + "\n".join(problems)

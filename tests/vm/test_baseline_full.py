@@ -1,7 +1,8 @@
 """The whole baseline on a real kernel (`make test-vm`, not in CI): applied,
 applied again without a change, rebooted, then every kernel-level control,
 the SSH hardening and the firewall checked live, and the engine's own audit
-clean."""
+clean, every audit rule judged by the rules the kernel lists.
+The attack on the loaded audit rules is test_audit_rules_live.py."""
 
 import secrets
 import subprocess
@@ -9,6 +10,7 @@ import subprocess
 import pytest
 from catalog import KERNEL_TYPES, VM_LEVEL, load_controls, of_types, selected_for_server
 from kernel_checks import (
+    assert_audit_rules_judged_by_the_kernel,
     assert_audit_rules_loaded_and_locked,
     assert_modules_cannot_load,
     assert_mount_options_live,
@@ -22,6 +24,7 @@ pytestmark = pytest.mark.vm
 
 CONTROLS = selected_for_server(load_controls())
 KERNEL_CONTROLS = of_types(CONTROLS, *KERNEL_TYPES)
+AUDIT_CONTROLS = of_types(CONTROLS, "audit_rule")
 APPLY_TIMEOUT = 900
 # SSH forwarded by qemu reaches the VM from its user-network gateway: that is
 # the lab's management network.
@@ -128,3 +131,7 @@ def test_firewall_is_loaded_and_ssh_still_reachable(rebooted_vm):
 def test_engine_audit_after_reboot_finds_nothing_to_fix(audit_after_reboot):
     engine = audit_after_reboot.engine_result()
     assert not _by_status(engine, "fail", "error")
+
+
+def test_every_audit_rule_is_judged_by_the_rules_the_kernel_has_loaded(audit_after_reboot):
+    assert_audit_rules_judged_by_the_kernel(audit_after_reboot.engine_result()["results"], AUDIT_CONTROLS, loaded=True)

@@ -11,6 +11,7 @@ units' smoke.
 import pytest
 from catalog import KERNEL_TYPES, load_controls, of_types, selected_for_server
 from kernel_checks import (
+    assert_audit_rules_judged_by_the_kernel,
     assert_audit_rules_loaded_and_locked,
     assert_modules_cannot_load,
     assert_mount_options_live,
@@ -25,11 +26,14 @@ KERNEL_CONTROLS = of_types(CONTROLS, *KERNEL_TYPES)
 
 
 def test_engine_enforced_every_kernel_control_on_a_real_kernel(kernel_apply):
-    statuses = {result["id"]: result["status"] for result in kernel_apply.engine_result()["results"]}
+    results = kernel_apply.engine_result()["results"]
+    statuses = {result["id"]: result["status"] for result in results}
     assert sorted(statuses) == sorted(control["id"] for control in KERNEL_CONTROLS)
     # On a real kernel nothing of these is out of reach: not_applicable would hide a gap.
     not_enforced = {control_id: status for control_id, status in statuses.items() if status not in ("pass", "fixed")}
     assert not not_enforced
+    # Judged by the kernel's own list before the load, not by the rules files alone.
+    assert_audit_rules_judged_by_the_kernel(results, of_types(KERNEL_CONTROLS, "audit_rule"), loaded=False)
 
 
 def test_operator_still_logs_in_with_its_key_and_sudo(hardened_vm):

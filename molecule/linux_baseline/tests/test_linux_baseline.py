@@ -152,6 +152,19 @@ def test_every_sshd_option_is_judged_by_what_sshd_applies_to_the_operator(audit)
         assert list(found["applied"].values()) == [result["evidence"]["expected"]["applied"]], control_id
 
 
+def test_every_audit_rule_says_only_its_file_was_judged_in_a_container(audit):
+    """No audit subsystem in a container: the rules cannot be listed, and each result says so."""
+    rules = [r for r in audit.values() if r["type"] == "audit_rule"]
+    assert len(rules) >= 40
+    for result in rules:
+        found = result["evidence"]["found"]
+        assert result["status"] == "not_applicable", result["id"]
+        assert found["present"] is True and "loaded" not in found, result["id"]
+        assert found["judged_by"] == (
+            "the rules file only (a container cannot list the kernel's audit rules: no audit subsystem)"
+        ), result["id"]
+
+
 def test_a_drop_in_read_first_and_match_blocks_that_undo_options_fail_naming_their_file(host, tmp_path):
     undoers = {
         # Sorted before ours: sshd keeps the first value it reads.

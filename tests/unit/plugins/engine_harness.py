@@ -36,6 +36,8 @@ READ_ONLY = {
     ("visudo", "-c"),
     ("rsyslogd", "-N1"),
     ("systemd-detect-virt", "--container"),
+    ("auditctl", "-l"),
+    ("auditctl", "-s"),
 }
 
 
@@ -55,6 +57,10 @@ class FakeSystem:
         self.fail = {}  # command name -> CommandResult to return instead
         self.armed = []  # systemd-run calls: the commit-confirmed timers
         self.shipped = {}  # package -> {path: text} that installing it writes
+        # The kernel's audit rules, as lines auditctl -l prints (as written: the real kernel's
+        # own spelling is tested on real auditctl output), and its enabled flag (2: locked).
+        self.audit_rules = []
+        self.audit_enabled = "1"
 
     # ---- helpers for tests ------------------------------------------------------------------
     def write(self, path, text, mode=0o644):
@@ -247,6 +253,27 @@ class FakeSystem:
 
     def _systemd_detect_virt(self, args, env, stdin):
         return CommandResult(1, "none\n", "")
+
+    def _augenrules(self, args, env, stdin):
+        """augenrules --load: the rules.d files in name order, refused once the rules are locked."""
+        if self.audit_enabled == "2":
+            return CommandResult(1, "", "The audit system is in immutable mode, no rule changes allowed\n")
+        rules = []
+        for path in sorted((self.root / "etc/audit/rules.d").glob("*.rules")):
+            for line in path.read_text().splitlines():
+                if line.startswith(("-w", "-a")):
+                    rules.append(line.strip())
+                elif line.startswith("-e "):
+                    self.audit_enabled = line.split()[1]
+        self.audit_rules = rules
+        return OK
+
+    def _auditctl(self, args, env, stdin):
+        if args == ["-l"]:
+            return CommandResult(0, "\n".join(self.audit_rules or ["No rules"]) + "\n", "")
+        if args == ["-s"]:
+            return CommandResult(0, f"enabled {self.audit_enabled}\nfailure 1\npid 0\nbacklog_limit 8192\n", "")
+        return CommandResult(2, "", "the fake kernel only lists (-l, -s)\n")
 
 
 SSHD_DEFAULTS = {
