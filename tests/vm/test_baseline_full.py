@@ -50,6 +50,9 @@ def baseline_vars():
         "linux_baseline_level": VM_LEVEL,
         "linux_baseline_management_networks": [QEMU_GATEWAY],
         "linux_baseline_breakglass_password_hash": _throwaway_password_hash(),
+        # The VM's operator gets sudo through lz-operators, as on the lab image, not Debian's `sudo`
+        # group: with the default, LZ-SUDO-013 would be held back, naming it.
+        "linux_baseline_sudo_group": "lz-operators",
     }
 
 
