@@ -3,6 +3,7 @@ effective configuration and the loaded firewall, against the catalog."""
 
 import jinja2
 import yaml
+from ansible_collections.cyberveilig.landingzone.plugins.filter.encoders import FilterModule as Encoders
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.access.sshd_values import canonical
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.handlers.nftables_ruleset import (
     TABLE as FIREWALL_TABLE,
@@ -16,11 +17,14 @@ ROLE_DEFAULTS = ROOT / "roles" / "linux_baseline" / "defaults" / "main.yml"
 def render_param(value, extra_vars: dict):
     """A catalog value with the role's Jinja resolved as the role would, from its
     defaults and the run's extra vars (enough for the simple expressions of
-    sshd options; an Ansible-only filter fails loudly here)."""
+    sshd options, with the collection's own encoders; an Ansible-only filter
+    fails loudly here)."""
     if not isinstance(value, str) or "{{" not in value:
         return value
     variables = yaml.safe_load(ROLE_DEFAULTS.read_text(encoding="utf-8")) | extra_vars
-    return jinja2.Environment(undefined=jinja2.StrictUndefined).from_string(value).render(variables)
+    environment = jinja2.Environment(undefined=jinja2.StrictUndefined)
+    environment.filters.update({f"cyberveilig.landingzone.{name}": f for name, f in Encoders().filters().items()})
+    return environment.from_string(value).render(variables)
 
 
 def effective_sshd_options(vm: LabVm) -> dict[str, str]:
