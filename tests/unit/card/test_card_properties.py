@@ -93,7 +93,9 @@ FORMATS = {
         lambda moment: moment.replace(microsecond=0).isoformat() + "+01:00"
     ),
 }
-CARDS = from_schema(generation_schema(), custom_formats=FORMATS)
+# Built on first use, not at import: hypothesis-jsonschema takes seconds to canonicalise the card's
+# schema, and every pytest worker imports this module to collect it, whether it runs it or not.
+CARDS = st.deferred(lambda: from_schema(generation_schema(), custom_formats=FORMATS))
 # One value of every JSON type: whatever a field holds, one of these is of another type.
 OTHER_TYPES = [5, 1.5, True, None, "text", [], [1], {}, {"a": 1}]
 
