@@ -54,21 +54,26 @@ def _render(value, context):
     return value
 
 
+@functools.cache
+def _role_file(part: str) -> dict:
+    return yaml.safe_load((ROLE / part / "main.yml").read_text(encoding="utf-8"))
+
+
 def role_context(data_classification=3, **overrides):
     """The role's defaults and derived vars, with a municipality card's data classification."""
-    context = yaml.safe_load((ROLE / "defaults" / "main.yml").read_text(encoding="utf-8"))
+    context = copy.deepcopy(_role_file("defaults"))
     context["group_names"] = ["virtual_pcs"]
     context["windows_baseline_fslogix_vhd_locations"] = [r"\\profiles.gemeente.example\fslogix"]
     context.update(overrides)
     context["landingzone_municipality"] = {"data_classification": data_classification}
-    derived = yaml.safe_load((ROLE / "vars" / "main.yml").read_text(encoding="utf-8"))
-    for name, template in derived.items():
+    for name, template in _role_file("vars").items():
         context[name] = _render(template, context)
     return context
 
 
 def rendered_catalog(**context_overrides):
-    return _render(raw_catalog(), role_context(**context_overrides))
+    # _render builds every mapping and list anew, so the parsed catalog needs no copy of its own.
+    return _render(_loaded_catalog(), role_context(**context_overrides))
 
 
 def engine_args(catalog=None, **overrides):
