@@ -204,3 +204,14 @@ def test_a_cycle_on_the_demo_card_stops_every_command_before_any_host(demo_fleet
     # The CLI knows the inventory's groups: the backup server is refused by name too.
     assert any(f"{card}: services[1].depends_on[2]: 'demo-backup1' is a backup server" in line for line in lines), err
     assert not (demo_fleet / ".landingzone" / "runs").exists()
+
+
+@pytest.mark.parametrize(
+    "value",
+    [["{{ lookup('pipe', 'id') }}"], {"$(id)": 1}, ["gem-log1", None], [["gem-log1"]], "gem-log1\n"],
+    ids=["template", "mapping with shell syntax", "null entry", "nested list", "text with a newline"],
+)
+def test_a_malformed_depends_on_is_refused_naming_the_field_only(tmp_path, control_ids, value):
+    card = card_with_services(service("burgerzaken", depends_on=value))
+    path, lines = refused(tmp_path, card, control_ids)
+    assert lines and all(line.startswith(f"{path}: services[0].depends_on") for line in lines), lines
