@@ -23,6 +23,7 @@ from landingzone.card.fields import field_path, walk
 from landingzone.card.validation import JINJA_MARKERS, card_schema
 
 CONTROL = "LZ-SSH-009"
+DEPENDENCY = "gem-log1"
 PROPERTY_SETTINGS = settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
 )
@@ -46,7 +47,10 @@ def generation_schema() -> dict:
     services = properties["services"]
     services["maxItems"] = 1
     del services["items"]["properties"]["supplier_role"]
-    services["items"]["properties"]["hosts"]["items"] = hosts
+    # A service needs back a host of the inventory that is not one of its own (card/dependencies.py):
+    # its own hosts are drawn without the log collector, which is the one it may depend on.
+    services["items"]["properties"]["hosts"]["items"] = {"enum": sorted(FIXTURE_HOSTS - {DEPENDENCY})}
+    services["items"]["properties"]["depends_on"]["items"] = {"enum": [DEPENDENCY]}
     suppliers = properties["suppliers"]
     suppliers["maxItems"] = 1
     vpn = suppliers["items"]["properties"]["vpn"]
