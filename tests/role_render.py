@@ -4,6 +4,8 @@ defaults and vars (trusted, as Ansible trusts a role's own files) plus the test'
 
 from __future__ import annotations
 
+import copy
+from functools import cache
 from pathlib import Path
 
 from ansible.parsing.dataloader import DataLoader
@@ -23,12 +25,20 @@ def _trusted(value):
     return value
 
 
-def role_variables(role: str, task_vars: dict | None = None, **variables) -> dict:
-    """The role's defaults and vars, a task's own ``vars`` (trusted too), then ``variables``."""
+@cache
+def _role_files(role: str) -> dict:
+    """The role's defaults and vars, read once per process: the hostile-string tests render the
+    same role's templates hundreds of times, and parsing its YAML was most of each render."""
     loader = DataLoader()
     found = {}
     for part in ("defaults", "vars"):
         found.update(_trusted(loader.load_from_file(str(REPO / "roles" / role / part / "main.yml")) or {}))
+    return found
+
+
+def role_variables(role: str, task_vars: dict | None = None, **variables) -> dict:
+    """The role's defaults and vars, a task's own ``vars`` (trusted too), then ``variables``."""
+    found = copy.deepcopy(_role_files(role))
     found.update(_trusted(task_vars or {}))
     found.update(ansible_managed="Ansible managed", **variables)
     return found
@@ -39,8 +49,10 @@ def _templar(variables: dict) -> Templar:
     ansible-playbook, no collection loader resolves them (the environment attribute is the one
     place this ansible-core takes a filter of the caller's)."""
     templar = Templar(loader=DataLoader(), variables=variables)
+    # Read the attribute once: each read prints a deprecation and walks the whole call stack for it.
+    filters = templar.environment.filters
     for name, encoder in Encoders().filters().items():
-        templar.environment.filters[f"cyberveilig.landingzone.{name}"] = encoder
+        filters[f"cyberveilig.landingzone.{name}"] = encoder
     return templar
 
 

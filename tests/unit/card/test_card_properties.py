@@ -23,6 +23,7 @@ from landingzone.card.fields import field_path, walk
 from landingzone.card.validation import JINJA_MARKERS, card_schema
 
 CONTROL = "LZ-SSH-009"
+DEPENDENCY = "gem-log1"
 PROPERTY_SETTINGS = settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
 )
@@ -46,7 +47,10 @@ def generation_schema() -> dict:
     services = properties["services"]
     services["maxItems"] = 1
     del services["items"]["properties"]["supplier_role"]
-    services["items"]["properties"]["hosts"]["items"] = hosts
+    # A service needs back a host of the inventory that is not one of its own (card/dependencies.py):
+    # its own hosts are drawn without the log collector, which is the one it may depend on.
+    services["items"]["properties"]["hosts"]["items"] = {"enum": sorted(FIXTURE_HOSTS - {DEPENDENCY})}
+    services["items"]["properties"]["depends_on"]["items"] = {"enum": [DEPENDENCY]}
     suppliers = properties["suppliers"]
     suppliers["maxItems"] = 1
     vpn = suppliers["items"]["properties"]["vpn"]
@@ -93,7 +97,9 @@ FORMATS = {
         lambda moment: moment.replace(microsecond=0).isoformat() + "+01:00"
     ),
 }
-CARDS = from_schema(generation_schema(), custom_formats=FORMATS)
+# Built on first use, not at import: hypothesis-jsonschema takes seconds to canonicalise the card's
+# schema, and every pytest worker imports this module to collect it, whether it runs it or not.
+CARDS = st.deferred(lambda: from_schema(generation_schema(), custom_formats=FORMATS))
 # One value of every JSON type: whatever a field holds, one of these is of another type.
 OTHER_TYPES = [5, 1.5, True, None, "text", [], [1], {}, {"a": 1}]
 
