@@ -221,6 +221,15 @@ def test_a_never_rule_prepended_at_run_time_fails_our_rules_naming_it_and_the_lo
     assert [(r["status"], found(r)["silenced_by"]) for r in again["results"]] == [("pass", []), ("pass", [])]
 
 
+def mount_rule_audited_after(system, listed_first):
+    """The mount control's audit once `listed_first` is loaded before every rule of ours."""
+    applied(system)
+    system.audit_rules.insert(0, listed_first)
+    report, _ = run(system, [MOUNTS], mode="audit")
+    (result,) = report["results"]
+    return result
+
+
 @pytest.mark.parametrize(
     "silencer",
     [
@@ -231,10 +240,7 @@ def test_a_never_rule_prepended_at_run_time_fails_our_rules_naming_it_and_the_lo
     ],
 )
 def test_each_rule_that_silences_the_mount_rule_fails_it(system, silencer):
-    applied(system)
-    system.audit_rules.insert(0, silencer)
-    report, _ = run(system, [MOUNTS], mode="audit")
-    (result,) = report["results"]
+    result = mount_rule_audited_after(system, silencer)
     assert result["status"] == "fail"
     assert result["reason"].startswith(f"silenced by `{silencer}` (line 1 of auditctl -l")
 
@@ -248,10 +254,7 @@ def test_each_rule_that_silences_the_mount_rule_fails_it(system, silencer):
     ],
 )
 def test_a_rule_that_cannot_overlap_ours_leaves_it_passing_unnamed(system, harmless):
-    applied(system)
-    system.audit_rules.insert(0, harmless)
-    report, _ = run(system, [MOUNTS], mode="audit")
-    (result,) = report["results"]
+    result = mount_rule_audited_after(system, harmless)
     assert (result["status"], result["reason"]) == ("pass", "")
     assert found(result)["silenced_by"] == [] and found(result)["narrowed_by"] == []
     assert "warnings" not in result["evidence"]
@@ -274,10 +277,7 @@ def test_a_never_rule_after_ours_is_harmless(system):
     ],
 )
 def test_a_narrowed_rule_before_ours_lets_it_pass_and_is_named_for_the_auditor(system, narrowed):
-    applied(system)
-    system.audit_rules.insert(0, narrowed)
-    report, _ = run(system, [MOUNTS], mode="audit")
-    (result,) = report["results"]
+    result = mount_rule_audited_after(system, narrowed)
     assert result["status"] == "pass" and result["changed"] is False
     (warning,) = result["evidence"]["warnings"]
     assert warning.startswith(f"`{narrowed}` (line 1 of auditctl -l) stops this rule for the events it matches")
