@@ -6,8 +6,12 @@ can this machine's kernel be touched. An attacker deletes an exit rule (`auditct
 watch (`auditctl -W`) from the kernel; their files keep them. The audit must fail exactly those
 two, saying that they are not loaded; the apply loads them again. Then the attacker silences
 the rules without deleting them: `auditctl -A never,exit -F arch=b64 -S all` puts a never rule
-first in the exit list, where the kernel stops at the first match. Every rule that b64 syscalls
-reach must fail naming that rule (the b32-only ones pass); the next apply's load removes it.
+first in the exit list, where the kernel stops at the first match. Every rule of the exit list
+that b64 syscalls reach must fail naming that rule; the b32-only ones, and the rules on a file
+(a `-w` on a file, a `path=` rule: the kernel judges those after the exit list) pass. Real
+events prove both sides: a write in a watched directory and a sethostname record nothing, a
+write to a watched file still records; the next apply's load removes the rule and all three
+record again.
 The same rule in a rules file sorted before ours comes back with every load: the controls fail
 naming that file, and the apply leaves it to a person. Then one rule is deleted again and the
 rules locked (`auditctl -e 2`): the audit and the apply must say that only a reboot loads it,
@@ -83,18 +87,60 @@ def attacked(lab_vm, loaded):
     return {"audit": audit, "files": files, "repaired": repaired, "after": after}
 
 
-def b64_reaches(control):
-    return "arch=b32" not in control["params"]["rule"]
+# Events that prove what the kernel records: (key, ausearch's selector, what makes one).
+PROBES = {
+    "a watched directory": ("auditconfig", "-f /etc/audit/lz-probe", "touch /etc/audit/lz-probe"),
+    "a b64 syscall rule": ("system-locale", "-sc sethostname", 'hostname "$(hostname)"'),
+    "a watched file": ("system-locale", "-f /etc/hosts", "touch /etc/hosts"),
+}
+
+
+def recorded(vm):
+    """How many events of each probe auditd has logged so far."""
+    counts = {}
+    for name, (key, selector, _) in PROBES.items():
+        out = vm.ssh(f"sudo -n ausearch --raw -k {key} {selector} 2>/dev/null | grep -c '^type=SYSCALL' || true")
+        counts[name] = int(out.strip() or 0)
+    return counts
+
+
+def probe(vm):
+    """Make one event of each probe; how many of each auditd logged."""
+    before = recorded(vm)
+    for _, _, command in PROBES.values():
+        vm.ssh(f"sudo -n sh -c {shlex.quote(command)}")
+    vm.ssh("sudo -n rm -f /etc/audit/lz-probe; sleep 2")
+    after = recorded(vm)
+    return {name: after[name] - before[name] for name in PROBES}
+
+
+def silenced_by_b64(control, directories):
+    """Whether the prepended b64 never rule reaches the rule: in the exit list, not b32 only."""
+    words = control["params"]["rule"].split()
+    on_a_file = any(word.startswith("path=") for word in words) or (words[0] == "-w" and words[1] not in directories)
+    return "arch=b32" not in words and not on_a_file
 
 
 @pytest.fixture(scope="module")
 def prepended(lab_vm, attacked):
+    watched = [control["params"]["rule"].split()[1] for control in RULES if control["params"]["rule"].startswith("-w")]
+    directories = set(lab_vm.ssh(f"for p in {shlex.join(watched)}; do [ -d $p ] && echo $p; done; true").split())
     lab_vm.ssh("sudo -n auditctl -A never,exit -F arch=b64 -S all")
     listed = lab_vm.ssh("sudo -n auditctl -l").splitlines()
+    events = probe(lab_vm)
     audit = engine(lab_vm, "audit")
     repaired = engine(lab_vm, "apply")
     after = engine(lab_vm, "audit")
-    return {"listed": listed, "audit": audit, "repaired": repaired, "after": after}
+    return {
+        "silenced": {control["id"] for control in RULES if silenced_by_b64(control, directories)},
+        "directories": directories,
+        "listed": listed,
+        "events": events,
+        "audit": audit,
+        "repaired": repaired,
+        "after": after,
+        "events_after": probe(lab_vm),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -149,7 +195,8 @@ def test_the_apply_loads_them_again_and_the_next_audit_passes(attacked):
 
 def test_a_never_rule_prepended_at_run_time_silences_our_rules_and_fails_them_naming_it(prepended):
     assert prepended["listed"][0] == PREPENDED, "auditctl -A puts the rule first"
-    silenced = {control["id"] for control in RULES if b64_reaches(control)}
+    assert "/etc/audit" in prepended["directories"] and "/etc/hosts" not in prepended["directories"]
+    silenced = prepended["silenced"]
     assert silenced and len(silenced) < len(RULES)
     for control_id, result in prepended["audit"].items():
         found = result["evidence"]["found"]
@@ -162,19 +209,25 @@ def test_a_never_rule_prepended_at_run_time_silences_our_rules_and_fails_them_na
             assert (result["status"], found["silenced_by"]) == ("pass", []), (control_id, result["reason"])
 
 
+def test_the_kernel_records_exactly_what_the_judgment_says(prepended):
+    events = prepended["events"]
+    assert events["a watched directory"] == 0 and events["a b64 syscall rule"] == 0, events
+    assert events["a watched file"] > 0, events
+    assert all(count > 0 for count in prepended["events_after"].values()), prepended["events_after"]
+
+
 def test_the_next_apply_loads_the_files_which_removes_the_never_rule(prepended):
-    silenced = {control["id"] for control in RULES if b64_reaches(control)}
-    assert {cid for cid, r in prepended["repaired"].items() if r["status"] == "fixed"} == silenced
+    assert {cid for cid, r in prepended["repaired"].items() if r["status"] == "fixed"} == prepended["silenced"]
     assert {r["status"] for r in prepended["after"].values()} == {"pass"}
 
 
-def test_a_never_rule_from_a_rules_file_fails_naming_the_file_and_is_left_to_a_person(from_a_file):
+def test_a_never_rule_from_a_rules_file_fails_naming_the_file_and_is_left_to_a_person(prepended, from_a_file):
     assert from_a_file["listed"][0] == PREPENDED, "augenrules loads the file sorted first first"
     assert from_a_file["kept"] == [PREPENDED], "an administrator's rules file is never edited"
     for outcome in (from_a_file["audit"], from_a_file["apply"]):
         for control in RULES:
             result = outcome[control["id"]]
-            if b64_reaches(control):
+            if control["id"] in prepended["silenced"]:
                 assert (result["status"], result["changed"]) == ("fail", False), (control["id"], result)
                 assert result["reason"].startswith(SILENCED), control["id"]
                 assert f"it comes from {QUIET_FILE}: a person must remove or change that rule" in result["reason"]

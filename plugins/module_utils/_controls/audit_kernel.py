@@ -235,6 +235,29 @@ def _exit_overlap(never, ours):
     return _places_overlap(never.places, ours.places)
 
 
+def _on_a_file(rule, is_directory):
+    """Whether the kernel holds the rule with its file's own rules (a path rule, a -w on a file)."""
+    fields = {field for field, _ in rule.places}
+    if "path" in fields:
+        return True
+    if "dir" in fields or not fields:
+        return False
+    return all(is_directory(path) is False for field, path in rule.places if field == "watch")
+
+
+def _exit_verdict(never, before, ours, ours_on_a_file):
+    """How a rule of the exit list stops ours (None: it cannot); see KernelRules.silencers."""
+    if never.action != "never":
+        return None, ""
+    theirs_on_a_file = any(field == "path" for field, _ in never.places)
+    if theirs_on_a_file and not ours_on_a_file:
+        # Judged after the exit list, for the events on its file, wherever it is listed.
+        return (_exit_overlap(never, ours) and NARROWED), WHY["file"]
+    if not before or (ours_on_a_file and not theirs_on_a_file):
+        return None, ""
+    return _exit_overlap(never, ours), WHY["exit"]
+
+
 def _message_type(value):
     return int(value) if NUMERIC.match(value) else MESSAGE_TYPES.get(value)
 
@@ -269,7 +292,8 @@ def _exclude_overlap(rule):
 
 
 WHY = {
-    "exit": "loaded before it in the exit list, where the kernel stops at the first rule that matches",
+    "exit": "loaded before it, and the kernel takes the first rule that matches",
+    "file": "a rule on a file decides, after the exit list, for the events that name that file",
     "task": "a task it matches gets no syscall audit context, so no syscall rule fires for it",
     "exclude": "the kernel drops the records an exclude rule matches",
     "filesystem": "the kernel records no file on a file system it matches",
@@ -301,22 +325,32 @@ class KernelRules:
             return self.status.get(wanted[1]) == wanted[2]
         return wanted in self.signatures
 
-    def silencers(self, rule):
+    def silencers(self, rule, is_directory=None):
         """The loaded rules that are not ours and stop ours from recording: [(SILENCES or
         NARROWED, ListedRule, why)], for a rule the kernel lists.
 
-        The kernel takes, for each syscall, the first rule of the exit list that matches it and
-        no other; a `never` rule there before ours therefore stops ours for every event both
-        match. Overlap is decided on what says where: arch (`-F arch=`), syscalls (`-S`) and
-        files (`path=`, `dir=`, `-w`). Disjoint arches or disjoint syscall sets cannot overlap;
+        At a syscall's exit the kernel takes the first rule of the exit list that matches it,
+        then, for the files the syscall named, the first matching rule of those files' own
+        rules (a `path=` rule, or a `-w` on a file), which overrides the exit list's verdict.
+        So for ours in the exit list (a syscall rule, a `dir=` rule, a `-w` on a directory) a
+        `never` exit rule before it stops it for every event both match, and a `never` path rule
+        stops it, wherever listed, for the events on that file; for ours on a file, only a
+        `never` path rule before it can. Which a `-w` is, the kernel's list does not say:
+        `is_directory(path)` tells (as auditctl decided when it loaded it); unknown, it is taken
+        as the exit list's (conservative: more rules can silence it there).
+
+        Overlap is decided on what says where: arch (`-F arch=`), syscalls (`-S`) and files
+        (`path=`, `dir=`, `-w`). Disjoint arches or disjoint syscall sets cannot overlap;
         anything else is taken to overlap (conservative: syscalls are compared by name, not by
         what a watch's permissions select, and `perm` is never taken to separate two rules, as
         an open for read and write is both). A never rule with no other condition SILENCES
         ours when its files take in all of ours (none named, the same file, or a directory above
         it); one with any other condition (auid, uid, exe, success, a `-C` comparison ...), or
-        whose files are only some of ours, is NARROWED: ours still records the other events. Its
-        conditions are not compared with ours (conservative: `auid=unset` is named on a rule that
-        itself asks `auid!=unset`). Rules after ours, and `always` rules, are not judged.
+        whose files are only some of ours or others (a rename names two), is NARROWED: ours
+        still records the other events. Its conditions are not compared with ours
+        (conservative: `auid=unset` is named on a rule that itself asks `auid!=unset`). Rules
+        that cannot reach ours (after it, or an exit rule against ours on a file) and `always`
+        rules (one before ours records the event under its own key) are not named.
 
         Other lists, whatever their position: a `never` task rule SILENCES every syscall rule
         (NARROWED with a condition); an exclude rule (its action is ignored by the kernel)
@@ -331,10 +365,12 @@ class KernelRules:
             return []
         position = self.listed_signatures.index(wanted)
         ours = self.rules[position]
+        ours_on_a_file = _on_a_file(ours, is_directory or (lambda path: None))
         found = []
         for index, listed in enumerate(self.rules):
+            why = WHY.get(listed.filter, "")
             if listed.filter == "exit":
-                verdict = _exit_overlap(listed, ours) if index < position and listed.action == "never" else None
+                verdict, why = _exit_verdict(listed, index < position, ours, ours_on_a_file)
             elif listed.filter == "task":
                 verdict = (NARROWED if listed.narrowing else SILENCES) if listed.action == "never" else None
             elif listed.filter == "exclude":
@@ -344,7 +380,7 @@ class KernelRules:
             else:
                 verdict = None
             if verdict:
-                found.append((verdict, listed, WHY[listed.filter]))
+                found.append((verdict, listed, why))
         return found
 
     @staticmethod

@@ -3,6 +3,11 @@ listing (`auditctl/bookworm-l.txt`) with the attack rules put in where the kerne
 task rules before the exit list, exit rules in their order (`auditctl -A` puts one first),
 exclude and filesystem rules after it, each in the kernel's own spelling (`-S all`, `-1` for
 unset, numeric uids). No auditctl runs here: it would read this machine's kernel.
+
+The kernel holds a `-w` on a file, and a `path=` rule, with that file's own rules, judged after
+the exit list for the events on the file; a `-w` on a directory is a `dir=` rule of the exit
+list. The listing does not say which: DIRECTORIES are the watched paths that are directories
+on Debian 12.
 """
 
 from __future__ import annotations
@@ -13,12 +18,9 @@ from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.
     SILENCES,
     KernelRules,
 )
-from test_audit_kernel import BOOKWORM, RULES, STATUS_LOCKED
+from test_audit_kernel import BOOKWORM, STATUS_LOCKED
 
 EXIT = BOOKWORM.splitlines()
-B32_ONLY = [rule for rule in RULES if "arch=b32" in rule]
-B64_ONLY = [rule for rule in RULES if "arch=b64" in rule]
-EVERY_ARCH = [rule for rule in RULES if "arch=" not in rule]
 B64_MOUNT = "-a always,exit -F arch=b64 -S mount -F auid>=1000 -F auid!=unset -k mounts"
 B64_CHMOD = "-a always,exit -F arch=b64 -S chmod,fchmod,fchmodat -F auid>=1000 -F auid!=unset -k perm_mod"
 B32_CHMOD = "-a always,exit -F arch=b32 -S chmod,fchmod,fchmodat -F auid>=1000 -F auid!=unset -k perm_mod"
@@ -29,6 +31,24 @@ SUDO = "-a always,exit -F path=/usr/bin/sudo -F perm=x -F auid>=1000 -F auid!=un
 UTMP = "-w /var/run/utmp -p wa -k session"
 
 
+DIRECTORIES = {
+    "/etc/pam.d",
+    "/etc/sudoers.d",
+    "/etc/network",
+    "/etc/apparmor.d",
+    "/etc/ssh/sshd_config.d",
+    "/etc/audit",
+    "/etc/cron.d",
+    "/var/run/faillock",
+}
+WATCHED = [line.split()[1] for line in EXIT if line.startswith("-w")]
+ON_A_FILE = [line for line in EXIT if "path=" in line or (line.startswith("-w") and line.split()[1] not in DIRECTORIES)]
+EXIT_LIST = [line for line in EXIT if line not in ON_A_FILE]
+B32_EXIT = [line for line in EXIT_LIST if "arch=b32" in line]
+PAM = "-w /etc/pam.d -p wa -k identity"
+FAILLOCK = "-w /var/run/faillock -p wa -k logins"
+
+
 def kernel(task=(), first=(), last=(), exclude=(), filesystem=(), after_line=None, middle=()):
     exit_list = list(EXIT)
     if after_line is not None:
@@ -37,59 +57,70 @@ def kernel(task=(), first=(), last=(), exclude=(), filesystem=(), after_line=Non
     return KernelRules("\n".join(listed) + "\n", STATUS_LOCKED)
 
 
-def verdicts(kernel_rules, rule):
-    return [(verdict, listed.line, listed.number) for verdict, listed, _ in kernel_rules.silencers(rule)]
+def verdicts(kernel_rules, rule, is_directory=DIRECTORIES.__contains__):
+    return [(v, listed.line, listed.number) for v, listed, _ in kernel_rules.silencers(rule, is_directory)]
+
+
+def silenced(kernel_rules, rules=EXIT):
+    """Ours (in the kernel's spelling) with any silencer, and whether one SILENCES it."""
+    return {rule: verdicts(kernel_rules, rule) for rule in rules if verdicts(kernel_rules, rule)}
 
 
 def test_the_real_listing_alone_silences_none_of_ours():
-    assert (len(B32_ONLY), len(B64_ONLY), len(EVERY_ARCH)) == (7, 11, 41)
-    plain = kernel()
-    assert [rule for rule in RULES if plain.silencers(rule)] == []
+    assert set(WATCHED) >= DIRECTORIES and (len(EXIT), len(ON_A_FILE), len(B32_EXIT)) == (59, 33, 7)
+    assert silenced(kernel()) == {}
 
 
-def test_a_never_rule_prepended_for_one_arch_silences_every_rule_that_arch_reaches_and_names_line_1():
+def test_a_never_rule_prepended_for_one_arch_silences_the_exit_list_rules_of_that_arch_and_names_line_1():
     # auditctl -A never,exit -F arch=b64 -S all: listed first, with -a.
     attacked = kernel(first=["-a never,exit -F arch=b64 -S all"])
-    for rule in B64_ONLY + EVERY_ARCH:
-        assert verdicts(attacked, rule) == [(SILENCES, "-a never,exit -F arch=b64 -S all", 1)], rule
-    for rule in B32_ONLY:
-        assert verdicts(attacked, rule) == [], rule
+    expected = [(SILENCES, "-a never,exit -F arch=b64 -S all", 1)]
+    assert silenced(attacked) == {rule: expected for rule in EXIT_LIST if rule not in B32_EXIT}
+    # A file's own rules decide after the exit list: a watch on /etc/passwd still records.
+    assert verdicts(attacked, PASSWD) == [] and verdicts(attacked, SUDO) == []
 
 
-def test_a_never_rule_on_every_syscall_silences_all_of_ours():
+def test_a_never_rule_on_every_syscall_silences_every_rule_of_the_exit_list():
     attacked = kernel(first=["-a never,exit -S all"])
-    assert all(verdicts(attacked, rule) == [(SILENCES, "-a never,exit -S all", 1)] for rule in RULES)
+    assert silenced(attacked) == {rule: [(SILENCES, "-a never,exit -S all", 1)] for rule in EXIT_LIST}
+
+
+def test_a_watch_whose_kind_is_unknown_is_judged_as_one_on_a_directory():
+    attacked = kernel(first=["-a never,exit -S all"])
+    assert verdicts(attacked, PASSWD, is_directory=lambda path: None) == [(SILENCES, "-a never,exit -S all", 1)]
 
 
 def test_a_never_rule_loaded_after_ours_is_harmless():
     after = kernel(last=["-a never,exit -S all", "-a never,exit -F arch=b64 -S all -F auid=-1"])
-    assert [rule for rule in RULES if after.silencers(rule)] == []
+    assert silenced(after) == {}
 
 
 def test_a_never_rule_between_ours_silences_only_those_after_it():
     position = EXIT.index("-w /etc/sudoers -p wa -k scope")  # 7 of ours before it
     between = kernel(after_line=position, middle=["-a never,exit -S all"])
-    for index, ours in enumerate(EXIT):  # each of ours in the kernel's spelling, in its order
-        expected = [(SILENCES, "-a never,exit -S all", position + 1)] if index >= position else []
-        assert verdicts(between, ours) == expected, ours
+    expected = [(SILENCES, "-a never,exit -S all", position + 1)]
+    assert silenced(between) == {rule: expected for rule in EXIT_LIST[EXIT_LIST.index(PAM) + 1 :]}
+    assert EXIT.index(PAM) < position
 
 
 def test_a_never_rule_for_one_syscall_of_one_arch_silences_the_rules_it_overlaps_and_no_other():
     attacked = kernel(first=["-a never,exit -F arch=b64 -S chmod"])
     assert verdicts(attacked, B64_CHMOD) == [(SILENCES, "-a never,exit -F arch=b64 -S chmod", 1)]
-    # A watch and a path rule see every syscall: chmod on the file is one they record.
-    assert verdicts(attacked, PASSWD)[0][0] == SILENCES
-    assert verdicts(attacked, SUDO)[0][0] == SILENCES
-    # Another arch, or another syscall set, cannot overlap.
-    for rule in (B32_CHMOD, B64_CHOWN, B64_MOUNT):
+    # A watch on a directory sees every syscall: a chmod in it is one it records.
+    assert verdicts(attacked, PAM)[0][0] == SILENCES
+    # Another arch, or another syscall set, cannot overlap; a file's own rule decides later.
+    for rule in (B32_CHMOD, B64_CHOWN, B64_MOUNT, PASSWD, SUDO):
         assert verdicts(attacked, rule) == [], rule
 
 
 def test_a_never_rule_on_the_other_arch_and_disjoint_syscalls_is_harmless():
     attacked = kernel(first=["-a never,exit -F arch=b32 -S all", "-a never,exit -F arch=b64 -S reboot"])
-    assert [rule for rule in B64_ONLY if attacked.silencers(rule)] == []
-    # The b32 one silences every b32 rule; the watches see b32 syscalls too.
-    assert all(verdicts(attacked, rule)[0][0] == SILENCES for rule in B32_ONLY + EVERY_ARCH)
+    b32 = (SILENCES, "-a never,exit -F arch=b32 -S all", 1)
+    reboot = (SILENCES, "-a never,exit -F arch=b64 -S reboot", 2)
+    # A directory watch sees every syscall of both arches (conservative: a reboot touches no file).
+    assert silenced(attacked) == {
+        rule: [b32, reboot] if rule.startswith("-w") else [b32] for rule in EXIT_LIST if "arch=b64" not in rule
+    }
 
 
 @pytest.mark.parametrize(
@@ -102,28 +133,36 @@ def test_a_never_rule_on_the_other_arch_and_disjoint_syscalls_is_harmless():
         "-a never,exit -S all -C uid!=euid",
     ],
 )
-def test_a_never_rule_narrowed_by_who_or_what_is_named_but_does_not_fail(narrowed):
+def test_a_never_rule_narrowed_by_who_or_what_is_named_but_does_not_silence(narrowed):
     attacked = kernel(first=[narrowed])
-    assert all(verdicts(attacked, rule) == [(NARROWED, narrowed, 1)] for rule in RULES)
+    assert silenced(attacked) == {rule: [(NARROWED, narrowed, 1)] for rule in EXIT_LIST}
 
 
-def test_a_never_rule_on_one_file_silences_that_watch_and_is_an_exception_for_the_others():
-    attacked = kernel(first=["-a never,exit -S all -F path=/etc/shadow"])
-    assert verdicts(attacked, SHADOW) == [(SILENCES, "-a never,exit -S all -F path=/etc/shadow", 1)]
-    # Ours on another file, or on no file: only the events that name /etc/shadow too (a rename).
-    assert verdicts(attacked, PASSWD)[0][0] == NARROWED
-    assert verdicts(attacked, B64_MOUNT)[0][0] == NARROWED
+def test_a_never_rule_on_one_file_silences_its_watch_before_it_and_narrows_the_rest_wherever_it_is():
+    shadow_never = "-a never,exit -S all -F path=/etc/shadow"
+    attacked = kernel(first=[shadow_never])
+    assert verdicts(attacked, SHADOW) == [(SILENCES, shadow_never, 1)]
+    # Another file's watch: only the events that name /etc/shadow too (a rename); a syscall rule:
+    # its events on /etc/shadow, as the file's rules decide after the exit list.
+    assert verdicts(attacked, PASSWD) == [(NARROWED, shadow_never, 1)]
+    assert verdicts(attacked, B64_MOUNT) == [(NARROWED, shadow_never, 1)]
+    after = kernel(last=[shadow_never])
+    assert verdicts(after, SHADOW) == [] and verdicts(after, B64_MOUNT) == [(NARROWED, shadow_never, 60)]
+
+
+def test_a_never_dir_rule_silences_the_directory_watches_under_it():
     directory = kernel(first=["-a never,exit -S all -F dir=/var/run"])
-    assert verdicts(directory, UTMP)[0][0] == SILENCES
-    assert verdicts(directory, PASSWD)[0][0] == NARROWED
+    assert verdicts(directory, FAILLOCK)[0][0] == SILENCES
+    assert verdicts(directory, UTMP) == []  # a file's own rule decides after the exit list
+    assert verdicts(directory, B64_MOUNT)[0][0] == NARROWED
 
 
 def test_a_never_task_rule_silences_every_syscall_rule_wherever_it_is_listed():
     task = kernel(task=["-a never,task"])
-    assert all(verdicts(task, rule) == [(SILENCES, "-a never,task", 1)] for rule in RULES)
+    assert silenced(task) == {rule: [(SILENCES, "-a never,task", 1)] for rule in EXIT}
     narrowed = kernel(task=["-a never,task -F uid=102"])
-    assert all(verdicts(narrowed, rule) == [(NARROWED, "-a never,task -F uid=102", 1)] for rule in RULES)
-    assert [rule for rule in RULES if kernel(task=["-a always,task"]).silencers(rule)] == []
+    assert silenced(narrowed) == {rule: [(NARROWED, "-a never,task -F uid=102", 1)] for rule in EXIT}
+    assert silenced(kernel(task=["-a always,task"])) == {}
 
 
 @pytest.mark.parametrize(
@@ -138,9 +177,8 @@ def test_a_never_task_rule_silences_every_syscall_rule_wherever_it_is_listed():
     ],
 )
 def test_an_exclude_rule_that_drops_our_records_is_judged(excluded, verdict):
-    last_line = len(EXIT) + 1
     attacked = kernel(exclude=[excluded])
-    assert all(verdicts(attacked, rule) == [(verdict, excluded, last_line)] for rule in RULES)
+    assert silenced(attacked) == {rule: [(verdict, excluded, len(EXIT) + 1)] for rule in EXIT}
 
 
 def test_an_exclude_rule_by_number_range_that_takes_in_syscall_records_silences():
