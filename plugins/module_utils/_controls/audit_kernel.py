@@ -183,8 +183,10 @@ def parse_listed(line, number=0):
             field, operator, right = match.groups() if match else (condition, "", "")
             if flag == "-C":
                 narrowing.append(condition)
-            elif field == "arch" and operator == "=":
-                arches.add(right)
+            elif field == "arch":
+                if operator == "=":
+                    arches.add(right)
+                # Any other comparison is taken as every arch (conservative: it overlaps ours).
             elif field in PLACE_FIELDS and operator == "=":
                 places.append((field, right))
             elif field == "msgtype":

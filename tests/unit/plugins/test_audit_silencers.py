@@ -85,6 +85,11 @@ def test_a_never_rule_on_every_syscall_silences_every_rule_of_the_exit_list():
     assert silenced(attacked) == {rule: [(SILENCES, "-a never,exit -S all", 1)] for rule in EXIT_LIST}
 
 
+def test_an_arch_written_as_an_exclusion_is_taken_to_overlap_every_arch():
+    attacked = kernel(first=["-a never,exit -F arch!=b32 -S all"])
+    assert verdicts(attacked, B64_MOUNT) == [(SILENCES, "-a never,exit -F arch!=b32 -S all", 1)]
+
+
 def test_a_watch_whose_kind_is_unknown_is_judged_as_one_on_a_directory():
     attacked = kernel(first=["-a never,exit -S all"])
     assert verdicts(attacked, PASSWD, is_directory=lambda path: None) == [(SILENCES, "-a never,exit -S all", 1)]
