@@ -239,7 +239,7 @@ def _exit_overlap(never, ours):
 
 def _on_a_file(rule, is_directory):
     """Whether the kernel holds the rule with its file's own rules (a path rule, a -w on a file)."""
-    fields = {field for field, _ in rule.places}
+    fields = {place[0] for place in rule.places}
     if "path" in fields:
         return True
     if "dir" in fields or not fields:
@@ -251,7 +251,7 @@ def _exit_verdict(never, before, ours, ours_on_a_file):
     """How a rule of the exit list stops ours (None: it cannot); see KernelRules.silencers."""
     if never.action != "never":
         return None, ""
-    theirs_on_a_file = any(field == "path" for field, _ in never.places)
+    theirs_on_a_file = any(place[0] == "path" for place in never.places)
     if theirs_on_a_file and not ours_on_a_file:
         # Judged after the exit list, for the events on its file, wherever it is listed.
         return (_exit_overlap(never, ours) and NARROWED), WHY["file"]

@@ -119,7 +119,7 @@ def _silencers(kernel, rule, ctx):
     """([silencing], [narrowed]) as dicts for the finding: the rule as listed, its line, its file."""
     # auditctl loads a -w on a directory as a dir rule, and on anything else as a file's rule.
     verdicts = kernel.silencers(rule, is_directory=lambda path: os.path.isdir(ctx.path(path)))
-    files = _rules_files(ctx) if any(v == audit_kernel.SILENCES for v, _, _ in verdicts) else []
+    files = _rules_files(ctx) if any(verdict[0] == audit_kernel.SILENCES for verdict in verdicts) else []
     silenced, narrowed = [], []
     for verdict, listed, why in verdicts:
         entry = {"rule": listed.line, "line": listed.number, "why": why}
@@ -155,7 +155,7 @@ def _verify_loaded(rule):
             return CommandResult(1, "", str(error))
         if not kernel.loaded(rule):
             return CommandResult(1, "", f"augenrules --load ran, but {kernel.judged_by(rule)} does not show the rule")
-        silenced, _ = _silencers(kernel, rule, ctx)
+        silenced = _silencers(kernel, rule, ctx)[0]
         if silenced:
             where = [
                 _silenced_reason(entry)
