@@ -87,27 +87,29 @@ def attacked(lab_vm, loaded):
     return {"audit": audit, "files": files, "repaired": repaired, "after": after}
 
 
-# Events that prove what the kernel records: (key, ausearch's selector, what makes one).
+# Events that prove what the kernel records: what makes one, and the shell filter that counts
+# the SYSCALL records it leaves in auditd's log (only they carry the key; sethostname is 170).
+AUDIT_LOG = "/var/log/audit/audit.log"
 PROBES = {
-    "a watched directory": ("auditconfig", "-f /etc/audit/lz-probe", "touch /etc/audit/lz-probe"),
-    "a b64 syscall rule": ("system-locale", "-sc sethostname", 'hostname "$(hostname)"'),
-    "a watched file": ("system-locale", "-f /etc/hosts", "touch /etc/hosts"),
+    "a watched directory": ("touch /etc/audit/lz-probe", "grep -c 'key=\"auditconfig\"'"),
+    "a b64 syscall rule": ('hostname "$(hostname)"', "grep 'key=\"system-locale\"' | grep -c ' syscall=170 '"),
+    "a watched file": ("touch /etc/hosts", "grep 'key=\"system-locale\"' | grep -vc ' syscall=170 '"),
 }
 
 
 def recorded(vm):
-    """How many events of each probe auditd has logged so far."""
+    """How many records of each probe auditd has logged so far."""
     counts = {}
-    for name, (key, selector, _) in PROBES.items():
-        out = vm.ssh(f"sudo -n ausearch --raw -k {key} {selector} 2>/dev/null | grep -c '^type=SYSCALL' || true")
+    for name, (_, count) in PROBES.items():
+        out = vm.ssh(f"sudo -n grep '^type=SYSCALL' {AUDIT_LOG} | {count} || true")
         counts[name] = int(out.strip() or 0)
     return counts
 
 
 def probe(vm):
-    """Make one event of each probe; how many of each auditd logged."""
+    """Make one event of each probe; how many records of each auditd logged."""
     before = recorded(vm)
-    for _, _, command in PROBES.values():
+    for command, _ in PROBES.values():
         vm.ssh(f"sudo -n sh -c {shlex.quote(command)}")
     vm.ssh("sudo -n rm -f /etc/audit/lz-probe; sleep 2")
     after = recorded(vm)
@@ -117,14 +119,19 @@ def probe(vm):
 def silenced_by_b64(control, directories):
     """Whether the prepended b64 never rule reaches the rule: in the exit list, not b32 only."""
     words = control["params"]["rule"].split()
-    on_a_file = any(word.startswith("path=") for word in words) or (words[0] == "-w" and words[1] not in directories)
+    on_a_file = any(word.startswith("path=") for word in words) or (
+        words[0] == "-w" and words[1].rstrip("/") not in directories
+    )
     return "arch=b32" not in words and not on_a_file
 
 
 @pytest.fixture(scope="module")
 def prepended(lab_vm, attacked):
     watched = [control["params"]["rule"].split()[1] for control in RULES if control["params"]["rule"].startswith("-w")]
-    directories = set(lab_vm.ssh(f"for p in {shlex.join(watched)}; do [ -d $p ] && echo $p; done; true").split())
+    found = lab_vm.ssh(f"for p in {shlex.join(watched)}; do [ -d $p ] && echo $p; done; true")
+    directories = {path.rstrip("/") for path in found.split()}
+    # auditd writes the records the probes count; started now, its start's rule load comes first.
+    auditd = lab_vm.ssh("sudo -n systemctl start auditd; systemctl is-active auditd; true").strip()
     lab_vm.ssh("sudo -n auditctl -A never,exit -F arch=b64 -S all")
     listed = lab_vm.ssh("sudo -n auditctl -l").splitlines()
     events = probe(lab_vm)
@@ -140,6 +147,7 @@ def prepended(lab_vm, attacked):
         "repaired": repaired,
         "after": after,
         "events_after": probe(lab_vm),
+        "auditd": auditd,
     }
 
 
@@ -210,10 +218,10 @@ def test_a_never_rule_prepended_at_run_time_silences_our_rules_and_fails_them_na
 
 
 def test_the_kernel_records_exactly_what_the_judgment_says(prepended):
-    events = prepended["events"]
-    assert events["a watched directory"] == 0 and events["a b64 syscall rule"] == 0, events
-    assert events["a watched file"] > 0, events
-    assert all(count > 0 for count in prepended["events_after"].values()), prepended["events_after"]
+    events, after, auditd = prepended["events"], prepended["events_after"], prepended["auditd"]
+    assert events["a watched directory"] == 0 and events["a b64 syscall rule"] == 0, (events, auditd)
+    assert events["a watched file"] > 0, (events, after, auditd)
+    assert all(count > 0 for count in after.values()), (after, auditd)
 
 
 def test_the_next_apply_loads_the_files_which_removes_the_never_rule(prepended):
