@@ -5,6 +5,7 @@ from pathlib import Path
 
 import yaml
 
+from landingzone.card.dependencies import BACKUP_SERVER_GROUP, dependency_problems
 from landingzone.card.errors import CardError
 from landingzone.card.fields import field_path
 from landingzone.card.validation import (
@@ -36,7 +37,8 @@ def load_card(
     municipality's inventory; ``known_control_ids`` from :func:`known_control_ids`;
     ``roles_dir`` holds the supplier roles a service may name (the collection's by default);
     ``group_hosts`` (each group's hosts), when given, lets a service's ``supplier_role`` be checked
-    against the hosts site.yml installs that role on. Raises CardError naming the file and the
+    against the hosts site.yml installs that role on, and a backup server be refused as a
+    service's dependency. Raises CardError naming the file and the
     field of every problem found.
     """
     path = Path(path)
@@ -55,6 +57,8 @@ def load_card(
     problems += [(where, message) for where, message in found if not any(where[: len(b)] == b for b in broken)]
     problems += template_problems(card)
     problems += vpn_network_problems(card)
+    backup_hosts = (group_hosts or {}).get(BACKUP_SERVER_GROUP, set())
+    problems += dependency_problems(card, inventory_hosts, backup_hosts)
     if group_hosts is not None:
         problems += supplier_role_host_problems(card, group_hosts)
         problems += identity_problems(card, group_hosts)

@@ -51,7 +51,8 @@ backup:
     bucket: {name}-backup
 
 # Critical citizen services: {{name, hosts, role, health_check, tier, rto_minutes, rpo_minutes}};
-# a service a supplier role installs names it (supplier_role) and may leave health_check out.
+# a service a supplier role installs names it (supplier_role) and may leave health_check out;
+# depends_on lists the services and hosts it needs back before it (docs/cards.md).
 services: []
 
 # Suppliers reaching hosts through the VPN gateway, each with an expiry.

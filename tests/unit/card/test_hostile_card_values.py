@@ -37,6 +37,7 @@ IDENTIFIERS = [
     (("services", 0, "name"), "burgerzaken"),
     (("services", 0, "hosts", 0), "gem-app1"),
     (("services", 0, "health_check"), "https://gem-app1/health"),
+    (("services", 0, "depends_on", 0), "gem-log1"),
     (("suppliers", 0, "name"), "acme-it"),
     (("suppliers", 0, "contact"), "support@acme.invalid"),
     (("suppliers", 0, "vpn", "public_key"), "jB1RtJ90cFIa/U+LFlFEJ62HP6QiJx5VpFatN/3ZRYQ="),
