@@ -237,25 +237,12 @@ def _exit_overlap(never, ours):
     return _places_overlap(never.places, ours.places)
 
 
-def _on_a_file(rule, is_directory):
-    """Whether the kernel holds the rule with its file's own rules (a path rule, a -w on a file)."""
-    fields = {place[0] for place in rule.places}
-    if "path" in fields:
-        return True
-    if "dir" in fields or not fields:
-        return False
-    return all(is_directory(path) is False for field, path in rule.places if field == "watch")
-
-
-def _exit_verdict(never, before, ours, ours_on_a_file):
+def _exit_verdict(never, before, ours):
     """How a rule of the exit list stops ours (None: it cannot); see KernelRules.silencers."""
-    if never.action != "never":
-        return None, ""
-    theirs_on_a_file = any(place[0] == "path" for place in never.places)
-    if theirs_on_a_file and not ours_on_a_file:
-        # Judged after the exit list, for the events on its file, wherever it is listed.
-        return (_exit_overlap(never, ours) and NARROWED), WHY["file"]
-    if not before or (ours_on_a_file and not theirs_on_a_file):
+    # Exit rules, watches included, carry a priority in the order listed: the first that matches
+    # decides, whichever table holds it (measured on a Debian 12 kernel: a prepended never rule
+    # silences a watch on a file too).
+    if never.action != "never" or not before:
         return None, ""
     return _exit_overlap(never, ours), WHY["exit"]
 
@@ -327,19 +314,15 @@ class KernelRules:
             return self.status.get(wanted[1]) == wanted[2]
         return wanted in self.signatures
 
-    def silencers(self, rule, is_directory=None):
+    def silencers(self, rule):
         """The loaded rules that are not ours and stop ours from recording: [(SILENCES or
         NARROWED, ListedRule, why)], for a rule the kernel lists.
 
-        At a syscall's exit the kernel takes the first rule of the exit list that matches it,
-        then, for the files the syscall named, the first matching rule of those files' own
-        rules (a `path=` rule, or a `-w` on a file), which overrides the exit list's verdict.
-        So for ours in the exit list (a syscall rule, a `dir=` rule, a `-w` on a directory) a
-        `never` exit rule before it stops it for every event both match, and a `never` path rule
-        stops it, wherever listed, for the events on that file; for ours on a file, only a
-        `never` path rule before it can. Which a `-w` is, the kernel's list does not say:
-        `is_directory(path)` tells (as auditctl decided when it loaded it); unknown, it is taken
-        as the exit list's (conservative: more rules can silence it there).
+        At a syscall's exit the kernel takes the first matching rule of the exit list, watches
+        included: each exit rule carries a priority in the order listed, whichever table holds it
+        (measured on a Debian 12 kernel: a prepended `never,exit -F arch=b64 -S all` silenced a
+        watch on a file, a watch on a directory and a syscall rule alike). So a `never` exit rule
+        before ours stops it for every event both match; one after it cannot.
 
         Overlap is decided on what says where: arch (`-F arch=`), syscalls (`-S`) and files
         (`path=`, `dir=`, `-w`). Disjoint arches or disjoint syscall sets cannot overlap;
@@ -367,12 +350,11 @@ class KernelRules:
             return []
         position = self.listed_signatures.index(wanted)
         ours = self.rules[position]
-        ours_on_a_file = _on_a_file(ours, is_directory or (lambda path: None))
         found = []
         for index, listed in enumerate(self.rules):
             why = WHY.get(listed.filter, "")
             if listed.filter == "exit":
-                verdict, why = _exit_verdict(listed, index < position, ours, ours_on_a_file)
+                verdict, why = _exit_verdict(listed, index < position, ours)
             elif listed.filter == "task":
                 verdict = (NARROWED if listed.narrowing else SILENCES) if listed.action == "never" else None
             elif listed.filter == "exclude":

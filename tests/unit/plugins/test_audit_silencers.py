@@ -43,7 +43,7 @@ DIRECTORIES = {
 }
 WATCHED = [line.split()[1] for line in EXIT if line.startswith("-w")]
 ON_A_FILE = [line for line in EXIT if "path=" in line or (line.startswith("-w") and line.split()[1] not in DIRECTORIES)]
-EXIT_LIST = [line for line in EXIT if line not in ON_A_FILE]
+EXIT_LIST = list(EXIT)  # every exit rule, watches included, in one priority order
 B32_EXIT = [line for line in EXIT_LIST if "arch=b32" in line]
 PAM = "-w /etc/pam.d -p wa -k identity"
 FAILLOCK = "-w /var/run/faillock -p wa -k logins"
@@ -57,8 +57,8 @@ def kernel(task=(), first=(), last=(), exclude=(), filesystem=(), after_line=Non
     return KernelRules("\n".join(listed) + "\n", STATUS_LOCKED)
 
 
-def verdicts(kernel_rules, rule, is_directory=DIRECTORIES.__contains__):
-    return [(v, listed.line, listed.number) for v, listed, _ in kernel_rules.silencers(rule, is_directory)]
+def verdicts(kernel_rules, rule):
+    return [(v, listed.line, listed.number) for v, listed, _ in kernel_rules.silencers(rule)]
 
 
 def silenced(kernel_rules, rules=EXIT):
@@ -76,8 +76,8 @@ def test_a_never_rule_prepended_for_one_arch_silences_the_exit_list_rules_of_tha
     attacked = kernel(first=["-a never,exit -F arch=b64 -S all"])
     expected = [(SILENCES, "-a never,exit -F arch=b64 -S all", 1)]
     assert silenced(attacked) == {rule: expected for rule in EXIT_LIST if rule not in B32_EXIT}
-    # A file's own rules decide after the exit list: a watch on /etc/passwd still records.
-    assert verdicts(attacked, PASSWD) == [] and verdicts(attacked, SUDO) == []
+    # Watches on files too: exit rules carry one priority order, whichever table holds them.
+    assert verdicts(attacked, PASSWD) == expected and verdicts(attacked, SUDO) == expected
 
 
 def test_a_never_rule_on_every_syscall_silences_every_rule_of_the_exit_list():
@@ -88,11 +88,6 @@ def test_a_never_rule_on_every_syscall_silences_every_rule_of_the_exit_list():
 def test_an_arch_written_as_an_exclusion_is_taken_to_overlap_every_arch():
     attacked = kernel(first=["-a never,exit -F arch!=b32 -S all"])
     assert verdicts(attacked, B64_MOUNT) == [(SILENCES, "-a never,exit -F arch!=b32 -S all", 1)]
-
-
-def test_a_watch_whose_kind_is_unknown_is_judged_as_one_on_a_directory():
-    attacked = kernel(first=["-a never,exit -S all"])
-    assert verdicts(attacked, PASSWD, is_directory=lambda path: None) == [(SILENCES, "-a never,exit -S all", 1)]
 
 
 def test_a_never_rule_loaded_after_ours_is_harmless():
@@ -114,7 +109,8 @@ def test_a_never_rule_for_one_syscall_of_one_arch_silences_the_rules_it_overlaps
     # A watch on a directory sees every syscall: a chmod in it is one it records.
     assert verdicts(attacked, PAM)[0][0] == SILENCES
     # Another arch, or another syscall set, cannot overlap; a file's own rule decides later.
-    for rule in (B32_CHMOD, B64_CHOWN, B64_MOUNT, PASSWD, SUDO):
+    assert verdicts(attacked, PASSWD)[0][0] == SILENCES and verdicts(attacked, SUDO)[0][0] == SILENCES
+    for rule in (B32_CHMOD, B64_CHOWN, B64_MOUNT):
         assert verdicts(attacked, rule) == [], rule
 
 
@@ -124,7 +120,7 @@ def test_a_never_rule_on_the_other_arch_and_disjoint_syscalls_is_harmless():
     reboot = (SILENCES, "-a never,exit -F arch=b64 -S reboot", 2)
     # A directory watch sees every syscall of both arches (conservative: a reboot touches no file).
     assert silenced(attacked) == {
-        rule: [b32, reboot] if rule.startswith("-w") else [b32] for rule in EXIT_LIST if "arch=b64" not in rule
+        rule: [b32, reboot] if "arch=" not in rule else [b32] for rule in EXIT_LIST if "arch=b64" not in rule
     }
 
 
@@ -152,13 +148,13 @@ def test_a_never_rule_on_one_file_silences_its_watch_before_it_and_narrows_the_r
     assert verdicts(attacked, PASSWD) == [(NARROWED, shadow_never, 1)]
     assert verdicts(attacked, B64_MOUNT) == [(NARROWED, shadow_never, 1)]
     after = kernel(last=[shadow_never])
-    assert verdicts(after, SHADOW) == [] and verdicts(after, B64_MOUNT) == [(NARROWED, shadow_never, 60)]
+    assert verdicts(after, SHADOW) == [] and verdicts(after, B64_MOUNT) == []
 
 
 def test_a_never_dir_rule_silences_the_directory_watches_under_it():
     directory = kernel(first=["-a never,exit -S all -F dir=/var/run"])
     assert verdicts(directory, FAILLOCK)[0][0] == SILENCES
-    assert verdicts(directory, UTMP) == []  # a file's own rule decides after the exit list
+    assert verdicts(directory, UTMP)[0][0] == SILENCES
     assert verdicts(directory, B64_MOUNT)[0][0] == NARROWED
 
 

@@ -117,8 +117,7 @@ def _file_holding(listed, files):
 
 def _silencers(kernel, rule, ctx):
     """([silencing], [narrowed]) as dicts for the finding: the rule as listed, its line, its file."""
-    # auditctl loads a -w on a directory as a dir rule, and on anything else as a file's rule.
-    verdicts = kernel.silencers(rule, is_directory=lambda path: os.path.isdir(ctx.path(path)))
+    verdicts = kernel.silencers(rule)
     files = _rules_files(ctx) if any(verdict[0] == audit_kernel.SILENCES for verdict in verdicts) else []
     silenced, narrowed = [], []
     for verdict, listed, why in verdicts:
