@@ -7,8 +7,15 @@ plays sshd, systemctl, apt-get, nft and friends, and everything else runs for re
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 from dataclasses import dataclass
+
+# Package managers are never stopped halfway: apt-get killed in the middle of an install leaves
+# dpkg interrupted, packages unpacked but not configured, and every later install refused until
+# someone runs `dpkg --configure -a`. On a slow host (software emulation, a busy disk) an install
+# can outlast any fixed bound; the play's own limits still apply around the whole module.
+NEVER_STOPPED = frozenset({"apt-get", "dpkg"})
 
 
 @dataclass(frozen=True)
@@ -37,20 +44,28 @@ class CommandRunner:
         self.timeout = timeout
 
     def run(self, argv, env=None, stdin=None):
+        argv = list(argv)
         environment = dict(os.environ, PATH=self.PATH, LC_ALL="C")
         environment.update(env or {})
+        timeout = None if os.path.basename(argv[0]) in NEVER_STOPPED else self.timeout
         try:
-            completed = subprocess.run(
-                list(argv),
-                input=stdin,
-                capture_output=True,
+            # A session of its own, so that a timeout stops the command's children too, never
+            # leaving them running on after the engine has reported the command as stopped.
+            process = subprocess.Popen(
+                argv,
+                stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
                 text=True,
                 env=environment,
-                timeout=self.timeout,
-                check=False,
+                start_new_session=True,
             )
         except FileNotFoundError:
             return CommandResult(127, "", f"{argv[0]}: command not found")
+        try:
+            stdout, stderr = process.communicate(input=stdin, timeout=timeout)
         except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
             return CommandResult(124, "", f"{argv[0]}: timed out after {self.timeout}s")
-        return CommandResult(completed.returncode, completed.stdout, completed.stderr)
+        return CommandResult(process.returncode, stdout, stderr)
