@@ -6,12 +6,10 @@ can this machine's kernel be touched. An attacker deletes an exit rule (`auditct
 watch (`auditctl -W`) from the kernel; their files keep them. The audit must fail exactly those
 two, saying that they are not loaded; the apply loads them again. Then the attacker silences
 the rules without deleting them: `auditctl -A never,exit -F arch=b64 -S all` puts a never rule
-first in the exit list, where the kernel stops at the first match. Every rule of the exit list
-that b64 syscalls reach must fail naming that rule; the b32-only ones, and the rules on a file
-(a `-w` on a file, a `path=` rule: the kernel judges those after the exit list) pass. Real
-events prove both sides: a write in a watched directory and a sethostname record nothing, a
-write to a watched file still records; the next apply's load removes the rule and all three
-record again.
+first in the exit list, where the kernel stops at the first match. Every rule that b64 syscalls
+reach, watches included, must fail naming that rule; the b32-only ones pass. Real events prove
+it: a write to a watched file, a write in a watched directory and a sethostname record nothing;
+the next apply's load removes the rule and all three record again.
 The same rule in a rules file sorted before ours comes back with every load: the controls fail
 naming that file, and the apply leaves it to a person. Then one rule is deleted again and the
 rules locked (`auditctl -e 2`): the audit and the apply must say that only a reboot loads it,
