@@ -129,8 +129,9 @@ class Engine:
         if error:
             return results.record(control, "error", reason=error, waiver=waiver_info)
         notes = {}
-        if control["id"] in self.warnings:
-            notes["warnings"] = self.warnings[control["id"]]
+        warnings = self.warnings.get(control["id"], []) + (finding.warnings if finding else [])
+        if warnings:
+            notes["warnings"] = warnings
         if control["id"] in self.held_back:
             notes["held_back"] = self.held_back[control["id"]]
         elif finding.held_back:

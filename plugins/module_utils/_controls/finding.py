@@ -15,3 +15,4 @@ class Finding:
     live_reason: str = ""  # set when the live part cannot be changed on this host
     reboot_required: bool = False
     held_back: list = field(default_factory=list)  # what the fix left alone on purpose, and why
+    warnings: list = field(default_factory=list)  # what an auditor should see although the control passes

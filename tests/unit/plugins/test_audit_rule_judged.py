@@ -192,3 +192,153 @@ def test_where_auditctl_cannot_be_asked_only_the_file_is_judged_and_the_result_s
     report, _ = run(system, [SUDOERS], mode="audit")
     assert report["results"][0]["status"] == "pass"
     assert found(report["results"][0])["judged_by"] == f"the rules file only ({why})"
+
+
+PREPENDED = "-a never,exit -F arch=b64 -S all"  # how the kernel lists `auditctl -A never,exit -F arch=b64 -S all`
+SILENCED_BY_PREPENDED = (
+    f"silenced by `{PREPENDED}` (line 1 of auditctl -l: loaded before it, and the kernel takes the first rule"
+    " that matches)"
+)
+
+
+def test_a_never_rule_prepended_at_run_time_fails_our_rules_naming_it_and_the_load_removes_it(system):
+    applied(system)
+    system.audit_rules.insert(0, PREPENDED)
+    predicted, _ = run(system, CONTROLS, check_mode=True)
+    result = by_id(predicted)["LZ-AUDIT-034"]
+    assert (result["status"], result["changed"], result["reason"]) == ("fail", True, SILENCED_BY_PREPENDED)
+    assert found(result)["loaded"] is True
+    assert found(result)["silenced_by"] == [
+        {
+            "rule": PREPENDED,
+            "line": 1,
+            "why": "loaded before it, and the kernel takes the first rule that matches",
+            "file": None,
+        }
+    ]
+    # The watch on a file too: exit rules carry one priority order (measured on a real kernel).
+    assert by_id(predicted)["LZ-AUDIT-008"]["status"] == "fail"
+    system.calls.clear()
+    report, _ = run(system, CONTROLS)
+    assert [r["status"] for r in report["results"]] == ["fixed", "fixed"]
+    assert system.calls.count(["augenrules", "--load"]) == 1
+    assert PREPENDED not in system.audit_rules
+    again, _ = run(system, CONTROLS, mode="audit")
+    assert [(r["status"], found(r)["silenced_by"]) for r in again["results"]] == [("pass", []), ("pass", [])]
+
+
+def test_a_watch_on_a_directory_is_silenced_by_a_never_exit_rule(system):
+    (system.root / "etc/sudoers.d").mkdir(parents=True, exist_ok=True)
+    sudoers_d = control("audit_rule", {"rule": "-w /etc/sudoers.d -p wa -k scope"}, "LZ-AUDIT-009")
+    applied(system, [sudoers_d])
+    system.audit_rules.insert(0, PREPENDED)
+    report, _ = run(system, [sudoers_d], mode="audit")
+    assert (report["results"][0]["status"], report["results"][0]["reason"]) == ("fail", SILENCED_BY_PREPENDED)
+
+
+def mount_rule_audited_after(system, listed_first):
+    """The mount control's audit once `listed_first` is loaded before every rule of ours."""
+    applied(system)
+    system.audit_rules.insert(0, listed_first)
+    report, _ = run(system, [MOUNTS], mode="audit")
+    (result,) = report["results"]
+    return result
+
+
+@pytest.mark.parametrize(
+    "silencer",
+    [
+        "-a never,exit -S all",
+        "-a never,exit -F arch=b64 -S mount",  # one syscall of one arch: still every mount of ours
+        "-a never,task",  # no syscall audit context for a new task
+        "-a always,exclude -F msgtype=SYSCALL",  # the record that carries our key is dropped
+    ],
+)
+def test_each_rule_that_silences_the_mount_rule_fails_it(system, silencer):
+    result = mount_rule_audited_after(system, silencer)
+    assert result["status"] == "fail"
+    assert result["reason"].startswith(f"silenced by `{silencer}` (line 1 of auditctl -l")
+
+
+@pytest.mark.parametrize(
+    "harmless",
+    [
+        "-a never,exit -F arch=b32 -S all",  # the other arch
+        "-a never,exit -F arch=b64 -S reboot,swapon",  # syscalls ours does not name
+        "-a always,task",
+    ],
+)
+def test_a_rule_that_cannot_overlap_ours_leaves_it_passing_unnamed(system, harmless):
+    result = mount_rule_audited_after(system, harmless)
+    assert (result["status"], result["reason"]) == ("pass", "")
+    assert found(result)["silenced_by"] == [] and found(result)["narrowed_by"] == []
+    assert "warnings" not in result["evidence"]
+
+
+def test_a_never_rule_after_ours_is_harmless(system):
+    applied(system)
+    system.audit_rules.append("-a never,exit -S all")
+    report, _ = run(system, CONTROLS, mode="audit")
+    assert [(r["status"], r["reason"]) for r in report["results"]] == [("pass", ""), ("pass", "")]
+
+
+@pytest.mark.parametrize(
+    "narrowed",
+    [
+        "-a never,exit -S all -F auid=-1",
+        "-a never,exit -F arch=b64 -S all -F uid=102",
+        "-a always,exclude -F msgtype=PATH",
+        "-a never,task -F uid=102",
+    ],
+)
+def test_a_narrowed_rule_before_ours_lets_it_pass_and_is_named_for_the_auditor(system, narrowed):
+    result = mount_rule_audited_after(system, narrowed)
+    assert result["status"] == "pass" and result["changed"] is False
+    (warning,) = result["evidence"]["warnings"]
+    assert warning.startswith(f"`{narrowed}` (line 1 of auditctl -l) stops this rule for the events it matches")
+    assert result["reason"] == f"warning: {warning}"
+    assert [entry["rule"] for entry in found(result)["narrowed_by"]] == [narrowed]
+
+
+def test_a_silencing_rule_from_a_rules_file_fails_naming_the_file_and_is_left_to_a_person(system):
+    applied(system)
+    admins = "/etc/audit/rules.d/10-quiet.rules"
+    system.write(admins, "# quieter\n-A never,exit -F arch=b64 -S all\n")
+    system.audit_rules.insert(0, PREPENDED)  # loaded from that file, as the kernel lists it
+    expected = f"{SILENCED_BY_PREPENDED}; it comes from {admins}: a person must remove or change that rule"
+    predicted, _ = run(system, CONTROLS, check_mode=True)
+    system.calls.clear()
+    report, _ = run(system, CONTROLS)
+    for outcome in (predicted, report):
+        result = by_id(outcome)["LZ-AUDIT-034"]
+        assert (result["status"], result["changed"]) == ("fail", False)
+        assert result["reason"].startswith(expected)
+        assert found(result)["silenced_by"][0]["file"] == admins
+        assert by_id(outcome)["LZ-AUDIT-008"]["status"] == "fail"
+    assert ["augenrules", "--load"] not in system.calls
+    assert system.read(admins) == "# quieter\n-A never,exit -F arch=b64 -S all\n"
+
+
+def test_a_load_that_brings_in_a_silencing_rule_from_a_file_is_an_error_naming_it(system):
+    applied(system)
+    admins = "/etc/audit/rules.d/10-quiet.rules"
+    system.write(admins, "-a never,exit -F arch=b64 -S all\n")  # written, not yet loaded
+    del system.audit_rules[1]
+    report, _ = run(system, [MOUNTS])
+    (result,) = report["results"]
+    assert result["status"] == "error"
+    assert f"augenrules --load ran, but the rule is silenced by `{PREPENDED}`" in result["reason"]
+    assert f"it comes from {admins}" in result["reason"]
+
+
+def test_locked_rules_silenced_at_run_time_wait_for_the_next_boot(system):
+    applied(system, CONTROLS + [LOCK])
+    system.audit_rules.insert(0, PREPENDED)
+    system.calls.clear()
+    report, _ = run(system, CONTROLS + [LOCK])
+    result = by_id(report)["LZ-AUDIT-034"]
+    assert (result["status"], result["changed"], result["reboot_required"]) == ("fail", False, True)
+    assert result["reason"] == f"{SILENCED_BY_PREPENDED}; the kernel's audit rules are locked (-e 2):" + (
+        " the rules files differ from the loaded rules until the next boot"
+    )
+    assert ["augenrules", "--load"] not in system.calls

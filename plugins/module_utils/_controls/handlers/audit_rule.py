@@ -8,12 +8,24 @@ again (augenrules --load), and the load is judged after it ran.
 
 Once the kernel's rules are locked (`-e 2`), no rule can be loaded or removed until the next
 boot: a rule missing from the kernel then fails, says so and asks for the reboot; a rule the
-fix writes is loaded at that boot. Where auditctl cannot be asked (a container has no
+fix writes is loaded at that boot.
+
+Loaded is not enough: a rule that is not ours can stop ours from recording (a `never` rule
+before ours in the exit list, a `never` task rule, an exclude rule; audit_kernel.silencers
+says how overlap is decided). One that silences ours entirely fails the control, naming the
+rule as the kernel lists it and its line in `auditctl -l`; one narrowed to some events (auid,
+uid, exe ...) is named in the warnings and the control passes. The load (`augenrules --load`
+flushes the kernel's rules and loads the files) removes a silencing rule added at run time; one
+that a rules file under /etc/audit/rules.d holds comes back with every load: the control then
+fails naming that file, and the fix is left to a person (an administrator's rules file is
+never edited or deleted here). Where auditctl cannot be asked (a container has no
 CAP_AUDIT_CONTROL and no auditd; a host without auditd), only the file is read, and the
 finding says so and why.
 """
 
 from __future__ import annotations
+
+import os
 
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import audit_kernel, textedit
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.finding import Finding
@@ -24,6 +36,7 @@ RULES_DIR = "/etc/audit/rules.d"
 FILE_ONLY = "the rules file only"
 IN_A_CONTAINER = f"{FILE_ONLY} (a container cannot list the kernel's audit rules: no audit subsystem)"
 LOCKED = "the kernel's audit rules are locked (-e 2): the rules files differ from the loaded rules until the next boot"
+LOAD_BRINGS_IT_BACK = "a person must remove or change that rule (every load of the rules files loads it again)"
 
 
 def _path(params):
@@ -63,28 +76,94 @@ def check(params, ctx):
     problems = [missing] if missing else []
     if not loaded:
         problems.append(f"not loaded in the kernel ({judged_by} does not show it)")
-        if kernel.locked:
-            problems.append(LOCKED)
+    silenced, narrowed = _silencers(kernel, rule, ctx)
+    if loaded and not audit_kernel.is_control_rule(rule):
+        found.update(silenced_by=silenced, narrowed_by=narrowed)
+        expected["silenced_by"] = []
+    from_files = [entry for entry in silenced if entry["file"]]
+    problems += [_silenced_reason(entry) for entry in silenced]
+    if kernel.locked and (not loaded or silenced):
+        problems.append(LOCKED)
     return Finding(
         compliant=not problems,
         found=found,
         expected=expected,
         reason="; ".join(problems),
-        reboot_required=not loaded and kernel.locked,
+        fixable=not from_files,
+        reboot_required=kernel.locked and (not loaded or bool(silenced)) and not from_files,
+        warnings=[_narrowed_warning(entry) for entry in narrowed],
+    )
+
+
+def _rules_files(ctx):
+    """The rules files augenrules loads, in its order: (host path, text)."""
+    try:
+        names = sorted(name for name in os.listdir(ctx.path(RULES_DIR)) if name.endswith(".rules"))
+    except OSError:
+        return []
+    return [(f"{RULES_DIR}/{name}", ctx.read_text(f"{RULES_DIR}/{name}") or "") for name in names]
+
+
+def _file_holding(listed, files):
+    """The rules file that writes the kernel's rule `listed`, or None."""
+    wanted = audit_kernel.signature(listed.line)
+    for path, text in files:
+        for line in text.splitlines():
+            line = line.strip()
+            if line.startswith(("-a", "-A", "-w")) and audit_kernel.signature(line) == wanted:
+                return path
+    return None
+
+
+def _silencers(kernel, rule, ctx):
+    """([silencing], [narrowed]) as dicts for the finding: the rule as listed, its line, its file."""
+    verdicts = kernel.silencers(rule)
+    files = _rules_files(ctx) if any(verdict[0] == audit_kernel.SILENCES for verdict in verdicts) else []
+    silenced, narrowed = [], []
+    for verdict, listed, why in verdicts:
+        entry = {"rule": listed.line, "line": listed.number, "why": why}
+        if verdict == audit_kernel.SILENCES:
+            silenced.append(dict(entry, file=_file_holding(listed, files)))
+        else:
+            narrowed.append(entry)
+    return silenced, narrowed
+
+
+def _silenced_reason(entry):
+    reason = f"silenced by `{entry['rule']}` (line {entry['line']} of auditctl -l: {entry['why']})"
+    if entry["file"]:
+        reason += f"; it comes from {entry['file']}: {LOAD_BRINGS_IT_BACK}"
+    return reason
+
+
+def _narrowed_warning(entry):
+    return (
+        f"`{entry['rule']}` (line {entry['line']} of auditctl -l) stops this rule for the events it matches:"
+        f" {entry['why']}"
     )
 
 
 def _verify_loaded(rule):
-    """After augenrules --load: the kernel must now show the rule (a load can skip a line)."""
+    """After augenrules --load: the kernel must now show the rule (a load can skip a line), and
+    nothing loaded with it may silence it."""
 
     def verify(ctx):
         try:
             kernel = audit_kernel.kernel_rules(ctx, after_load=True)
         except audit_kernel.AuditUnavailable as error:
             return CommandResult(1, "", str(error))
-        if kernel.loaded(rule):
-            return CommandResult(0, "", "")
-        return CommandResult(1, "", f"augenrules --load ran, but {kernel.judged_by(rule)} does not show the rule")
+        if not kernel.loaded(rule):
+            return CommandResult(1, "", f"augenrules --load ran, but {kernel.judged_by(rule)} does not show the rule")
+        silenced = _silencers(kernel, rule, ctx)[0]
+        if silenced:
+            where = [
+                _silenced_reason(entry)
+                if entry["file"]
+                else _silenced_reason(entry) + f" (no file under {RULES_DIR} writes it)"
+                for entry in silenced
+            ]
+            return CommandResult(1, "", "augenrules --load ran, but the rule is " + "; ".join(where))
+        return CommandResult(0, "", "")
 
     return verify
 
