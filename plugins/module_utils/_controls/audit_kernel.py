@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass
+from operator import eq, ge, gt, le, lt, ne
 
 # Each control rule's flag, and the line of `auditctl -s` that shows its value.
 CONTROL_STATUS = {
@@ -247,6 +248,17 @@ def _exit_verdict(never, before, ours):
     return _exit_overlap(never, ours), WHY["exit"]
 
 
+# A msgtype condition's operators, as the kernel compares a record's type with the value.
+COMPARISONS = {
+    "=": eq,
+    "!=": ne,
+    ">": gt,
+    ">=": ge,
+    "<": lt,
+    "<=": le,
+}
+
+
 def _message_type(value):
     return int(value) if NUMERIC.match(value) else MESSAGE_TYPES.get(value)
 
@@ -254,19 +266,11 @@ def _message_type(value):
 def _drops_syscall_record(rule):
     """True where every msgtype condition holds for a SYSCALL record, False where one cannot,
     None where a type's name is unknown here."""
-    checks = {
-        "=": lambda a, b: a == b,
-        "!=": lambda a, b: a != b,
-        ">": lambda a, b: a > b,
-        ">=": lambda a, b: a >= b,
-        "<": lambda a, b: a < b,
-        "<=": lambda a, b: a <= b,
-    }
-    for operator, value in rule.msgtypes:
+    for comparison, value in rule.msgtypes:
         number = _message_type(value)
-        if number is None or operator not in checks:
+        if number is None or comparison not in COMPARISONS:
             return None
-        if not checks[operator](SYSCALL_RECORD, number):
+        if not COMPARISONS[comparison](SYSCALL_RECORD, number):
             return False
     return True
 
@@ -282,7 +286,6 @@ def _exclude_overlap(rule):
 
 WHY = {
     "exit": "loaded before it, and the kernel takes the first rule that matches",
-    "file": "a rule on a file decides, after the exit list, for the events that name that file",
     "task": "a task it matches gets no syscall audit context, so no syscall rule fires for it",
     "exclude": "the kernel drops the records an exclude rule matches",
     "filesystem": "the kernel records no file on a file system it matches",

@@ -139,12 +139,12 @@ def test_a_never_rule_narrowed_by_who_or_what_is_named_but_does_not_silence(narr
     assert silenced(attacked) == {rule: [(NARROWED, narrowed, 1)] for rule in EXIT_LIST}
 
 
-def test_a_never_rule_on_one_file_silences_its_watch_before_it_and_narrows_the_rest_wherever_it_is():
+def test_a_never_rule_on_one_file_silences_its_watch_and_narrows_the_rules_after_it_only_when_first():
     shadow_never = "-a never,exit -S all -F path=/etc/shadow"
     attacked = kernel(first=[shadow_never])
     assert verdicts(attacked, SHADOW) == [(SILENCES, shadow_never, 1)]
     # Another file's watch: only the events that name /etc/shadow too (a rename); a syscall rule:
-    # its events on /etc/shadow, as the file's rules decide after the exit list.
+    # only its events on /etc/shadow. Listed after ours, it reaches none of them.
     assert verdicts(attacked, PASSWD) == [(NARROWED, shadow_never, 1)]
     assert verdicts(attacked, B64_MOUNT) == [(NARROWED, shadow_never, 1)]
     after = kernel(last=[shadow_never])

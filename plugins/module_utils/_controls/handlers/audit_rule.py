@@ -157,9 +157,7 @@ def _verify_loaded(rule):
         silenced = _silencers(kernel, rule, ctx)[0]
         if silenced:
             where = [
-                _silenced_reason(entry)
-                if entry["file"]
-                else _silenced_reason(entry) + f" (no file under {RULES_DIR} writes it)"
+                _silenced_reason(entry) + ("" if entry["file"] else f" (no file under {RULES_DIR} writes it)")
                 for entry in silenced
             ]
             return CommandResult(1, "", "augenrules --load ran, but the rule is " + "; ".join(where))
