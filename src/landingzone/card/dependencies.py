@@ -20,7 +20,10 @@ from landingzone.card.validation import card_schema
 FIELD = "depends_on"
 # The inventory group whose hosts keep the backups (playbooks/backup.yml).
 BACKUP_SERVER_GROUP = "backup_servers"
-SERVICE_NAME_PATTERN = card_schema()["properties"]["services"]["items"]["properties"]["name"]["pattern"]
+# Read once: card_schema() reads and parses the schema file on every call.
+_SCHEMA = card_schema()
+SERVICE_NAME_PATTERN = _SCHEMA["properties"]["services"]["items"]["properties"]["name"]["pattern"]
+INVENTORY_NAME_PATTERN = _SCHEMA["$defs"]["inventory_name"]["pattern"]
 
 
 def services_of(card) -> list[tuple[int, dict]]:
@@ -41,7 +44,7 @@ def needs_of(service: dict) -> list[tuple[int, str]]:
     entries = service.get(FIELD)
     if not isinstance(entries, list):
         return []
-    pattern = compile_pattern(card_schema()["$defs"]["inventory_name"]["pattern"])
+    pattern = compile_pattern(INVENTORY_NAME_PATTERN)
     return [(index, name) for index, name in enumerate(entries) if isinstance(name, str) and pattern.search(name)]
 
 
