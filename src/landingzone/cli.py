@@ -10,7 +10,8 @@ from landingzone import __version__
 from landingzone.card import new_municipality
 from landingzone.cli_contract_test import add_contract_test_parser
 from landingzone.cli_host_keys import add_host_keys_parser
-from landingzone.drill import run_drills, services_to_drill
+from landingzone.drill import run_drill_all, run_drills, services_to_drill
+from landingzone.drill_plan import plan_all
 from landingzone.errors import LandingzoneError
 from landingzone.evidence import fleet_index, render_evidence
 from landingzone.evidence.commands import add_evidence_key_parser, add_evidence_parser
@@ -141,20 +142,49 @@ def cmd_drill(args) -> int:
     password = read_password(args.vault_password_file)
     fleet = _fleet(args, root)
     (municipality,) = load_municipalities(root, fleet, select(fleet, [args.municipality], False), None, password)
-    services = services_to_drill(municipality, args.service, municipality.inventory_dir / "municipality.yml")
+    card_path = municipality.inventory_dir / "municipality.yml"
+    if args.all:
+        lab = municipality_lab.load_lab(root, fleet, municipality.name)
+        plan = plan_all(
+            municipality.name,
+            municipality.role_vars,
+            [host.name for host in lab.hosts],
+            card_path,
+            municipality.inventory_dir / "hosts.yml",
+        )
+        services = plan.services
+    else:
+        services = services_to_drill(municipality, args.service, card_path)
     board = ProgressBoard()
     with password_file_for_jobs(password) as password_file:
         settings = FleetSettings.for_command(root, fleet, password, password_file, keep_runs=args.keep_runs)
-        outcomes = run_drills(root, fleet, municipality, services, settings, board.update)
+        if args.all:
+            outcomes = [run_drill_all(root, fleet, municipality, plan, settings, board.update)]
+        else:
+            outcomes = run_drills(root, fleet, municipality, services, settings, board.update)
     index = fleet_index(settings.evidence_root)
     code = exit_codes.highest(o.exit_code for o in outcomes)
-    drills = [record for o in outcomes for rs in o.sections.get("drill", {}).values() for record in rs]
+    records = [record for o in outcomes for rs in o.sections.get("drill", {}).values() for record in rs]
+    drills = [record for record in records if "service" in record]
+    whole_set = next((record for record in records if "set" in record), None)
     lines = [f"drill {municipality.name}: {len(services)} services"]
+    if args.all:
+        rebuilt = ", ".join(f"{host.name} for {host.source_host}" for host in plan.hosts)
+        lines.append(f"  rebuilt: {rebuilt}")
     for record in drills:
         lines.append(
             f"  {record.get('service', '?'):<24} {record.get('status', '?'):<6} "
             f"{record.get('achieved_seconds', '?')} s of an RTO of {record.get('rto_minutes', '?')} min"
             f"  (met: {'yes' if record.get('rto_met') else 'NO'})"
+            + (f"  logs to {record['logs_to']}" if record.get("logs_to") else "")
+        )
+    not_drilled = [s["name"] for s in services if s["name"] not in {record.get("service") for record in drills}]
+    if not_drilled:
+        lines.append(f"  not reached: {', '.join(not_drilled)}")
+    if whole_set is not None:
+        lines.append(
+            f"  the whole set: {whole_set.get('status', '?')}, {whole_set.get('achieved_seconds')} s"
+            f"  (every RTO met: {'yes' if whole_set.get('rto_met') else 'NO'})"
         )
     lines += [_describe(o) for o in outcomes]
     lines.append(f"fleet index: {index}")
@@ -162,6 +192,7 @@ def cmd_drill(args) -> int:
         "command": "drill",
         "exit_code": code,
         "drills": drills,
+        **({"set": whole_set} if args.all else {}),
         "municipalities": [o.as_dict() for o in outcomes],
     }
     _print(args, summary, "\n".join(lines))
@@ -308,8 +339,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     drill = add("drill", help="restore a service onto an empty lab host and time it against its RTO")
     drill.add_argument("municipality", metavar="MUNICIPALITY")
-    drill.add_argument(
+    which = drill.add_mutually_exclusive_group()
+    which.add_argument(
         "--service", action="append", default=[], metavar="NAME", help="a service of the card (default: every one)"
+    )
+    which.add_argument(
+        "--all",
+        action="store_true",
+        help="rebuild every host the tier-1 services need, log collector first, and bring them all back in order",
     )
     drill.add_argument(
         "--keep-runs",
