@@ -12,6 +12,7 @@ from landingzone.cli_contract_test import add_contract_test_parser
 from landingzone.cli_host_keys import add_host_keys_parser
 from landingzone.drill import run_drill_all, run_drills, services_to_drill
 from landingzone.drill_plan import plan_all
+from landingzone.drill_summary import split_records, summary_lines
 from landingzone.errors import LandingzoneError
 from landingzone.evidence import fleet_index, render_evidence
 from landingzone.evidence.commands import add_evidence_key_parser, add_evidence_parser
@@ -165,34 +166,15 @@ def cmd_drill(args) -> int:
     index = fleet_index(settings.evidence_root)
     code = exit_codes.highest(o.exit_code for o in outcomes)
     records = [record for o in outcomes for rs in o.sections.get("drill", {}).values() for record in rs]
-    drills = [record for record in records if "service" in record]
-    whole_set = next((record for record in records if "set" in record), None)
-    lines = [f"drill {municipality.name}: {len(services)} services"]
-    if args.all:
-        rebuilt = ", ".join(f"{host.name} for {host.source_host}" for host in plan.hosts)
-        lines.append(f"  rebuilt: {rebuilt}")
-    for record in drills:
-        lines.append(
-            f"  {record.get('service', '?'):<24} {record.get('status', '?'):<6} "
-            f"{record.get('achieved_seconds', '?')} s of an RTO of {record.get('rto_minutes', '?')} min"
-            f"  (met: {'yes' if record.get('rto_met') else 'NO'})"
-            + (f"  logs to {record['logs_to']}" if record.get("logs_to") else "")
-        )
-    not_drilled = [s["name"] for s in services if s["name"] not in {record.get("service") for record in drills}]
-    if not_drilled:
-        lines.append(f"  not reached: {', '.join(not_drilled)}")
-    if whole_set is not None:
-        lines.append(
-            f"  the whole set: {whole_set.get('status', '?')}, {whole_set.get('achieved_seconds')} s"
-            f"  (every RTO met: {'yes' if whole_set.get('rto_met') else 'NO'})"
-        )
+    drills, rebuilt, whole_set = split_records(records)
+    lines = summary_lines(municipality.name, [service["name"] for service in services], records)
     lines += [_describe(o) for o in outcomes]
     lines.append(f"fleet index: {index}")
     summary = {
         "command": "drill",
         "exit_code": code,
         "drills": drills,
-        **({"set": whole_set} if args.all else {}),
+        **({"set": whole_set, "rebuilt_hosts": rebuilt} if args.all else {}),
         "municipalities": [o.as_dict() for o in outcomes],
     }
     _print(args, summary, "\n".join(lines))

@@ -82,6 +82,7 @@ def run_drill_all(
         started = time.time()
         wanted = [(host.name, host.source_host) for host in plan.hosts]
         with drill_targets(root, fleet, municipality.name, wanted) as targets:
+            hosts_ready = time.time()
             addresses = {target.name: target.address for target in targets}
             card_log_collector = municipality.role_vars.get("linux_baseline_log_collector") or {}
             drill = dataclasses.replace(
@@ -89,7 +90,7 @@ def run_drill_all(
                 hosts=[target.name for target in targets],
                 role_vars={
                     **municipality.role_vars,
-                    **plan_variables(plan, addresses, card_log_collector, started),
+                    **plan_variables(plan, addresses, card_log_collector, started, hosts_ready),
                 },
             )
             return run_municipality(drill, RUN_KINDS["drill"], settings, on_progress)

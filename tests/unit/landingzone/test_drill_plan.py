@@ -12,6 +12,7 @@ from landingzone.card.variables import card_to_vars
 from landingzone.cli import main
 from landingzone.drill import drill_variables
 from landingzone.drill_plan import plan_all, plan_variables, rebuilt_name
+from landingzone.drill_summary import split_records, summary_lines
 from landingzone.errors import LandingzoneError
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -74,10 +75,11 @@ def test_a_service_on_the_collectors_host_comes_back_there_without_a_second_host
 def test_every_rebuilt_host_forwards_its_logs_to_the_rebuilt_collector_and_the_clock_is_shared():
     drill = plan([service("portal", "gent-app1", 1, "gent-log1")])
     addresses = {"gent-drill-log1": "10.9.0.254", "gent-drill-app1": "10.9.0.253"}
-    variables = plan_variables(drill, addresses, COLLECTOR, 1700000000.5)
+    variables = plan_variables(drill, addresses, COLLECTOR, 1700000000.5, 1700000012.0)
     assert variables["linux_baseline_log_collector"] == {"host": "gent-drill-log1", "port": 6514}
     run = variables["landingzone_drill"]
-    assert run["started_epoch"] == 1700000000.5 and run["whole_set"] is True
+    assert run["started_epoch"] == 1700000000.5 and run["hosts_ready_epoch"] == 1700000012.0
+    assert run["whole_set"] is True
     assert run["log_collector"] == {"name": "gent-drill-log1", "address": "10.9.0.254", "source_host": "gent-log1"}
     assert run["targets"] == [
         {
@@ -182,3 +184,26 @@ def test_all_and_service_are_one_choice(capsys):
     with pytest.raises(SystemExit):
         main(["drill", "demo", "--all", "--service", "website"])
     assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_the_cli_reads_the_rebuilt_hosts_each_service_against_its_rto_and_the_whole_set():
+    records = [
+        {"rebuilt": "demo-drill-log1", "stands_in_for": "demo-log1", "role": "log collector", "status": "pass",
+         "ready_seconds": 80.2, "logs_to": None, "error": None},
+        {"rebuilt": "demo-drill-app1", "stands_in_for": "demo-app1", "role": "host of citizen-portal, register",
+         "status": "pass", "ready_seconds": 150.0, "logs_to": "demo-drill-log1 (10.231.10.254)", "error": None},
+        {"service": "citizen-portal", "status": "pass", "achieved_seconds": 260.5, "rto_minutes": 240, "rto_met": True},
+        {"service": "register", "status": "fail", "achieved_seconds": 300.0, "rto_minutes": 240, "rto_met": False},
+        {"set": "tier-1 services", "status": "fail", "achieved_seconds": None, "rto_met": False},
+    ]  # fmt: skip
+    services, rebuilt, whole_set = split_records(records)
+    assert [r["service"] for r in services] == ["citizen-portal", "register"]
+    assert [r["rebuilt"] for r in rebuilt] == ["demo-drill-log1", "demo-drill-app1"]
+    assert whole_set is records[-1]
+    lines = summary_lines("demo", ["citizen-portal", "register", "archive"], records)
+    assert lines[0] == "drill demo: 3 services"
+    assert lines[1] == "  rebuilt demo-drill-log1 for demo-log1 (log collector): pass, ready after 80.2 s"
+    assert lines[2].endswith("ready after 150.0 s, logs to demo-drill-log1 (10.231.10.254)")
+    assert "260.5 s of an RTO of 240 min  (met: yes)" in lines[3] and "(met: NO)" in lines[4]
+    assert lines[5] == "  not reached: archive"
+    assert lines[6] == "  the whole set: fail, None s to its last service  (every RTO met: NO)"
