@@ -25,11 +25,9 @@ import argparse
 import json
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-from restore_drill import BIN, ROOT, SOURCE, VAULT_PASSWORD, env, landingzone, plain_restore_seconds, run
+from restore_drill import BIN, ROOT, SOURCE, VAULT_PASSWORD, applied_demo, env, plain_restore_seconds, run
 
 REGISTER = "/srv/bevolkingsregister"
 # The register's files, for the plain restore and the drill alike (several owners, one binary).
@@ -80,42 +78,20 @@ def main(argv=None) -> int:
     parser.add_argument("--keep", action="store_true", help="leave the lab up afterwards")
     args = parser.parse_args(argv)
 
-    with tempfile.TemporaryDirectory(prefix="lz-bench-drill-all-") as directory:
-        # A fleet of its own, so the runs and evidence of the benchmark stay out of the checkout.
-        fleet = Path(directory)
-        (fleet / "demo").symlink_to(ROOT / "inventories" / "demo")
-        try:
-            started = time.monotonic()
-            run(str(BIN / "landingzone"), "--fleet", str(fleet), "lab", "up", "demo")
-            lab_seconds = time.monotonic() - started
-            run("podman", "exec", SOURCE, "sh", "-c", SEED)
-
-            started = time.monotonic()
-            landingzone(fleet, "apply", "demo")
-            apply_seconds = time.monotonic() - started
-
-            plain_seconds, restored_bytes = plain_restore_seconds()
-
-            started = time.monotonic()
-            # Not through run(): a drill that fails still prints its records, which say where.
-            drilled = subprocess.run(
-                [str(BIN / "landingzone"), "--fleet", str(fleet), "--vault-password-file", str(VAULT_PASSWORD),
-                 "--json", "drill", "demo", "--all"],
-                env=env(), cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False,
-            )  # fmt: skip
-            wall_seconds = time.monotonic() - started
-            if not drilled.stdout.startswith("{"):
-                raise SystemExit(f"drill demo --all: exit {drilled.returncode}\n{drilled.stderr[-3000:]}")
-            summary = json.loads(drilled.stdout)
-        finally:
-            if not args.keep:
-                subprocess.run(
-                    [str(BIN / "landingzone"), "--fleet", str(fleet), "lab", "down", "demo"],
-                    env=env(),
-                    stdin=subprocess.DEVNULL,
-                    capture_output=True,
-                    check=False,
-                )
+    with applied_demo(args.keep, lambda: run("podman", "exec", SOURCE, "sh", "-c", SEED)) as applied:
+        fleet, lab_seconds, apply_seconds = applied
+        plain_seconds, restored_bytes = plain_restore_seconds()
+        started = time.monotonic()
+        # Not through run(): a drill that fails still prints its records, which say where.
+        drilled = subprocess.run(
+            [str(BIN / "landingzone"), "--fleet", str(fleet), "--vault-password-file", str(VAULT_PASSWORD),
+             "--json", "drill", "demo", "--all"],
+            env=env(), cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        wall_seconds = time.monotonic() - started
+    if not drilled.stdout.startswith("{"):
+        raise SystemExit(f"drill demo --all: exit {drilled.returncode}\n{drilled.stderr[-3000:]}")
+    summary = json.loads(drilled.stdout)
 
     print(f"lab up                                {lab_seconds:8.1f} s")
     print(f"apply demo (site.yml)                 {apply_seconds:8.1f} s")

@@ -269,11 +269,17 @@ def test_all_tier_1_services_come_back_on_rebuilt_hosts_logging_to_the_rebuilt_c
     (outcome,) = summary["municipalities"]
     evidence = json.loads((ROOT / outcome["evidence_dir"] / "results.json").read_text())
     assert evidence["run"]["kind"] == "drill"
-    assert [record["service"] for record in evidence["drill"]["demo-drill-app1"]] == [
-        "citizen-portal",
-        "bevolkingsregister",
-    ]
-    assert evidence["drill"]["demo-drill-log1"] == [whole]
+    # Each rebuilt host's own record first; the services on the app host; the set's on the first host.
+    collector_host, app_host = summary["rebuilt_hosts"]
+    assert evidence["drill"]["demo-drill-log1"] == [collector_host, whole]
+    assert evidence["drill"]["demo-drill-app1"] == [app_host, portal, register]
+    assert collector_host["role"] == "log collector" and collector_host["stands_in_for"] == "demo-log1"
+    assert collector_host["log_collector_seconds"] > 0 and collector_host["logs_to"] is None
+    assert app_host["role"] == "host of citizen-portal, bevolkingsregister" and app_host["status"] == "pass"
+    assert app_host["logs_to"] == portal["logs_to"] and app_host["logs_verified_seconds"] > 0
+    # The collector was back before the app host was re-applied, and both before the first service.
+    assert collector_host["ready_seconds"] < app_host["ready_seconds"] < portal["achieved_seconds"]
+    assert set(portal["steps_seconds"]) == {"restore", "supplier_role", "load_dumps", "health"}
     # The baseline on both rebuilt hosts, the collector's first.
     for host in ("demo-drill-log1", "demo-drill-app1"):
         assert any(r["host"] == host and r["status"] in ("pass", "fixed") for r in evidence["results"]), host
