@@ -227,7 +227,13 @@ def _declared_sysctl_controls(controls, merged):
 
 
 def select(catalog, level, disabled=None, host_kind=None, adjustments=None, edition=DEFAULT_EDITION):
-    """The controls one host runs, in catalog order, as plain data for the engine.
+    """The controls one host runs (see selection)."""
+    return selection(catalog, level, disabled, host_kind, adjustments, edition)[0]
+
+
+def selection(catalog, level, disabled=None, host_kind=None, adjustments=None, edition=DEFAULT_EDITION):
+    """The controls one host runs, in catalog order, as plain data for the engine, and every id of
+    the catalog (a waiver may name a control this host does not run).
 
     ``level`` is a level of the CyFun ``edition`` (2023 or 2025): each control is selected by
     its level in that edition, and the engine gets that level as the control's ``level`` with
@@ -239,7 +245,8 @@ def select(catalog, level, disabled=None, host_kind=None, adjustments=None, edit
     if host_kind is not None and host_kind not in HOST_KINDS:
         raise ControlError(f"host_kind: must be one of {', '.join(HOST_KINDS)}, got {host_kind!r}")
     controls = flatten(catalog)
-    disabled = check_switches(disabled, [control["id"] for control in controls], SWITCHES, by_control=True)
+    known_ids = [control["id"] for control in controls]
+    disabled = check_switches(disabled, known_ids, SWITCHES, by_control=True)
     merged = merge_adjustments(adjustments)
     controls.extend(_declared_sysctl_controls(controls, merged))
     chosen = []
@@ -252,4 +259,4 @@ def select(catalog, level, disabled=None, host_kind=None, adjustments=None, edit
         record.update({name: control[name] for name in OPTIONAL_REFERENCE_FIELDS if name in control})
         record.update(level=control[field], cyfun_edition=edition)
         chosen.append(plain(_adjust(record, merged)))
-    return chosen
+    return chosen, known_ids
