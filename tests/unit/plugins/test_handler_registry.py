@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,8 @@ from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.handlers import HANDLERS
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.types import TYPES
 
-HANDLER_DIR = Path(__file__).resolve().parents[3] / "plugins" / "module_utils" / "_controls" / "handlers"
+REPO = Path(__file__).resolve().parents[3]
+HANDLER_DIR = REPO / "plugins" / "module_utils" / "_controls" / "handlers"
 
 
 def test_every_handler_file_is_registered_under_its_own_name():
@@ -18,6 +21,10 @@ def test_every_handler_file_is_registered_under_its_own_name():
     files = {path.stem for path in HANDLER_DIR.glob("*.py") if path.stem != "__init__"}
     assert files == set(HANDLERS)
     assert all(module.__name__.rsplit(".", 1)[-1] == name for name, module in HANDLERS.items())
+    check = subprocess.run(
+        [sys.executable, str(REPO / "tools" / "handler_registry.py"), "--check"], capture_output=True, text=True
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
 
 
 @pytest.mark.parametrize("name", sorted(HANDLERS))
