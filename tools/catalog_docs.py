@@ -23,6 +23,7 @@ from generated_files import sync
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "collections"))
 
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.catalog import LEVELS  # noqa: E402
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.handlers import (  # noqa: E402
     HANDLERS,
 )
@@ -33,7 +34,6 @@ from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.
 
 from landingzone.evidence.references import REFERENCE_LABELS  # noqa: E402
 
-LEVELS = ("basic", "important", "essential")
 # A control's level in each CyFun edition.
 EDITION_LEVELS = (("2023", "level"), ("2025", "level_2025"))
 # Every reference field a catalog may cite, with the heading reports use for it (REFERENCE_LABELS);

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-STATUSES = ("pass", "fixed", "fail", "waived", "not_applicable", "error")
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.catalog import STATUSES
+
 # Every reference field a control may cite; a result carries them so a report needs nothing else.
 REFERENCE_FIELDS = ("cyfun", "cyfun_2025", "cis", "cis_debian13", "anssi")
 
