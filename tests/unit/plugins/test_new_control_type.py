@@ -151,3 +151,100 @@ def test_a_throwaway_type_is_one_handler_file_through_the_controller_checks_and_
     assert out["statuses"] == ["fail", "fixed", "pass"]
     assert out["motd"] == "Welcome\nGemeente Demo\n"
     assert out["docs_row"] == ["| `motd_line` | `text`, `mode` | one line of `/etc/motd` |"]
+
+
+# A Windows type no catalog has; the Windows engine renders it into the run's one script.
+MARKER = '''"""marker: a registry-free marker the script checks and sets (a throwaway type)."""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.catalog import fail, param
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.powershell import quote
+
+PARAMS = {"value": param("str", required=True)}
+AUDIT_ONLY = False
+
+
+def validate(control_id, params):
+    if not re.fullmatch(r"[A-Za-z]+", params["value"]):
+        fail(control_id, "params.value", f"letters only, got {params['value']!r}")
+
+
+def expected(params):
+    return {"value": params["value"]}
+
+
+def check(params):
+    return f"Test-LzwMarker -Value {quote(params['value'])}"
+
+
+def fix(params):
+    return f"Set-LzwMarker -Value {quote(params['value'])}"
+'''
+
+WINDOWS_PROBE = """
+import json, sys
+from ansible_collections.cyberveilig.landingzone.plugins.action import windows_controls as action
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.errors import ControlError
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.script import render_script
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.types import TYPES
+from windows_testdata import engine_args, rendered_catalog
+
+control = json.loads(sys.argv[1])
+out = {"type_file": TYPES["marker"].__file__, "refused": []}
+for bad in ({"value": "not letters"}, {}):
+    catalog = rendered_catalog()
+    catalog["marker"] = [dict(control, params=bad)]
+    try:
+        action.prepare(engine_args(catalog=catalog), "gem-vpc-01")
+    except ControlError as exc:
+        out["refused"].append(str(exc))
+catalog = rendered_catalog()
+catalog["marker"] = [control]
+job = action.prepare(engine_args(catalog=catalog), "gem-vpc-01")
+out["planned"] = [(c["params"], fixing) for c, fixing in job.plan if c["id"] == control["id"]]
+script = render_script(job.plan, applying=True)
+out["script"] = [line.strip() for line in script.splitlines() if "LzwMarker -Value" in line]
+print(json.dumps(out))
+"""
+
+WINDOWS_CONTROL = dict(
+    CONTROL,
+    id="LZW-MARK-001",
+    cis=[],
+    applies_to=["virtual_pc"],
+    type="marker",
+    params={"value": "Demo"},
+)
+
+
+def test_a_throwaway_windows_type_is_one_type_file_through_the_controller_checks_and_the_script(tmp_path):
+    copy = copy_of_the_collection(tmp_path)
+    before = files_of(copy)
+    (copy / "plugins/module_utils/_windows/types/marker.py").write_text(MARKER)
+    after = files_of(copy)
+    assert {path for path in after if before.get(path) != after[path]} == {
+        "plugins/module_utils/_windows/types/marker.py"
+    }
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join([str(copy / "collections"), str(REPO / "tests/unit/windows"), str(REPO / "src")]),
+    )
+    probe = subprocess.run(
+        [sys.executable, "-c", WINDOWS_PROBE, json.dumps(WINDOWS_CONTROL)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert probe.returncode == 0, probe.stderr
+    out = json.loads(probe.stdout)
+    assert out["type_file"].startswith(str(copy))
+    assert out["refused"] == [
+        "control LZW-MARK-001: params.value: letters only, got 'not letters'",
+        "control LZW-MARK-001: params.value: is required",
+    ]
+    assert out["planned"] == [[{"value": "Demo"}, True]]
+    assert out["script"] == ["Test-LzwMarker -Value 'Demo'", "Set-LzwMarker -Value 'Demo'"]
