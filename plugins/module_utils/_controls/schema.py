@@ -9,11 +9,7 @@ its action plugin, it checks with the same code, so a catalog error reads the sa
 from __future__ import annotations
 
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import catalog
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.catalog import (  # noqa: F401
-    HOST_KINDS,
-    LEVELS,
-    RISKS,
-)
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.catalog import HOST_KINDS
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.errors import ControlError
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.fileops import is_secret
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.handlers import HANDLERS

@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import catalog as common
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.catalog import plain, truthy  # noqa: F401
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.catalog import plain
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.errors import ControlError
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.references import (
-    DEFAULT_EDITION,  # noqa: F401
+    DEFAULT_EDITION,
     EDITIONS,
     WINDOWS_FIELDS,
 )
