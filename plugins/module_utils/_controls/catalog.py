@@ -13,6 +13,7 @@ import ipaddress
 import re
 from collections.abc import Mapping, Sequence
 
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import results
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.errors import ControlError
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.references import (
     EDITIONS,
@@ -22,12 +23,11 @@ from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.
     edition_of,
 )
 
-# The engine's results own the statuses (results.py stands alone: a host's armed revert runs it).
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.results import STATUSES  # noqa: F401
-
 LEVELS = ("basic", "important", "essential")
 RISKS = ("low", "medium", "high")
 HOST_KINDS = ("server", "virtual_pc", "container")
+# The engine's results own the statuses (results.py stands alone: a host's armed revert runs it).
+STATUSES = results.STATUSES
 # The fields every control of either catalog has.
 COMMON_FIELDS = (
     "id", "title", "rationale", "level", "level_2025", "cyfun", "cyfun_2025", "cis", "applies_to", "risk", "type",
