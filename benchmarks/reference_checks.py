@@ -21,6 +21,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "collections"))
 
 from ansible_collections.cyberveilig.landingzone.plugins.filter import controls  # noqa: E402
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import (  # noqa: E402
+    catalog as shared_catalog,
+)
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import references  # noqa: E402
 
 ROUNDS = 30
@@ -49,12 +52,12 @@ def main() -> int:
         references.reference_list(name)
     lists = time.perf_counter() - start
     checked = median_seconds(areas)
-    real = controls.check_references
-    controls.check_references = lambda *args, **kwargs: None
+    real = shared_catalog.check_references
+    shared_catalog.check_references = lambda *args, **kwargs: None
     try:
         unchecked = median_seconds(areas)
     finally:
-        controls.check_references = real
+        shared_catalog.check_references = real
     count = sum(len(area) for area in areas.values())
     print(f"reading the reference lists, once per process: {lists * 1000:.1f} ms")
     print(f"select_controls, {count} Linux controls, median of {ROUNDS}:")

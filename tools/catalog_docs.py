@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
-"""Generate docs/controls/<role>.md, one row per control, from a role's control catalog.
+"""Generate docs/controls/<role>.md, one row per control, from a role's control catalog, and the
+table of Linux control types in docs/controls.md from the handlers.
 
     python tools/catalog_docs.py roles/<role> [...]           # rewrite
     python tools/catalog_docs.py --check roles/<role> [...]   # exit 1 if out of date
 
 The catalog (roles/<role>/controls/<area>.yml, each a mapping {area: [control, ...]})
 is the source; the page is for auditors and municipalities who read rather than run it.
+Each handler (plugins/module_utils/_controls/handlers/<type>.py) says its own row of the
+types table (DOC_PARAMS, DOC_MANAGES), so a new type documents itself.
 """
 
 from __future__ import annotations
@@ -20,6 +23,10 @@ from generated_files import sync
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "collections"))
 
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.catalog import LEVELS  # noqa: E402
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.handlers import (  # noqa: E402
+    HANDLERS,
+)
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.references import (  # noqa: E402
     LINUX_FIELDS,
     WINDOWS_FIELDS,
@@ -27,7 +34,6 @@ from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.
 
 from landingzone.evidence.references import REFERENCE_LABELS  # noqa: E402
 
-LEVELS = ("basic", "important", "essential")
 # A control's level in each CyFun edition.
 EDITION_LEVELS = (("2023", "level"), ("2025", "level_2025"))
 # Every reference field a catalog may cite, with the heading reports use for it (REFERENCE_LABELS);
@@ -127,12 +133,35 @@ def target(role: Path) -> Path:
     return role.resolve().parent.parent / "docs" / "controls" / f"{role.name}.md"
 
 
+TYPES_HEADER = "| type | params | what it manages |"
+
+
+def types_table(handlers=HANDLERS) -> list[str]:
+    """The table of Linux control types, one row per handler, in the order they are registered."""
+    rows = [TYPES_HEADER, "|---|---|---|"]
+    rows += [f"| `{name}` | {handler.DOC_PARAMS} | {handler.DOC_MANAGES} |" for name, handler in handlers.items()]
+    return rows
+
+
+def with_types_table(page: str, handlers=HANDLERS) -> str:
+    """docs/controls.md with its table of types replaced by the one the handlers say."""
+    lines = page.split("\n")
+    start = lines.index(TYPES_HEADER)
+    end = start
+    while end < len(lines) and lines[end].startswith("|"):
+        end += 1
+    return "\n".join(lines[:start] + types_table(handlers) + lines[end:])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("roles", nargs="+", type=Path, help="role directories with a controls/ catalog")
     parser.add_argument("--check", action="store_true", help="only report pages that are out of date")
     args = parser.parse_args(argv)
     files = {target(role): render(role, load_catalog(role)) for role in args.roles}
+    if any(role.resolve().name == "linux_baseline" for role in args.roles):
+        controls_page = args.roles[0].resolve().parent.parent / "docs" / "controls.md"
+        files[controls_page] = with_types_table(controls_page.read_text(encoding="utf-8"))
     return sync(files, args.check, "python tools/catalog_docs.py " + " ".join(str(role) for role in args.roles))
 
 

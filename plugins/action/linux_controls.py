@@ -1,10 +1,12 @@
 # Copyright: cyberveilig.landingzone maintainers
 # License: EUPL-1.2
-"""Controller half of linux_controls: validate the catalog and apply waivers before the module runs,
-tell the engine who must keep access, and confirm a committed run over a fresh connection.
+"""Controller half of linux_controls: check and select the catalog and apply waivers before the module
+runs, tell the engine who must keep access, and confirm a committed run over a fresh connection.
 
-A catalog mistake is reported here, naming the control and the field, without anything
-being sent to or executed on the host.
+Given the role's whole catalog (``catalog``, with ``level``, ``edition``, ``disabled`` and
+``adjustments``), as the Windows engine's action plugin is, it selects this host's controls
+and checks them once, here: the module runs them as they come. A catalog mistake is reported
+here, naming the control and the field, without anything being sent to or executed on the host.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import time
 
 from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import linux_catalog
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.access.keepers import SSH_TRANSPORTS
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.results import summarise
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.schema import (
@@ -47,6 +50,11 @@ class ActionModule(ActionBase):
             "known_controls",
             "access",
             "commit_confirmed",
+            "catalog",
+            "level",
+            "edition",
+            "disabled",
+            "adjustments",
         )
     )
 
@@ -149,14 +157,40 @@ class ActionModule(ActionBase):
             result["summary"] = summarise(result.get("results") or [])
 
 
+# The arguments that select this host's controls from the role's catalog; never sent to the host.
+SELECTION_ARGS = ("catalog", "level", "edition", "disabled", "adjustments")
+
+
+def select(selection):
+    """This host's controls of the catalog, and every id of it (a waiver may name one switched off)."""
+    controls, known_ids = linux_catalog.selection(
+        selection["catalog"],
+        selection.get("level", "important"),
+        disabled=selection.get("disabled"),
+        adjustments=selection.get("adjustments"),
+        edition=selection.get("edition", linux_catalog.DEFAULT_EDITION),
+    )
+    if not controls:
+        raise ControlError("catalog: no control selected for this host (level, edition and disabled leave none)")
+    return controls, known_ids
+
+
 def prepare(args, waivers, hostname, groups=(), known_ids=(), today=None):
     """The module's arguments: validated controls with waivers applied and secrets set aside."""
+    selection = {name: args[name] for name in SELECTION_ARGS if name in args}
+    args = {name: value for name, value in args.items() if name not in SELECTION_ARGS}
     if args.get("mode", "audit") in ("rollback", "confirm"):
         return args, []
-    controls = validate_controls(args.get("controls") or [])
+    if "catalog" in selection and args.get("controls"):
+        raise ControlError("controls: give either catalog or controls, not both")
+    if "catalog" in selection:
+        controls, known_ids = select(selection)
+    else:
+        controls = args.get("controls") or []
+    controls = validate_controls(controls)
     controls, warnings = annotate(controls, waivers, hostname, groups=groups, known_ids=known_ids, today=today)
     public, secret = split_secrets(controls)
-    module_args = dict(args, controls=public)
+    module_args = dict(args, controls=public, checked_on_controller=True)
     if secret:
         module_args["secret_params"] = secret
     return module_args, warnings

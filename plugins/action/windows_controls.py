@@ -14,7 +14,11 @@ import hashlib
 
 from ansible.plugins.action import ActionBase
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import results
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.schema import HOST_KINDS, ControlError
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.catalog import (
+    HOST_KINDS,
+    check_switches,
+)
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.errors import ControlError
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.waivers import WaiverError, annotate
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows import catalog, management, transport
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.parse import host_refusal, to_results
@@ -102,17 +106,12 @@ def prepare(args, hostname, groups=(), traits=(), applying=True, today=None):
     mode = _choice(args, "mode", MODES, "apply")
     host_kind = _choice(args, "host_kind", HOST_KINDS, "virtual_pc")
     edition = catalog.in_edition_of(args.get("edition", catalog.DEFAULT_EDITION))
-    disabled = args.get("disabled") or []
     waivers = args.get("waivers") or []
-    if not isinstance(disabled, list):
-        raise ControlError(f"{management.VARIABLES['disabled']}: must be a list of control ids")
     if not isinstance(waivers, list):
         raise WaiverError(f"{management.VARIABLES['waivers']}: must be a list")
     controls = catalog.flatten(args.get("catalog"))
     known = [control["id"] for control in controls]
-    unknown = [control_id for control_id in disabled if control_id not in known]
-    if unknown:
-        raise ControlError(f"{management.VARIABLES['disabled']}: {unknown[0]}: no such control in the catalog")
+    disabled = check_switches(args.get("disabled") or [], known, management.VARIABLES["disabled"])
     management.refuse_switching_off(controls, disabled, waivers)
     settings = management.check_settings(
         {

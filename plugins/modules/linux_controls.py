@@ -174,6 +174,40 @@ options:
         C(password_hash) of a C(local_account) control), so they are never logged.
     type: dict
     default: {}
+  catalog:
+    description:
+      - The role's whole control catalog, a mapping of area name to a list of controls, as the role loads it. The
+        action plugin checks it once, on the controller, selects the controls of this host (O(level) in O(edition),
+        minus O(disabled), with O(adjustments) folded in) and passes them on as O(controls). Instead of O(controls).
+    type: dict
+  level:
+    description: The CyFun level whose controls (and those of the levels below) run; with O(catalog).
+    type: str
+    choices: [basic, important, essential]
+    default: important
+  edition:
+    description: The CyFun edition O(level) is a level of; with O(catalog).
+    type: int
+    choices: [2023, 2025]
+    default: 2023
+  disabled:
+    description: Ids of catalog controls switched off for this host; each must be a control of O(catalog).
+    type: list
+    elements: str
+    default: []
+  adjustments:
+    description:
+      - What other roles declare the baseline must allow (forwarding, inbound services, sysctls), as
+        C(landingzone_baseline_adjustments); with O(catalog).
+    type: list
+    elements: dict
+    default: []
+  checked_on_controller:
+    description:
+      - Set by the action plugin once it has checked O(controls) on the controller; the module then runs them
+        without checking them again. Called directly, the module checks them itself.
+    type: bool
+    default: false
 requirements:
   - Debian 12 or 13 on the target, with its Python (3.11 or 3.13); the module code needs Python 3.11 or later
   - The tools the selected controls validate with or manage, where they apply; C(apt-get) and C(dpkg), C(nft)
@@ -186,7 +220,7 @@ attributes:
     description: Returns before/after for every file change; secret-bearing files by checksum only.
     support: full
   action:
-    description: Has an action plugin that validates the catalog and applies waivers on the controller.
+    description: Has an action plugin that checks and selects the catalog and applies waivers on the controller.
     support: full
   platform:
     description: Target hosts the engine supports.
@@ -204,6 +238,14 @@ EXAMPLES = r"""
     controls: "{{ linux_baseline_controls }}"
     mode: audit
   register: baseline_audit
+
+- name: Audit a role's whole catalog at one level, as the baseline role does
+  cyberveilig.landingzone.linux_controls:
+    catalog: "{{ lookup('cyberveilig.landingzone.control_catalog', 'roles/linux_baseline/controls') }}"
+    level: essential
+    edition: 2025
+    disabled: [LZ-SSH-004]
+    mode: audit
 
 - name: Apply the baseline, keeping the operator and break-glass accounts out of lockouts
   cyberveilig.landingzone.linux_controls:
@@ -371,6 +413,13 @@ ARGUMENT_SPEC = {
     "waivers": {"type": "list", "elements": "dict", "default": []},
     "known_controls": {"type": "list", "elements": "str", "default": []},
     "secret_params": {"type": "dict", "default": {}, "no_log": True},
+    "catalog": {"type": "dict"},
+    "level": {"type": "str", "choices": ["basic", "important", "essential"], "default": "important"},
+    "edition": {"type": "int", "choices": [2023, 2025], "default": 2023},
+    "disabled": {"type": "list", "elements": "str", "default": []},
+    "adjustments": {"type": "list", "elements": "dict", "default": []},
+    # The action plugin's word that it checked the controls; direct calls leave it false.
+    "checked_on_controller": {"type": "bool", "default": False},
 }
 
 
@@ -424,7 +473,7 @@ def main():
     for value in (params["secret_params"] or {}).values():
         module.no_log_values.update(str(v) for v in value.values() if v)
     try:
-        report = Engine(host).run(controls, params["mode"])
+        report = Engine(host).run(controls, params["mode"], checked=params["checked_on_controller"])
     except (ControlError, locks.LockBusy) as exc:
         module.fail_json(msg=str(exc), results=[], run_id=host.run_id)
     errors = report["summary"]["error"]

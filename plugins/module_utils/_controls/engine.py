@@ -55,14 +55,18 @@ class Engine:
         self.not_committed = ""  # why nothing staged was committed
         self.recovered = []  # what this run did about runs that died while committing
 
-    def run(self, controls, mode):
+    def run(self, controls, mode, checked=False):
         """mode: apply or audit. Check mode on the host makes apply an audit that predicts.
+
+        ``checked``: the controls were checked and normalised on the controller (the action
+        plugin), and are run as they are; otherwise they are checked here first.
 
         An apply holds the host's run lock throughout (a second run stops at once, see
         locks.py), first completes or rolls back a run that died while committing, and
         holds the account files' lock from before it reads them until they are written.
         """
-        controls = validate_controls(controls)
+        if not checked:
+            controls = validate_controls(controls)
         if mode != "apply" or self.host.check_mode:
             return self._run(controls, mode, committing=False)
         with locks.run_lock(self.host):

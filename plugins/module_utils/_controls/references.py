@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from functools import cache
 
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.schema import ControlError
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.errors import ControlError
 
 # Edition: (the control's level field, the field of its requirement ids). Cards without an
 # edition were written against 2023, the only edition before 2025.

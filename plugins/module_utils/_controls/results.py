@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+# The statuses a control ends in; the catalog layer (catalog.py) gives them to the filters and reports.
 STATUSES = ("pass", "fixed", "fail", "waived", "not_applicable", "error")
+
 # Every reference field a control may cite; a result carries them so a report needs nothing else.
 REFERENCE_FIELDS = ("cyfun", "cyfun_2025", "cis", "cis_debian13", "anssi")
 

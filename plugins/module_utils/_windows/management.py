@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.schema import ControlError
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.errors import ControlError
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.schema import validate_control
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.types import TYPES
 

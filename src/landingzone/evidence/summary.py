@@ -7,8 +7,12 @@ either; a report says so next to the figure.
 
 import math
 
-LEVELS = ("basic", "important", "essential")
-STATUSES = ("pass", "fixed", "fail", "waived", "not_applicable", "error")
+# The levels and statuses are the collection's catalog layer's, which the engines report in.
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.catalog import (
+    LEVELS,
+    STATUSES,
+)
+
 COMPLIANT = ("pass", "fixed")
 NONCOMPLIANT = ("fail", "error")
 # The order in which a person should read results: what is broken first.

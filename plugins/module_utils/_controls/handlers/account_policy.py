@@ -7,7 +7,36 @@ from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.
     Account,
     expiry_problem,
 )
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.catalog import fail, param
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.finding import Finding
+
+ACCOUNT_RULES = (
+    "no_empty_password",
+    "uid0_only_root",
+    "system_shell_nologin",
+    "inactive_lock",
+    "password_max_days",
+)
+PARAMS = {
+    "rule": param("str", required=True, choices=ACCOUNT_RULES),
+    "value": param("scalar"),
+    "exempt": param("list", default=[], elements="str"),
+    # Ageing and inactivity rules: also apply to accounts the new limit would lock out at once.
+    "expire_at_once": param("bool", default=False),
+}
+# The row of docs/controls.md's table of types (tools/catalog_docs.py --types writes it).
+DOC_PARAMS = (
+    "`rule` (`no_empty_password`, `uid0_only_root`, `system_shell_nologin`, `inactive_lock`, "
+    "`password_max_days`), `value`, `exempt`, `expire_at_once` (default false)"
+)
+DOC_MANAGES = "`/etc/passwd`, `/etc/shadow`: metadata only in evidence"
+
+
+def validate(control_id, params):
+    numeric = params["rule"] in ("inactive_lock", "password_max_days")
+    if numeric and not str(params.get("value") or "").isdigit():
+        fail(control_id, "params.value", f"rule {params['rule']} needs a number of days")
+
 
 PASSWD, SHADOW = "/etc/passwd", "/etc/shadow"
 NOLOGIN_SHELLS = {"/usr/sbin/nologin", "/sbin/nologin", "/bin/false", "/usr/bin/false"}

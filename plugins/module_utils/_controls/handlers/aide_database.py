@@ -5,8 +5,16 @@ from __future__ import annotations
 import os
 
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import fileops
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.catalog import param
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.finding import Finding
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.transaction import PHASE_LATE, Action
+
+PARAMS = {
+    "database": param("path", default="/var/lib/aide/aide.db"),
+}
+# The row of docs/controls.md's table of types (tools/catalog_docs.py --types writes it).
+DOC_PARAMS = "`database`"
+DOC_MANAGES = "an initialised AIDE database"
 
 
 def check(params, ctx):

@@ -26,11 +26,38 @@ finding says so and why.
 from __future__ import annotations
 
 import os
+import re
 
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import audit_kernel, textedit
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.catalog import fail, param
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.finding import Finding
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.runner import CommandResult
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.transaction import PHASE_LIVE, Action
+
+PARAMS = {
+    "rule": param("str", required=True),
+    "file": param("str", default="60-landingzone.rules"),
+}
+# The row of docs/controls.md's table of types (tools/catalog_docs.py --types writes it).
+DOC_PARAMS = "`rule` (one auditctl line), `file` (default `60-landingzone.rules`)"
+DOC_MANAGES = (
+    "`/etc/audit/rules.d/`, loaded with `augenrules --load`, the load judged after it ran; passes only "
+    "when the kernel has the rule loaded (`auditctl -l`, compared in one form: `-k` = `-F key=`, `unset` "
+    "= `-1`, syscall order, `-C` sides; a control rule such as `-e 2` by `auditctl -s`); fails when a "
+    "rule that is not ours silences it (a `never` rule before it in the exit list, a `never` task rule, "
+    "an exclude rule dropping SYSCALL records), naming that rule, its line in `auditctl -l` and the rules"
+    " file that holds it; once the rules are locked (`-e 2`) a rule missing from the kernel fails with "
+    "`reboot_required`; in a container, or where auditctl cannot be asked, the file alone (`judged_by` "
+    "says which, and why)"
+)
+
+
+def validate(control_id, params):
+    if not re.fullmatch(r"[A-Za-z0-9_.\-]+\.rules", params["file"]):
+        fail(control_id, "params.file", f"must be a file name ending in .rules, got {params['file']!r}")
+    if "\n" in params["rule"] or not params["rule"].lstrip().startswith("-"):
+        fail(control_id, "params.rule", "must be one auditctl line starting with '-'")
+
 
 RULES_DIR = "/etc/audit/rules.d"
 FILE_ONLY = "the rules file only"

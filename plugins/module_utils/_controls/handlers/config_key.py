@@ -6,8 +6,32 @@ import os
 import stat
 
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import textedit
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.catalog import (
+    check_one_line,
+    param,
+)
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.finding import Finding
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.transaction import restart_after
+
+PARAMS = {
+    "path": param("path", required=True),
+    "key": param("str", required=True),
+    "value": param("scalar", required=True),
+    "separator": param("str", default=" "),
+    "section": param("str"),
+    "mode": param("mode"),
+    "service": param("str"),
+}
+# The row of docs/controls.md's table of types (tools/catalog_docs.py --types writes it).
+DOC_PARAMS = (
+    '`path`, `key`, `value`, `separator` (default `" "`), `section` (ini files), `mode`, `service` '
+    "(optional, restarted on change)"
+)
+DOC_MANAGES = "one `key value` line in a config file (login.defs, pwquality.conf, journald.conf, faillock.conf …)"
+
+
+def validate(control_id, params):
+    check_one_line(control_id, "params.value", params["value"])
 
 
 def _splitter(separator):

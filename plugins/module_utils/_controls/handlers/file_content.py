@@ -6,6 +6,7 @@ import os
 import stat
 
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import fileops
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.catalog import param
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.finding import Finding
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.handlers.service import unit_state
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.transaction import (
@@ -13,6 +14,19 @@ from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.
     Action,
     restart_after,
 )
+
+PARAMS = {
+    "path": param("path", required=True),
+    "content": param("str", required=True),
+    "mode": param("mode", default=0o644),
+    "owner": param("str", default="root"),
+    "group": param("str", default="root"),
+    "service": param("str"),
+}
+# The row of docs/controls.md's table of types (tools/catalog_docs.py --types writes it).
+DOC_PARAMS = "`path`, `content`, `mode`, `owner`, `group`, `service` (restart on change)"
+DOC_MANAGES = "a whole managed file (banners, chrony sources, rsyslog forwarding …)"
+
 
 UNIT_DIR = "/etc/systemd/system/"
 

@@ -6,12 +6,23 @@ import glob
 import os
 import stat
 
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.catalog import param
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.finding import Finding
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.runner import CommandResult
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.transaction import (
     PHASE_METADATA,
     Action,
 )
+
+PARAMS = {
+    "path": param("path", required=True),
+    "mode": param("mode", required=True),
+    "owner": param("str"),
+    "group": param("str"),
+}
+# The row of docs/controls.md's table of types (tools/catalog_docs.py --types writes it).
+DOC_PARAMS = "`path` (glob), `mode` (most permissive allowed), `owner`, `group`"
+DOC_MANAGES = "mode/owner of existing files"
 
 
 def _matches(ctx, pattern):

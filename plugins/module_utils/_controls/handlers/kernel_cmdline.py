@@ -6,11 +6,30 @@ line takes effect at the next boot, so a change always means reboot_required.
 
 from __future__ import annotations
 
+import re
 import shlex
 
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import textedit
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.catalog import fail, param
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.finding import Finding
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.transaction import PHASE_LIVE, Action
+
+PARAMS = {
+    "name": param("str", required=True),
+    "value": param("scalar"),
+}
+# The row of docs/controls.md's table of types (tools/catalog_docs.py --types writes it).
+DOC_PARAMS = "`name`, `value` (optional)"
+DOC_MANAGES = (
+    "`/etc/default/grub.d/60-landingzone.cfg` appends to `GRUB_CMDLINE_LINUX`, `update-grub`; "
+    "`reboot_required` until booted with it"
+)
+
+
+def validate(control_id, params):
+    if not re.fullmatch(r"[A-Za-z0-9_.\-]+", params["name"]):
+        fail(control_id, "params.name", f"not a kernel parameter name: {params['name']!r}")
+
 
 FILE = "/etc/default/grub.d/60-landingzone.cfg"
 PREFIX = 'GRUB_CMDLINE_LINUX="$GRUB_CMDLINE_LINUX'

@@ -3,7 +3,23 @@
 from __future__ import annotations
 
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import textedit
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.catalog import (
+    check_plain_name,
+    param,
+)
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.finding import Finding
+
+PARAMS = {
+    "name": param("str", required=True),
+}
+# The row of docs/controls.md's table of types (tools/catalog_docs.py --types writes it).
+DOC_PARAMS = "`name`"
+DOC_MANAGES = "`install <name> /bin/false` + `blacklist` in `/etc/modprobe.d/60-landingzone.conf`"
+
+
+def validate(control_id, params):
+    check_plain_name(control_id, "params.name", params["name"])
+
 
 FILE = "/etc/modprobe.d/60-landingzone.conf"
 

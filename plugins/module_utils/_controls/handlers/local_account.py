@@ -2,13 +2,35 @@
 
 from __future__ import annotations
 
+import re
+
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import accounts
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.catalog import fail, param
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.finding import Finding
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.transaction import (
     ACCOUNT_FILES,
     PHASE_LIVE,
     Action,
 )
+
+PARAMS = {
+    "name": param("str", required=True),
+    "password_hash": param("str", secret=True),
+    "groups": param("list", default=[], elements="str"),
+    "shell": param("path", default="/bin/bash"),
+}
+# The row of docs/controls.md's table of types (tools/catalog_docs.py --types writes it).
+DOC_PARAMS = "`name`, `password_hash` (no_log), `groups`, `shell`"
+DOC_MANAGES = "the break-glass account"
+
+
+def validate(control_id, params):
+    if not re.fullmatch(r"[a-z_][a-z0-9_\-]*", params["name"]):
+        fail(control_id, "params.name", f"not a valid account name: {params['name']!r}")
+    pw_hash = params.get("password_hash")
+    if pw_hash is not None and not pw_hash.startswith(("$", "!", "*")):
+        # A clear-text password here would end up in /etc/shadow as is.
+        fail(control_id, "params.password_hash", "must be a crypt(3) hash, not a clear-text password")
 
 
 def _current(ctx, name):

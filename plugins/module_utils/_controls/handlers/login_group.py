@@ -8,8 +8,24 @@ operator inside the group AllowGroups names, and a missing group never shuts the
 
 from __future__ import annotations
 
+import re
+
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import accounts, textedit
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.catalog import fail, param
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.finding import Finding
+
+PARAMS = {
+    "name": param("str", required=True),
+}
+# The row of docs/controls.md's table of types (tools/catalog_docs.py --types writes it).
+DOC_PARAMS = "`name`"
+DOC_MANAGES = "the group SSH admits exists and holds the operator and connected accounts (`/etc/group`, `/etc/gshadow`)"
+
+
+def validate(control_id, params):
+    if not re.fullmatch(r"[a-z_][a-z0-9_\-]*", params["name"]):
+        fail(control_id, "params.name", f"not a valid group name: {params['name']!r}")
+
 
 GROUP, GSHADOW = "/etc/group", "/etc/gshadow"
 

@@ -3,8 +3,20 @@
 from __future__ import annotations
 
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import textedit
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.catalog import param
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.finding import Finding
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.transaction import PHASE_LIVE, Action
+
+PARAMS = {
+    "mountpoint": param("path", required=True),
+    "fstype": param("str"),
+    "source": param("str"),
+    "options": param("list", required=True, elements="str"),
+}
+# The row of docs/controls.md's table of types (tools/catalog_docs.py --types writes it).
+DOC_PARAMS = "`mountpoint`, `fstype`, `source`, `options`"
+DOC_MANAGES = "`/etc/fstab`; live remount where possible, else `reboot_required`"
+
 
 FSTAB = "/etc/fstab"
 OPPOSITES = {"nodev": "dev", "nosuid": "suid", "noexec": "exec", "ro": "rw"}

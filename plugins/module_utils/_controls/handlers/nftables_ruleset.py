@@ -9,8 +9,10 @@ Other roles add rules as drop-ins in /etc/nftables.d/*.nft; they are included, n
 from __future__ import annotations
 
 import ipaddress
+import re
 
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.access.session import current_session
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.catalog import fail, param
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.finding import Finding
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.handlers.service import unit_state
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.transaction import (
@@ -18,6 +20,75 @@ from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.
     PHASE_UNITS,
     Action,
 )
+
+PARAMS = {
+    "management_networks": param("list", default=[], elements="str"),
+    "ssh_port": param("int", default=22),
+    "allowed_inbound": param("list", default=[], elements="dict"),
+    "forwarding": param("bool", default=False),
+    "forward_from": param("list", default=[], elements="dict"),
+}
+# The row of docs/controls.md's table of types (tools/catalog_docs.py --types writes it).
+DOC_PARAMS = (
+    "`management_networks`, `ssh_port`, `allowed_inbound`, `forwarding`, `forward_from` (the forward "
+    "chain always drops by default)"
+)
+DOC_MANAGES = "`/etc/nftables.conf` (includes `/etc/nftables.d/*.nft`), validated with `nft -c`, loaded with `nft -f`"
+
+
+# What may stand inside the quotes of a rendered nft rule: an interface name, a comment.
+NFT_INTERFACE = re.compile(r"[A-Za-z0-9_.\-]{1,15}")
+NFT_COMMENT = re.compile(r"[A-Za-z0-9 _.,:()/\-]{0,120}")
+
+
+def validate(control_id, params):
+    if not 1 <= params["ssh_port"] <= 65535:
+        fail(control_id, "params.ssh_port", f"not a port: {params['ssh_port']}")
+    for network in params["management_networks"]:
+        try:
+            # ipaddress takes anything after % as an IPv6 zone, and str() writes it back into the ruleset.
+            ipaddress.ip_network(str(network).replace("%", "/invalid"), strict=False)
+        except ValueError:
+            fail(control_id, "params.management_networks", f"not a CIDR: {network!r}")
+    for index, rule in enumerate(params["allowed_inbound"]):
+        where = f"params.allowed_inbound[{index}]"
+        unknown = set(rule) - {"port", "proto", "sources", "comment"}
+        if unknown:
+            fail(control_id, where, f"unknown keys {sorted(unknown)}")
+        port = str(rule.get("port", ""))
+        if not re.fullmatch(r"\d{1,5}(-\d{1,5})?", port):
+            fail(control_id, f"{where}.port", f"must be a port or a range like 8000-8080, got {port!r}")
+        if rule.get("proto", "tcp") not in ("tcp", "udp"):
+            fail(control_id, f"{where}.proto", f"must be tcp or udp, got {rule.get('proto')!r}")
+        sources = rule.get("sources", [])
+        if not isinstance(sources, list):
+            fail(control_id, f"{where}.sources", "must be a list of CIDRs")
+        for source in sources:
+            try:
+                ipaddress.ip_network(str(source).replace("%", "/invalid"), strict=False)
+            except ValueError:
+                fail(control_id, f"{where}.sources", f"not a CIDR: {source!r}")
+    _validate_forward_from(control_id, params)
+
+
+def _validate_forward_from(control_id, params):
+    """Where new forwarded traffic may come from: an interface, or packets IPsec decrypted."""
+    for index, source in enumerate(params["forward_from"]):
+        where = f"params.forward_from[{index}]"
+        if not isinstance(source, dict):
+            fail(control_id, where, "must be a mapping {interface} or {ipsec: true}")
+        unknown = set(source) - {"interface", "ipsec", "comment"}
+        if unknown:
+            fail(control_id, where, f"unknown keys {sorted(unknown)}")
+        if ("interface" in source) == (source.get("ipsec") is True):
+            fail(control_id, where, "needs exactly one of interface: NAME or ipsec: true")
+        if "interface" in source and not NFT_INTERFACE.fullmatch(str(source["interface"])):
+            fail(control_id, f"{where}.interface", f"not an interface name: {source['interface']!r}")
+        if not NFT_COMMENT.fullmatch(str(source.get("comment", ""))):
+            fail(control_id, f"{where}.comment", "letters, digits, spaces and _.,:()/- only")
+    if params["forward_from"] and not params["forwarding"]:
+        fail(control_id, "params.forward_from", "needs forwarding: true")
+
 
 FILE = "/etc/nftables.conf"
 DROPINS = "/etc/nftables.d/*.nft"

@@ -2,7 +2,25 @@
 
 from __future__ import annotations
 
+import re
+
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.catalog import fail, param
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.finding import Finding
+
+PARAMS = {
+    "name": param("list", required=True, elements="str"),
+    "state": param("str", default="present", choices=("present", "absent")),
+}
+# The row of docs/controls.md's table of types (tools/catalog_docs.py --types writes it).
+DOC_PARAMS = "`name` (list), `state` (`present`/`absent`)"
+DOC_MANAGES = "one apt transaction for all package controls"
+
+
+def validate(control_id, params):
+    for name in params["name"]:
+        if not re.fullmatch(r"[a-z0-9][a-z0-9+.\-]+", name):
+            fail(control_id, "params.name", f"not a Debian package name: {name!r}")
+
 
 STATUS_FILE = "/var/lib/dpkg/status"
 # dpkg states in which a package's files are (at least partly) on disk.

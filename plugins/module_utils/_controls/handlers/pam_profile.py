@@ -10,8 +10,26 @@ from __future__ import annotations
 import re
 
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import textedit
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.catalog import (
+    check_plain_name,
+    param,
+)
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.finding import Finding
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.transaction import PHASE_LIVE, Action
+
+PARAMS = {
+    "name": param("str", required=True),
+    "module": param("str", required=True),
+    "content": param("str", required=True),
+}
+# The row of docs/controls.md's table of types (tools/catalog_docs.py --types writes it).
+DOC_PARAMS = "`name`, `module`, `content`"
+DOC_MANAGES = "a `pam-auth-update` profile in `/usr/share/pam-configs/`, enabled"
+
+
+def validate(control_id, params):
+    check_plain_name(control_id, "params.name", params["name"])
+
 
 PROFILE_DIR = "/usr/share/pam-configs"
 COMMON_FILES = ("common-auth", "common-account", "common-password", "common-session", "common-session-noninteractive")

@@ -2,8 +2,24 @@
 
 from __future__ import annotations
 
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.catalog import fail, param
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.finding import Finding
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.transaction import PHASE_UNITS, Action
+
+PARAMS = {
+    "name": param("str", required=True),
+    "enabled": param("bool"),
+    "state": param("str", choices=("started", "stopped", "masked")),
+}
+# The row of docs/controls.md's table of types (tools/catalog_docs.py --types writes it).
+DOC_PARAMS = "`name`, `enabled`, `state` (`started`/`stopped`/`masked`)"
+DOC_MANAGES = "systemd units"
+
+
+def validate(control_id, params):
+    if params["enabled"] is None and params["state"] is None:
+        fail(control_id, "params", "a service control needs enabled, state or both")
+
 
 ENABLED_STATES = {"enabled", "enabled-runtime", "static", "alias", "indirect", "generated"}
 

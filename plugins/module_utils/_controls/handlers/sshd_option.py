@@ -23,8 +23,35 @@ from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.
     canonical,
 )
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.access.view import StagedView
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.catalog import (
+    OPTION_WORD,
+    check_one_line,
+    fail,
+    param,
+)
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.finding import Finding
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.transaction import PHASE_RELOAD, Action
+
+PARAMS = {
+    "option": param("str", required=True),
+    "value": param("scalar", required=True),
+}
+# The row of docs/controls.md's table of types (tools/catalog_docs.py --types writes it).
+DOC_PARAMS = "`option`, `value`"
+DOC_MANAGES = (
+    "`/etc/ssh/sshd_config.d/00-landingzone.conf`, validated with `sshd -t`, ssh reloaded; passes only "
+    "when sshd applies it (`sshd -T -C` for the operator's login, values compared in one spelling: `1m` ="
+    " `60`, `verbose` = `VERBOSE`) and no Match block says otherwise; where sshd cannot be asked, the "
+    "files alone (`judged_by` says which, and why); a drop-in read before ours or a Match block that "
+    "undoes it fails the control, naming the file, and is left for a person"
+)
+
+
+def validate(control_id, params):
+    if not OPTION_WORD.match(params["option"]):
+        fail(control_id, "params.option", f"not a single option word: {params['option']!r}")
+    check_one_line(control_id, "params.value", params["value"])
+
 
 FILE = "/etc/ssh/sshd_config.d/00-landingzone.conf"
 MAIN = "/etc/ssh/sshd_config"

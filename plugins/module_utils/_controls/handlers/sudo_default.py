@@ -18,7 +18,38 @@ import re
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import textedit
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.access.sudoers import MAIN, Sudoers
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.access.view import StagedView
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.catalog import (
+    OPTION_WORD,
+    check_one_line,
+    fail,
+    param,
+)
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.finding import Finding
+
+PARAMS = {
+    "option": param("str", required=True),
+    "value": param("scalar"),
+}
+# The row of docs/controls.md's table of types (tools/catalog_docs.py --types writes it).
+DOC_PARAMS = "`option` (one leading `!` negates; `noexec` is refused: it would stop become), `value` (optional)"
+DOC_MANAGES = (
+    "`/etc/sudoers.d/00-landingzone` `Defaults` lines, validated with `visudo -c`; passes only when sudo "
+    "applies it (`sudo -l -U root`, or every sudoers file where sudo cannot be asked: `judged_by` says "
+    "which); a later file that undoes it fails the control and is left for a person"
+)
+
+
+def validate(control_id, params):
+    # sudoers negates a flag with one leading '!' (Defaults !visiblepw); a negated flag takes no value.
+    if not OPTION_WORD.match(params["option"].removeprefix("!")):
+        fail(control_id, "params.option", f"not a single option word: {params['option']!r}")
+    if params["option"].startswith("!") and params["value"] is not None:
+        fail(control_id, "params.value", "a negated option takes no value")
+    if params["option"] == "noexec":
+        # Every command then runs without exec: Ansible's become (sh -c ... python3) and dpkg's scripts fail.
+        fail(control_id, "params.option", "noexec as a default breaks become; put NOEXEC on named command rules")
+    check_one_line(control_id, "params.value", params["value"])
+
 
 FILE = "/etc/sudoers.d/00-landingzone"
 _DEFAULTS = re.compile(r"^\s*Defaults\s+(!?)([A-Za-z_]+)\s*(?:=\s*(.*))?$")

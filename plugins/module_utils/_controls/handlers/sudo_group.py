@@ -13,6 +13,7 @@ is held back and fails naming the account, and nothing of it is committed.
 from __future__ import annotations
 
 import os
+import re
 import stat
 
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import accounts
@@ -23,12 +24,31 @@ from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.
     STATOVERRIDE,
     SUDO,
 )
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.catalog import fail, param
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.finding import Finding
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.runner import CommandResult
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.transaction import (
     PHASE_METADATA,
     Action,
 )
+
+PARAMS = {
+    "group": param("str", required=True),
+}
+# The row of docs/controls.md's table of types (tools/catalog_docs.py --types writes it).
+DOC_PARAMS = "`group` (a plain group name)"
+DOC_MANAGES = (
+    "`/usr/bin/sudo` 4750 root:`group` through `dpkg-statoverride --update --add`, so that sudo upgrades "
+    "keep it (statoverride file and old mode backed up for rollback); `/usr/bin/sudoedit` must be a link "
+    "to it (a separate program fails, for a person); held back while an account that must keep sudo is "
+    "not in `group` (see below)"
+)
+
+
+def validate(control_id, params):
+    if not re.fullmatch(r"[a-z_][a-z0-9_\-]{0,31}", params["group"]):
+        # It ends up as an argument of dpkg-statoverride and in dpkg's database, one word per field.
+        fail(control_id, "params.group", f"not a valid group name: {params['group']!r}")
 
 
 def _override(ctx):

@@ -4,10 +4,34 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import textedit
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.catalog import (
+    check_one_line,
+    fail,
+    param,
+)
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.finding import Finding
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.transaction import PHASE_LIVE, Action
+
+PARAMS = {
+    "key": param("str", required=True),
+    "value": param("scalar", required=True),
+}
+# The row of docs/controls.md's table of types (tools/catalog_docs.py --types writes it).
+DOC_PARAMS = "`key`, `value`"
+DOC_MANAGES = "`/etc/sysctl.d/60-landingzone.conf`, live value in `/proc/sys`"
+
+
+SYSCTL_KEY = re.compile(r"^[A-Za-z0-9_.\-/]+$")
+
+
+def validate(control_id, params):
+    if not SYSCTL_KEY.match(params["key"]):
+        fail(control_id, "params.key", f"not a sysctl key: {params['key']!r}")
+    check_one_line(control_id, "params.value", params["value"])
+
 
 FILE = "/etc/sysctl.d/60-landingzone.conf"
 # Directories systemd-sysctl reads; for the same file name /etc wins, and across names

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.catalog import param
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.powershell import quote
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.schema import param
 
 ACTIONS = {"block": 1, "audit": 2, "warn": 6}
 NAMES = {0: "Disabled", 1: "Block", 2: "Audit", 5: "Not configured", 6: "Warn"}

@@ -3,8 +3,8 @@ least the wanted inclusion; a setting that audits more than asked stays as it is
 
 from __future__ import annotations
 
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.catalog import param
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.powershell import literal, quote
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.schema import param
 
 SETTINGS = {"success": 1, "failure": 2, "success_and_failure": 3}
 # auditpol /backup: 0 not specified, 1 success, 2 failure, 3 both, 4 none.

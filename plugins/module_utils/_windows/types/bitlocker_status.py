@@ -4,8 +4,8 @@ escrowed (Active Directory or Entra ID), which is the municipality's, not the en
 
 from __future__ import annotations
 
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.catalog import param
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.powershell import literal
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.schema import param
 
 PARAMS = {
     "encryption_methods": param("list", default=["XtsAes128", "XtsAes256"], elements="str"),

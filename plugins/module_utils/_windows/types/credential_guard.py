@@ -4,7 +4,7 @@ configured host reports the pending restart until Credential Guard runs."""
 
 from __future__ import annotations
 
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.schema import param
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.catalog import param
 
 PARAMS = {
     "uefi_lock": param("bool", default=False),

@@ -6,12 +6,9 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.schema import _fail
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.catalog import fail, param
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.powershell import literal, quote
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.schema import (
-    check_registry_path,
-    param,
-)
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.schema import check_registry_path
 
 PARAMS = {
     "name": param("str", required=True),
@@ -25,9 +22,9 @@ AUDIT_ONLY = False
 
 def validate(control_id, params):
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", params["name"]):
-        _fail(control_id, "params.name", f"not a Set-MpPreference parameter: {params['name']!r}")
+        fail(control_id, "params.name", f"not a Set-MpPreference parameter: {params['name']!r}")
     if (params["policy_path"] is None) != (params["policy_name"] is None):
-        _fail(control_id, "params.policy_path", "policy_path and policy_name go together")
+        fail(control_id, "params.policy_path", "policy_path and policy_name go together")
     if params["policy_path"]:
         check_registry_path(control_id, "params.policy_path", params["policy_path"])
 

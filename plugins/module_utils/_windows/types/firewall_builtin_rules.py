@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.schema import _fail
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.catalog import fail, param
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.powershell import literal
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.schema import param
 
 PARAMS = {
     "names": param("list", required=True, elements="str"),
@@ -19,7 +18,7 @@ AUDIT_ONLY = False
 def validate(control_id, params):
     for name in params["names"]:
         if not re.fullmatch(r"[A-Za-z0-9_.\-]+", name) or name.upper().startswith("LZW-"):
-            _fail(control_id, "params.names", f"not the name of a built-in rule: {name!r}")
+            fail(control_id, "params.names", f"not the name of a built-in rule: {name!r}")
 
 
 def expected(params):

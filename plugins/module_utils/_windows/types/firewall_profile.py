@@ -3,9 +3,8 @@
 
 from __future__ import annotations
 
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.schema import _fail
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.catalog import fail, param
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.powershell import quote
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.schema import param
 
 SETTINGS = {
     "Enabled": ("True", "False"),
@@ -31,9 +30,9 @@ def validate(control_id, params):
         params["value"] = "True" if params["value"] == "yes" else "False"  # YAML made a bool of it
     if choices is None:
         if not str(params["value"]).isdigit():
-            _fail(control_id, "params.value", f"{params['setting']} takes a number, got {params['value']!r}")
+            fail(control_id, "params.value", f"{params['setting']} takes a number, got {params['value']!r}")
     elif params["value"] not in choices:
-        _fail(control_id, "params.value", f"{params['setting']} takes {' or '.join(choices)}, got {params['value']!r}")
+        fail(control_id, "params.value", f"{params['setting']} takes {' or '.join(choices)}, got {params['value']!r}")
 
 
 def expected(params):

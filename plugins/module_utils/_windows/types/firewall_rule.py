@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.schema import _fail
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.catalog import fail, param
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.powershell import literal, quote
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.schema import param
 
 PARAMS = {
     "name": param("str", required=True),
@@ -25,9 +24,9 @@ AUDIT_ONLY = False
 
 def validate(control_id, params):
     if not re.fullmatch(r"LZW-[A-Za-z0-9\-]+", params["name"]):
-        _fail(control_id, "params.name", f"our rules are named LZW-..., got {params['name']!r}")
+        fail(control_id, "params.name", f"our rules are named LZW-..., got {params['name']!r}")
     if not 1 <= params["port"] <= 65535:
-        _fail(control_id, "params.port", f"not a port: {params['port']}")
+        fail(control_id, "params.port", f"not a port: {params['port']}")
 
 
 def expected(params):

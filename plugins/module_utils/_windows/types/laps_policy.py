@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.schema import _fail
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.catalog import fail, param
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.powershell import quote
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.schema import param
 
 # The roots, in the order LAPS reads them, are in Test-LzwLapsControl (scripts/common.ps1).
 GROUP_POLICY_ROOT = "HKLM:\\Software\\Microsoft\\Windows\\CurrentVersion\\Policies\\LAPS"
@@ -28,7 +27,7 @@ AUDIT_ONLY = False
 
 def validate(control_id, params):
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", params["setting"]):
-        _fail(control_id, "params.setting", f"not a LAPS setting name: {params['setting']!r}")
+        fail(control_id, "params.setting", f"not a LAPS setting name: {params['setting']!r}")
 
 
 def expected(params):

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.schema import _fail
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.catalog import fail, param
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.powershell import literal, quote
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.schema import param
 
 ACCOUNT = re.compile(r"^(S-1-\d+(-\d+)+|local_administrator|[^\\@\s,]+\\[^\\@\s,]+|[^\\@\s,]+@[^\\@\s,]+)$")
 
@@ -26,12 +25,12 @@ AUDIT_ONLY = False
 
 def validate(control_id, params):
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 _.\-]*", params["group"]):
-        _fail(control_id, "params.group", f"not a local group name: {params['group']!r}")
+        fail(control_id, "params.group", f"not a local group name: {params['group']!r}")
     if not params["members"]:
-        _fail(control_id, "params.members", "needs at least one account")
+        fail(control_id, "params.members", "needs at least one account")
     for member in params["members"]:
         if not ACCOUNT.match(member):
-            _fail(
+            fail(
                 control_id,
                 "params.members",
                 f"{member!r} is not a SID, DOMAIN\\name, .\\name, name@domain or local_administrator",

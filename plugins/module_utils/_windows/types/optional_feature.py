@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.schema import _fail
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.catalog import fail, param
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.powershell import quote
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.schema import param
 
 PARAMS = {
     "name": param("str", required=True),
@@ -18,7 +17,7 @@ AUDIT_ONLY = False
 
 def validate(control_id, params):
     if not re.fullmatch(r"[A-Za-z0-9_.\-]+", params["name"]):
-        _fail(control_id, "params.name", f"not a feature name: {params['name']!r}")
+        fail(control_id, "params.name", f"not a feature name: {params['name']!r}")
 
 
 def expected(params):

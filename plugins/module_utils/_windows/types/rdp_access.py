@@ -5,9 +5,8 @@ Its params come from the engine's arguments, never from the catalog."""
 
 from __future__ import annotations
 
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.schema import _fail
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.catalog import fail, param
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.powershell import literal
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.schema import param
 
 RULES = (("LZW-RDP-TCP-In", "TCP"), ("LZW-RDP-UDP-In", "UDP"))
 
@@ -20,9 +19,9 @@ AUDIT_ONLY = False
 
 def validate(control_id, params):
     if not 1 <= params["port"] <= 65535:
-        _fail(control_id, "params.port", f"not a port: {params['port']}")
+        fail(control_id, "params.port", f"not a port: {params['port']}")
     if not params["remote_addresses"]:
-        _fail(control_id, "params.remote_addresses", "RDP needs at least the management networks")
+        fail(control_id, "params.remote_addresses", "RDP needs at least the management networks")
 
 
 def _rules():

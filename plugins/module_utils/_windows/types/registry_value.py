@@ -5,12 +5,9 @@ evidence names the policy object that set it."""
 
 from __future__ import annotations
 
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.schema import _fail
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.catalog import fail, param
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.powershell import literal, quote
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.schema import (
-    check_registry_path,
-    param,
-)
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.schema import check_registry_path
 
 KINDS = {
     "dword": "DWord",
@@ -36,20 +33,20 @@ def validate(control_id, params):
     numeric = params["kind"] in ("dword", "qword")
     values = params["value"] if params["compare"] == "in" else [params["value"]]
     if params["compare"] == "in" and not isinstance(params["value"], list):
-        _fail(control_id, "params.value", "compare 'in' needs a list of accepted values")
+        fail(control_id, "params.value", "compare 'in' needs a list of accepted values")
     if params["compare"] in ("min", "max", "max_nonzero") and not numeric:
-        _fail(control_id, "params.compare", f"{params['compare']} compares numbers; kind is {params['kind']}")
+        fail(control_id, "params.compare", f"{params['compare']} compares numbers; kind is {params['kind']}")
     if numeric:
         for value in values:
             if not str(value).isdigit():
-                _fail(control_id, "params.value", f"a {params['kind']} takes a whole number, got {value!r}")
+                fail(control_id, "params.value", f"a {params['kind']} takes a whole number, got {value!r}")
         if params["compare"] != "in":
             params["value"] = int(params["value"])
         limit = 2**32 if params["kind"] == "dword" else 2**64
         if any(int(value) >= limit for value in values):
-            _fail(control_id, "params.value", f"out of range for a {params['kind']}")
+            fail(control_id, "params.value", f"out of range for a {params['kind']}")
     if params["kind"] == "multi_string" and not isinstance(params["value"], list):
-        _fail(control_id, "params.value", "a multi_string takes a list of strings")
+        fail(control_id, "params.value", "a multi_string takes a list of strings")
 
 
 def expected(params):

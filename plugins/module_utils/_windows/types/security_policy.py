@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.schema import _fail
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.catalog import fail, param
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.powershell import literal, quote
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.schema import param
 
 SECTIONS = ("System Access", "Privilege Rights")
 COMPARISONS = ("eq", "min", "max", "max_nonzero", "sids", "includes")
@@ -26,16 +25,16 @@ AUDIT_ONLY = False
 
 def validate(control_id, params):
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", params["key"]):
-        _fail(control_id, "params.key", f"not a security policy key: {params['key']!r}")
+        fail(control_id, "params.key", f"not a security policy key: {params['key']!r}")
     rights = params["section"] == "Privilege Rights"
     if rights != (params["compare"] in ("sids", "includes")):
-        _fail(control_id, "params.compare", "user rights compare with sids or includes, other settings with numbers")
+        fail(control_id, "params.compare", "user rights compare with sids or includes, other settings with numbers")
     if rights:
         if not isinstance(params["value"], list) or not all(SID.match(str(sid)) for sid in params["value"]):
-            _fail(control_id, "params.value", "a user right takes a list of SIDs (S-1-5-32-544), [] for no one")
+            fail(control_id, "params.value", "a user right takes a list of SIDs (S-1-5-32-544), [] for no one")
         params["value"] = sorted(params["value"])
     elif isinstance(params["value"], list) or not str(params["value"]).isdigit():
-        _fail(control_id, "params.value", f"must be a whole number, got {params['value']!r}")
+        fail(control_id, "params.value", f"must be a whole number, got {params['value']!r}")
     else:
         params["value"] = int(params["value"])
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.schema import _fail
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.catalog import fail, param
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.powershell import literal, quote
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.schema import param
 
 START_MODES = {"disabled": "Disabled", "manual": "Manual", "automatic": "Automatic"}
 
@@ -21,9 +20,9 @@ AUDIT_ONLY = False
 
 def validate(control_id, params):
     if not re.fullmatch(r"[A-Za-z0-9_.\-]+", params["name"]):
-        _fail(control_id, "params.name", f"not a service name: {params['name']!r}")
+        fail(control_id, "params.name", f"not a service name: {params['name']!r}")
     if params["start_mode"] == "disabled" and params["state"] == "running":
-        _fail(control_id, "params.state", "a disabled service cannot be kept running")
+        fail(control_id, "params.state", "a disabled service cannot be kept running")
 
 
 def expected(params):

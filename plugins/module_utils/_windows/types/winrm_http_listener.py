@@ -4,8 +4,8 @@ only when this very run comes in over HTTP (see transport.py)."""
 
 from __future__ import annotations
 
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.catalog import param
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.powershell import quote
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.schema import param
 
 PARAMS = {
     "https_port": param("int", default=5986),

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.schema import _fail
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.catalog import fail, param
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.powershell import quote
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._windows.schema import param
 
 PARAMS = {
     "port": param("int", default=5986),
@@ -19,9 +18,9 @@ AUDIT_ONLY = False
 
 def validate(control_id, params):
     if not 1 <= params["port"] <= 65535:
-        _fail(control_id, "params.port", f"not a port: {params['port']}")
+        fail(control_id, "params.port", f"not a port: {params['port']}")
     if params["certificate_thumbprint"] and not re.fullmatch(r"[0-9A-Fa-f]{40}", params["certificate_thumbprint"]):
-        _fail(control_id, "params.certificate_thumbprint", "must be 40 hex digits (SHA-1 thumbprint)")
+        fail(control_id, "params.certificate_thumbprint", "must be 40 hex digits (SHA-1 thumbprint)")
     params["certificate_thumbprint"] = params["certificate_thumbprint"].upper()
 
 

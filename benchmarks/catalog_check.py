@@ -1,0 +1,98 @@
+"""What checking the Linux catalog costs on its way to a host, before and after it is checked once
+(a script, not a test).
+
+Before, a baseline run checked the catalog three times: the select_controls filter (record fields
+and references, plus catalog_ids for the waivers' known ids), the action plugin (every selected
+control's params), and the module on the host (the same params again). Now the action plugin
+selects from the catalog and checks it once; the module runs what it was given. Both paths run
+here, in the same process, on the role's own catalog at the essential level of CyFun 2025.
+
+    .venv/bin/python benchmarks/catalog_check.py
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import yaml
+from jinja2.nativetypes import NativeEnvironment
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "collections"))
+# The role's catalog rendered as its unit test renders it, with the role's defaults.
+sys.path.insert(0, str(ROOT / "tests" / "unit" / "roles"))
+
+from ansible_collections.cyberveilig.landingzone.plugins.action import linux_controls as action  # noqa: E402
+from ansible_collections.cyberveilig.landingzone.plugins.filter import controls as filters  # noqa: E402
+from ansible_collections.cyberveilig.landingzone.plugins.filter.encoders import FilterModule as EncoderFilters  # noqa: E402
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import schema  # noqa: E402
+from test_linux_baseline_catalog import render, role_context  # noqa: E402
+
+ROUNDS = 30
+LEVEL, EDITION = "essential", 2025
+
+
+def catalog() -> dict:
+    """The role's catalog as Ansible hands it to the task: its templates rendered with the role's
+    defaults, log forwarding configured so that every control renders."""
+    role = ROOT / "roles" / "linux_baseline"
+    context = role_context()
+    env = NativeEnvironment(trim_blocks=True)
+    env.filters.update({f"cyberveilig.landingzone.{name}": f for name, f in EncoderFilters().filters().items()})
+    areas = {}
+    for path in sorted((role / "controls").glob("*.yml")):
+        areas.update(yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader))
+    return render(areas, context, env)
+
+
+def three_checks(areas: dict) -> int:
+    """The path before: filter, catalog_ids, the action plugin's check, the module's check."""
+    selected = filters.select_controls(areas, LEVEL, edition=EDITION)
+    known = filters.catalog_ids(areas)
+    module_args, _ = action.prepare({"controls": selected, "mode": "audit"}, [], "host", known_ids=known)
+    return len(schema.validate_controls(module_args["controls"]))
+
+
+def one_check(areas: dict) -> int:
+    """The path now: the action plugin selects and checks; the module trusts it."""
+    module_args, _ = action.prepare({"catalog": areas, "level": LEVEL, "edition": EDITION, "mode": "audit"}, [], "host")
+    return len(module_args["controls"])
+
+
+def timed(path, areas: dict) -> float:
+    start = time.perf_counter()
+    path(areas)
+    return time.perf_counter() - start
+
+
+def rounds(areas: dict) -> tuple[list[float], list[float]]:
+    """Both paths in every round, in turns, so that a busy machine slows both alike."""
+    before, after = [], []
+    for index in range(ROUNDS):
+        if index % 2:
+            after.append(timed(one_check, areas))
+            before.append(timed(three_checks, areas))
+        else:
+            before.append(timed(three_checks, areas))
+            after.append(timed(one_check, areas))
+    return before, after
+
+
+def main() -> int:
+    areas = catalog()
+    assert three_checks(areas) == one_check(areas)  # the same controls reach the engine either way
+    before, after = rounds(areas)
+    ratio = statistics.median(a / b for a, b in zip(after, before, strict=True))
+    count = sum(len(area) for area in areas.values())
+    print(f"{count} Linux controls, {one_check(areas)} selected at {LEVEL} (CyFun {EDITION}), {ROUNDS} rounds:")
+    print(f"  checked three times (filter, action plugin, module): median {statistics.median(before) * 1000:.1f} ms")
+    print(f"  checked once (action plugin): median {statistics.median(after) * 1000:.1f} ms")
+    print(f"  once / three times, median of the rounds' ratios: {ratio:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
