@@ -1,6 +1,7 @@
 """`landingzone`: the operator's command line."""
 
 import argparse
+import datetime
 import functools
 import json
 import sys
@@ -11,6 +12,7 @@ from landingzone.card import new_municipality
 from landingzone.cli_contract_test import add_contract_test_parser
 from landingzone.cli_host_keys import add_host_keys_parser
 from landingzone.drill import run_drills, services_to_drill
+from landingzone.drill_source import describe_source, restore_source
 from landingzone.errors import LandingzoneError
 from landingzone.evidence import fleet_index, render_evidence
 from landingzone.evidence.commands import add_evidence_key_parser, add_evidence_parser
@@ -141,15 +143,18 @@ def cmd_drill(args) -> int:
     password = read_password(args.vault_password_file)
     fleet = _fleet(args, root)
     (municipality,) = load_municipalities(root, fleet, select(fleet, [args.municipality], False), None, password)
-    services = services_to_drill(municipality, args.service, municipality.inventory_dir / "municipality.yml")
+    card_path = municipality.inventory_dir / "municipality.yml"
+    services = services_to_drill(municipality, args.service, card_path)
+    now = datetime.datetime.now(datetime.UTC)
+    source = restore_source(municipality.role_vars, args.from_offsite, args.as_of, card_path, now)
     board = ProgressBoard()
     with password_file_for_jobs(password) as password_file:
         settings = FleetSettings.for_command(root, fleet, password, password_file, keep_runs=args.keep_runs)
-        outcomes = run_drills(root, fleet, municipality, services, settings, board.update)
+        outcomes = run_drills(root, fleet, municipality, services, settings, board.update, source)
     index = fleet_index(settings.evidence_root)
     code = exit_codes.highest(o.exit_code for o in outcomes)
     drills = [record for o in outcomes for rs in o.sections.get("drill", {}).values() for record in rs]
-    lines = [f"drill {municipality.name}: {len(services)} services"]
+    lines = [f"drill {municipality.name}: {len(services)} services, restored from {describe_source(source)}"]
     for record in drills:
         lines.append(
             f"  {record.get('service', '?'):<24} {record.get('status', '?'):<6} "
@@ -161,6 +166,7 @@ def cmd_drill(args) -> int:
     summary = {
         "command": "drill",
         "exit_code": code,
+        "source": source,
         "drills": drills,
         "municipalities": [o.as_dict() for o in outcomes],
     }
@@ -310,6 +316,18 @@ def build_parser() -> argparse.ArgumentParser:
     drill.add_argument("municipality", metavar="MUNICIPALITY")
     drill.add_argument(
         "--service", action="append", default=[], metavar="NAME", help="a service of the card (default: every one)"
+    )
+    drill.add_argument(
+        "--from-offsite",
+        action="store_true",
+        help="restore from the offsite Object Lock copy alone, with the vault's recovery credential (the backup "
+        "server is not used)",
+    )
+    drill.add_argument(
+        "--as-of",
+        metavar="TIME",
+        help="with --from-offsite: read the copy as it was at this ISO 8601 time with its zone, before the "
+        "incident (default: the latest copy)",
     )
     drill.add_argument(
         "--keep-runs",

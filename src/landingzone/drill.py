@@ -10,12 +10,16 @@ created and stops when the health check passes; the time, the RTO on the card an
 was met go into the run's evidence (section ``drill``) and its report. A missed RTO makes the
 drill non-compliant (exit 1); a restore or health check that fails leaves a record saying
 where, and the run did not finish (exit 3).
+
+The restores come from the backup server, or, with ``--from-offsite``, from the offsite Object
+Lock copy alone as of a time (drill_source.py); the record says which.
 """
 
 import dataclasses
 import time
 from pathlib import Path
 
+from landingzone.drill_source import BACKUP_SERVER
 from landingzone.errors import LandingzoneError
 from landingzone.lab.drill_target import drill_target
 from landingzone.runner.job import RUN_KINDS, FleetSettings, Municipality, Outcome, run_municipality
@@ -40,7 +44,9 @@ def services_to_drill(municipality: Municipality, names: list[str], card_path: P
     return [by_name[name] for name in dict.fromkeys(names)]
 
 
-def drill_variables(service: dict, target_name: str, target_address: str, started: float) -> dict:
+def drill_variables(
+    service: dict, target_name: str, target_address: str, started: float, source: dict | None = None
+) -> dict:
     return {
         "landingzone_drill": {
             "service": service,
@@ -48,12 +54,20 @@ def drill_variables(service: dict, target_name: str, target_address: str, starte
             "target": {"name": target_name, "address": target_address},
             # Seconds since the epoch on the controller, where the playbook also stops the clock.
             "started_epoch": started,
+            # Where the restores come from (drill_source.py): the backup server unless said otherwise.
+            "source": source or {"kind": BACKUP_SERVER},
         }
     }
 
 
 def run_drills(
-    root: Path, fleet: Path, municipality: Municipality, services: list[dict], settings: FleetSettings, on_progress
+    root: Path,
+    fleet: Path,
+    municipality: Municipality,
+    services: list[dict],
+    settings: FleetSettings,
+    on_progress,
+    source: dict | None = None,
 ) -> list[Outcome]:
     """One run per service, one after the other: each drill's time is its own."""
     lock = MunicipalityLock(settings.locks_dir, municipality.name).acquire()
@@ -67,7 +81,7 @@ def run_drills(
                     hosts=[target.name],
                     role_vars={
                         **municipality.role_vars,
-                        **drill_variables(service, target.name, target.address, started),
+                        **drill_variables(service, target.name, target.address, started, source),
                     },
                 )
                 outcomes.append(run_municipality(drill, RUN_KINDS["drill"], settings, on_progress))
