@@ -1,6 +1,7 @@
 """`landingzone`: the operator's command line."""
 
 import argparse
+import datetime
 import functools
 import json
 import sys
@@ -12,6 +13,7 @@ from landingzone.cli_contract_test import add_contract_test_parser
 from landingzone.cli_host_keys import add_host_keys_parser
 from landingzone.drill import run_drill_all, run_drills, services_to_drill
 from landingzone.drill_plan import plan_all
+from landingzone.drill_source import describe_source, restore_source
 from landingzone.drill_summary import split_records, summary_lines
 from landingzone.errors import LandingzoneError
 from landingzone.evidence import fleet_index, render_evidence
@@ -156,23 +158,27 @@ def cmd_drill(args) -> int:
         services = plan.services
     else:
         services = services_to_drill(municipality, args.service, card_path)
+    now = datetime.datetime.now(datetime.UTC)
+    source = restore_source(municipality.role_vars, args.from_offsite, args.as_of, card_path, now)
     board = ProgressBoard()
     with password_file_for_jobs(password) as password_file:
         settings = FleetSettings.for_command(root, fleet, password, password_file, keep_runs=args.keep_runs)
         if args.all:
-            outcomes = [run_drill_all(root, fleet, municipality, plan, settings, board.update)]
+            outcomes = [run_drill_all(root, fleet, municipality, plan, settings, board.update, source)]
         else:
-            outcomes = run_drills(root, fleet, municipality, services, settings, board.update)
+            outcomes = run_drills(root, fleet, municipality, services, settings, board.update, source)
     index = fleet_index(settings.evidence_root)
     code = exit_codes.highest(o.exit_code for o in outcomes)
     records = [record for o in outcomes for rs in o.sections.get("drill", {}).values() for record in rs]
     drills, rebuilt, whole_set = split_records(records)
     lines = summary_lines(municipality.name, [service["name"] for service in services], records)
+    lines[0] += f", restored from {describe_source(source)}"
     lines += [_describe(o) for o in outcomes]
     lines.append(f"fleet index: {index}")
     summary = {
         "command": "drill",
         "exit_code": code,
+        "source": source,
         "drills": drills,
         **({"set": whole_set, "rebuilt_hosts": rebuilt} if args.all else {}),
         "municipalities": [o.as_dict() for o in outcomes],
@@ -329,6 +335,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--all",
         action="store_true",
         help="rebuild every host the tier-1 services need, log collector first, and bring them all back in order",
+    )
+    drill.add_argument(
+        "--from-offsite",
+        action="store_true",
+        help="restore from the offsite Object Lock copy alone, with the vault's recovery credential (the backup "
+        "server is not used)",
+    )
+    drill.add_argument(
+        "--as-of",
+        metavar="TIME",
+        help="with --from-offsite: read the copy as it was at this ISO 8601 time with its zone, before the "
+        "incident (default: the latest copy)",
     )
     drill.add_argument(
         "--keep-runs",

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from landingzone.drill_plan import DrillPlan, RebuiltHost, plan_variables, target_entry
+from landingzone.drill_source import BACKUP_SERVER
 from landingzone.errors import LandingzoneError
 from landingzone.lab.drill_target import drill_target, drill_targets
 from landingzone.runner.job import RUN_KINDS, FleetSettings, Municipality, Outcome, run_municipality
@@ -41,15 +42,30 @@ def services_to_drill(municipality: Municipality, names: list[str], card_path: P
     return [by_name[name] for name in dict.fromkeys(names)]
 
 
-def drill_variables(service: dict, target_name: str, target_address: str, started: float) -> dict:
+def drill_variables(
+    service: dict, target_name: str, target_address: str, started: float, source: dict | None = None
+) -> dict:
     """The run's variables for one service drilled alone: one target, no log collector rebuilt."""
     rebuilt = RebuiltHost(target_name, service["hosts"][0], services=[service])
-    # Seconds since the epoch on the controller, where the playbook also stops the clock.
-    return {"landingzone_drill": {"started_epoch": started, "targets": [target_entry(rebuilt, target_address)]}}
+    return {
+        "landingzone_drill": {
+            # Seconds since the epoch on the controller, where the playbook also stops the clock.
+            "started_epoch": started,
+            "targets": [target_entry(rebuilt, target_address)],
+            # Where the restores come from (drill_source.py): the backup server unless said otherwise.
+            "source": source or {"kind": BACKUP_SERVER},
+        }
+    }
 
 
 def run_drills(
-    root: Path, fleet: Path, municipality: Municipality, services: list[dict], settings: FleetSettings, on_progress
+    root: Path,
+    fleet: Path,
+    municipality: Municipality,
+    services: list[dict],
+    settings: FleetSettings,
+    on_progress,
+    source: dict | None = None,
 ) -> list[Outcome]:
     """One run per service, one after the other: each drill's time is its own."""
     lock = MunicipalityLock(settings.locks_dir, municipality.name).acquire()
@@ -63,7 +79,7 @@ def run_drills(
                     hosts=[target.name],
                     role_vars={
                         **municipality.role_vars,
-                        **drill_variables(service, target.name, target.address, started),
+                        **drill_variables(service, target.name, target.address, started, source),
                     },
                 )
                 outcomes.append(run_municipality(drill, RUN_KINDS["drill"], settings, on_progress))
@@ -73,7 +89,13 @@ def run_drills(
 
 
 def run_drill_all(
-    root: Path, fleet: Path, municipality: Municipality, plan: DrillPlan, settings: FleetSettings, on_progress
+    root: Path,
+    fleet: Path,
+    municipality: Municipality,
+    plan: DrillPlan,
+    settings: FleetSettings,
+    on_progress,
+    source: dict | None = None,
 ) -> Outcome:
     """One run for the whole set: every rebuilt host started first (the clock runs from before
     the first), then re-applied and restored in the plan's order by restore_drill.yml."""
@@ -90,7 +112,9 @@ def run_drill_all(
                 hosts=[target.name for target in targets],
                 role_vars={
                     **municipality.role_vars,
-                    **plan_variables(plan, addresses, card_log_collector, started, hosts_ready),
+                    **plan_variables(
+                        plan, addresses, card_log_collector, started, hosts_ready, source or {"kind": BACKUP_SERVER}
+                    ),
                 },
             )
             return run_municipality(drill, RUN_KINDS["drill"], settings, on_progress)

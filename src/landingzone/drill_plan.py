@@ -105,16 +105,23 @@ def _needed_where(services: list[dict], host: str) -> str:
 
 
 def plan_variables(
-    plan: DrillPlan, addresses: dict[str, str], card_log_collector: dict, started: float, hosts_ready: float
+    plan: DrillPlan,
+    addresses: dict[str, str],
+    card_log_collector: dict,
+    started: float,
+    hosts_ready: float,
+    source: dict,
 ) -> dict:
     """The extra variables of the drill's run (addresses: each rebuilt host's, by name; the clock's
-    start and the moment every empty host was up, in seconds since the epoch). Every
+    start and the moment every empty host was up, in seconds since the epoch; where the restores
+    come from, as for a drill of one service: drill_source.py). Every
     rebuilt host forwards its logs to the rebuilt collector, never to the lab's own (which an
     intruder may still hold): the card's collector, with the rebuilt one's name."""
     drill = {
         "started_epoch": started,
         "hosts_ready_epoch": hosts_ready,
         "whole_set": True,
+        "source": source,
         "targets": [target_entry(host, addresses[host.name]) for host in plan.hosts],
     }
     variables = {"landingzone_drill": drill}

@@ -13,19 +13,16 @@ scenario `default`, which proves the collector's mechanics on one container per 
 """
 
 import json
-import re
 import time
 import uuid
-from pathlib import Path
 
 import pytest
+from demo_copy import copy_of_demo
 from lab_cli import BIN, ROOT, landingzone, podman, run
 
-DEMO = ROOT / "inventories" / "demo"
 PASSWORD_FILE = ROOT / "lab" / "demo-vault-password"
 MUNICIPALITY = "logdemo"
-SUBNET_PREFIX = "10.231.77."
-SUBNET6_PREFIX = "fd00:231:77:"
+SUBNET_OCTET = 77
 COLLECTOR = f"{MUNICIPALITY}-log1"
 HOSTS = tuple(f"{MUNICIPALITY}-{host}" for host in ("app1", "app2", "backup1", "log1", "vpn1"))
 STORE = "/var/log/remote"
@@ -36,39 +33,12 @@ RUN_TIMEOUT = 45 * 60
 # a minute (LZ-LOG-011's action.resumeIntervalMax): twice that, for a busy machine.
 ARRIVAL_SECONDS = 120
 
-# The demo's names, and what they become in its copy: its hosts, lab network, subnets, lab state
-# directory and card name.
-RENAMES = (
-    (r"\bdemo-(app1|app2|backup1|log1|vpn1)\b", rf"{MUNICIPALITY}-\1"),
-    (r"\blz-demo\b", f"lz-{MUNICIPALITY}"),
-    (r"\b10\.231\.10\.", SUBNET_PREFIX),
-    (r"\bfd00:231:10:", SUBNET6_PREFIX),
-    (r"\.cache/lab/demo\b", f".cache/lab/{MUNICIPALITY}"),
-    (r"(?m)^name: demo$", f"name: {MUNICIPALITY}"),
-)
-
-
-def _copy_of_demo(fleet: Path) -> None:
-    """The demo's inventory and card, renamed, as the fleet's municipality MUNICIPALITY."""
-    for source in DEMO.rglob("*"):
-        target = fleet / MUNICIPALITY / source.relative_to(DEMO)
-        if source.is_dir():
-            target.mkdir(parents=True, exist_ok=True)
-            continue
-        text = source.read_text(encoding="utf-8")
-        for pattern, replacement in RENAMES:
-            text = re.sub(pattern, replacement, text)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-    copied = "\n".join(path.read_text(encoding="utf-8") for path in (fleet / MUNICIPALITY).rglob("*.yml"))
-    assert not re.search(r"\bdemo-(app|backup|log|vpn)\d|10\.231\.10\.|fd00:231:10:", copied), "a demo name stayed"
-
 
 @pytest.fixture(scope="module")
 def applied_copy_of_demo(tmp_path_factory):
     """A fleet of its own (runs and evidence land there) whose municipality is the demo's copy, applied once."""
     fleet = tmp_path_factory.mktemp("fleet")
-    _copy_of_demo(fleet)
+    copy_of_demo(fleet, MUNICIPALITY, SUBNET_OCTET)
     try:
         up = landingzone(fleet, "lab", "up", MUNICIPALITY)
         assert up.returncode == 0, up.stdout + up.stderr

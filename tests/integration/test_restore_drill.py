@@ -258,7 +258,7 @@ def test_all_tier_1_services_come_back_on_rebuilt_hosts_logging_to_the_rebuilt_c
     assert whole["services"] == ["citizen-portal", "bevolkingsregister"]
     assert whole["achieved_seconds"] == register["achieved_seconds"]
     assert whole["rebuilt_hosts"] == {"demo-drill-log1": "demo-log1", "demo-drill-app1": "demo-app1"}
-    assert whole["backup_source"] == "demo-backup1"
+    assert whole["restored_from"] == "backup server demo-backup1"
 
     (outcome,) = summary["municipalities"]
     evidence = json.loads((ROOT / outcome["evidence_dir"] / "results.json").read_text())

@@ -16,10 +16,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from landingzone.card.load import read_card
 from landingzone.errors import LandingzoneError
 from landingzone.inventory import host_vars, municipality_dir
 from landingzone.lab.host_certificates import certify, lab_authority, remove_known_hosts, write_known_hosts
 from landingzone.lab.images import ensure_images
+from landingzone.lab.offsite_s3 import lab_s3, start_s3
 from landingzone.lab.podman import Podman
 from landingzone.lab.stock_images import ensure_stock_images, is_stock_image
 from landingzone.pki import CertificateAuthority
@@ -296,6 +298,16 @@ def write_ssh_config(lab: Lab) -> None:
     (lab.state_dir / "ssh_config").write_text("\n".join(lines), encoding="utf-8")
 
 
+def offsite_endpoint(fleet: Path, lab: Lab):
+    """The S3 endpoint the card's offsite copy needs from the lab (offsite_s3.py), or None."""
+    card_path = municipality_dir(fleet, lab.municipality) / "municipality.yml"
+    if not card_path.exists():
+        return None
+    _, card = read_card(card_path)
+    offsite = (card.get("backup") or {}).get("offsite")
+    return lab_s3(lab.municipality, lab.subnet, offsite if isinstance(offsite, dict) else None, card_path)
+
+
 def up(root: Path, fleet: Path, municipality: str, log=print) -> Lab:
     lab = load_lab(root, fleet, municipality)
     podman = Podman(root)
@@ -326,6 +338,11 @@ def up(root: Path, fleet: Path, municipality: str, log=print) -> Lab:
     write_known_hosts(lab.known_hosts, municipality, lab_authority(lab.state_dir))
     ensure_network(podman, lab)
     write_ssh_config(lab)
+    s3 = offsite_endpoint(fleet, lab)
+    if s3 is not None:
+        # Before the hosts: the backup server's role makes its repositories in the bucket.
+        image = next(host.image for host in lab.hosts if not is_stock_image(host.image))
+        start_s3(root, podman, s3, lab.network, image, f"{LAB_LABEL}={municipality}", log=log)
     public_key = lab.key_path.with_suffix(".pub").read_bytes()
     with ThreadPoolExecutor(max_workers=len(lab.hosts)) as pool:
         list(pool.map(lambda h: start_host(podman, lab, h, public_key), lab.hosts))

@@ -75,11 +75,11 @@ def test_a_service_on_the_collectors_host_comes_back_there_without_a_second_host
 def test_every_rebuilt_host_forwards_its_logs_to_the_rebuilt_collector_and_the_clock_is_shared():
     drill = plan([service("portal", "gent-app1", 1, "gent-log1")])
     addresses = {"gent-drill-log1": "10.9.0.254", "gent-drill-app1": "10.9.0.253"}
-    variables = plan_variables(drill, addresses, COLLECTOR, 1700000000.5, 1700000012.0)
+    variables = plan_variables(drill, addresses, COLLECTOR, 1700000000.5, 1700000012.0, {"kind": "backup_server"})
     assert variables["linux_baseline_log_collector"] == {"host": "gent-drill-log1", "port": 6514}
     run = variables["landingzone_drill"]
     assert run["started_epoch"] == 1700000000.5 and run["hosts_ready_epoch"] == 1700000012.0
-    assert run["whole_set"] is True
+    assert run["whole_set"] is True and run["source"] == {"kind": "backup_server"}
     assert run["log_collector"] == {"name": "gent-drill-log1", "address": "10.9.0.254", "source_host": "gent-log1"}
     assert run["targets"] == [
         {
@@ -103,7 +103,7 @@ def test_a_drill_of_one_service_rebuilds_no_collector_and_keeps_the_cards_forwar
     variables = drill_variables(service("site", "gent-app2", 2), "gent-drill-site", "10.9.0.254", 1.5)
     assert "linux_baseline_log_collector" not in variables
     run = variables["landingzone_drill"]
-    assert "log_collector" not in run and "whole_set" not in run
+    assert "log_collector" not in run and "whole_set" not in run and run["source"] == {"kind": "backup_server"}
     assert run["targets"] == [
         {
             "name": "gent-drill-site",
