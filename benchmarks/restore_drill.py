@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,31 +66,24 @@ def plain_restore_seconds() -> tuple[float, int]:
     return seconds, size
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--service", default="citizen-portal", help="the card's service to drill")
-    parser.add_argument("--keep", action="store_true", help="leave the lab up afterwards")
-    args = parser.parse_args(argv)
-
+@contextmanager
+def applied_demo(keep: bool, prepare=lambda: None):
+    """A fleet of its own (the runs and evidence of the benchmark stay out of the checkout) with
+    the demo lab up, ``prepare()`` run, then `landingzone apply demo`. Yields (fleet, seconds of
+    lab up, seconds of the apply); the lab goes down afterwards unless ``keep``."""
     with tempfile.TemporaryDirectory(prefix="lz-bench-drill-") as directory:
-        # A fleet of its own, so the runs and evidence of the benchmark stay out of the checkout.
         fleet = Path(directory)
         (fleet / "demo").symlink_to(ROOT / "inventories" / "demo")
         try:
             started = time.monotonic()
             run(str(BIN / "landingzone"), "--fleet", str(fleet), "lab", "up", "demo")
             lab_seconds = time.monotonic() - started
-
+            prepare()
             started = time.monotonic()
             landingzone(fleet, "apply", "demo")
-            apply_seconds = time.monotonic() - started
-
-            plain_seconds, restored_bytes = plain_restore_seconds()
-
-            drilled = landingzone(fleet, "--json", "drill", "demo", "--service", args.service)
-            (record,) = json.loads(drilled.stdout)["drills"]
+            yield fleet, lab_seconds, time.monotonic() - started
         finally:
-            if not args.keep:
+            if not keep:
                 subprocess.run(
                     [str(BIN / "landingzone"), "--fleet", str(fleet), "lab", "down", "demo"],
                     env=env(),
@@ -97,6 +91,18 @@ def main(argv=None) -> int:
                     capture_output=True,
                     check=False,
                 )
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--service", default="citizen-portal", help="the card's service to drill")
+    parser.add_argument("--keep", action="store_true", help="leave the lab up afterwards")
+    args = parser.parse_args(argv)
+
+    with applied_demo(args.keep) as (fleet, lab_seconds, apply_seconds):
+        plain_seconds, restored_bytes = plain_restore_seconds()
+        drilled = landingzone(fleet, "--json", "drill", "demo", "--service", args.service)
+        (record,) = json.loads(drilled.stdout)["drills"]
 
     achieved = record["achieved_seconds"]
     rto = record["rto_minutes"] * 60

@@ -11,8 +11,10 @@ from landingzone import __version__
 from landingzone.card import new_municipality
 from landingzone.cli_contract_test import add_contract_test_parser
 from landingzone.cli_host_keys import add_host_keys_parser
-from landingzone.drill import run_drills, services_to_drill
+from landingzone.drill import run_drill_all, run_drills, services_to_drill
+from landingzone.drill_plan import plan_all
 from landingzone.drill_source import describe_source, restore_source
+from landingzone.drill_summary import split_records, summary_lines
 from landingzone.errors import LandingzoneError
 from landingzone.evidence import fleet_index, render_evidence
 from landingzone.evidence.commands import add_evidence_key_parser, add_evidence_parser
@@ -144,23 +146,33 @@ def cmd_drill(args) -> int:
     fleet = _fleet(args, root)
     (municipality,) = load_municipalities(root, fleet, select(fleet, [args.municipality], False), None, password)
     card_path = municipality.inventory_dir / "municipality.yml"
-    services = services_to_drill(municipality, args.service, card_path)
+    if args.all:
+        lab = municipality_lab.load_lab(root, fleet, municipality.name)
+        plan = plan_all(
+            municipality.name,
+            municipality.role_vars,
+            [host.name for host in lab.hosts],
+            card_path,
+            municipality.inventory_dir / "hosts.yml",
+        )
+        services = plan.services
+    else:
+        services = services_to_drill(municipality, args.service, card_path)
     now = datetime.datetime.now(datetime.UTC)
     source = restore_source(municipality.role_vars, args.from_offsite, args.as_of, card_path, now)
     board = ProgressBoard()
     with password_file_for_jobs(password) as password_file:
         settings = FleetSettings.for_command(root, fleet, password, password_file, keep_runs=args.keep_runs)
-        outcomes = run_drills(root, fleet, municipality, services, settings, board.update, source)
+        if args.all:
+            outcomes = [run_drill_all(root, fleet, municipality, plan, settings, board.update, source)]
+        else:
+            outcomes = run_drills(root, fleet, municipality, services, settings, board.update, source)
     index = fleet_index(settings.evidence_root)
     code = exit_codes.highest(o.exit_code for o in outcomes)
-    drills = [record for o in outcomes for rs in o.sections.get("drill", {}).values() for record in rs]
-    lines = [f"drill {municipality.name}: {len(services)} services, restored from {describe_source(source)}"]
-    for record in drills:
-        lines.append(
-            f"  {record.get('service', '?'):<24} {record.get('status', '?'):<6} "
-            f"{record.get('achieved_seconds', '?')} s of an RTO of {record.get('rto_minutes', '?')} min"
-            f"  (met: {'yes' if record.get('rto_met') else 'NO'})"
-        )
+    records = [record for o in outcomes for rs in o.sections.get("drill", {}).values() for record in rs]
+    drills, rebuilt, whole_set = split_records(records)
+    lines = summary_lines(municipality.name, [service["name"] for service in services], records)
+    lines[0] += f", restored from {describe_source(source)}"
     lines += [_describe(o) for o in outcomes]
     lines.append(f"fleet index: {index}")
     summary = {
@@ -168,6 +180,7 @@ def cmd_drill(args) -> int:
         "exit_code": code,
         "source": source,
         "drills": drills,
+        **({"set": whole_set, "rebuilt_hosts": rebuilt} if args.all else {}),
         "municipalities": [o.as_dict() for o in outcomes],
     }
     _print(args, summary, "\n".join(lines))
@@ -314,8 +327,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     drill = add("drill", help="restore a service onto an empty lab host and time it against its RTO")
     drill.add_argument("municipality", metavar="MUNICIPALITY")
-    drill.add_argument(
+    which = drill.add_mutually_exclusive_group()
+    which.add_argument(
         "--service", action="append", default=[], metavar="NAME", help="a service of the card (default: every one)"
+    )
+    which.add_argument(
+        "--all",
+        action="store_true",
+        help="rebuild every host the tier-1 services need, log collector first, and bring them all back in order",
     )
     drill.add_argument(
         "--from-offsite",

@@ -10,18 +10,16 @@ created and stops when the health check passes; the time, the RTO on the card an
 was met go into the run's evidence (section ``drill``) and its report. A missed RTO makes the
 drill non-compliant (exit 1); a restore or health check that fails leaves a record saying
 where, and the run did not finish (exit 3).
-
-The restores come from the backup server, or, with ``--from-offsite``, from the offsite Object
-Lock copy alone as of a time (drill_source.py); the record says which.
 """
 
 import dataclasses
 import time
 from pathlib import Path
 
+from landingzone.drill_plan import DrillPlan, RebuiltHost, plan_variables, target_entry
 from landingzone.drill_source import BACKUP_SERVER
 from landingzone.errors import LandingzoneError
-from landingzone.lab.drill_target import drill_target
+from landingzone.lab.drill_target import drill_target, drill_targets
 from landingzone.runner.job import RUN_KINDS, FleetSettings, Municipality, Outcome, run_municipality
 from landingzone.runner.lock import MunicipalityLock
 
@@ -47,13 +45,13 @@ def services_to_drill(municipality: Municipality, names: list[str], card_path: P
 def drill_variables(
     service: dict, target_name: str, target_address: str, started: float, source: dict | None = None
 ) -> dict:
+    """The run's variables for one service drilled alone: one target, no log collector rebuilt."""
+    rebuilt = RebuiltHost(target_name, service["hosts"][0], services=[service])
     return {
         "landingzone_drill": {
-            "service": service,
-            "source_host": service["hosts"][0],
-            "target": {"name": target_name, "address": target_address},
             # Seconds since the epoch on the controller, where the playbook also stops the clock.
             "started_epoch": started,
+            "targets": [target_entry(rebuilt, target_address)],
             # Where the restores come from (drill_source.py): the backup server unless said otherwise.
             "source": source or {"kind": BACKUP_SERVER},
         }
@@ -88,3 +86,37 @@ def run_drills(
     finally:
         lock.release()
     return outcomes
+
+
+def run_drill_all(
+    root: Path,
+    fleet: Path,
+    municipality: Municipality,
+    plan: DrillPlan,
+    settings: FleetSettings,
+    on_progress,
+    source: dict | None = None,
+) -> Outcome:
+    """One run for the whole set: every rebuilt host started first (the clock runs from before
+    the first), then re-applied and restored in the plan's order by restore_drill.yml."""
+    lock = MunicipalityLock(settings.locks_dir, municipality.name).acquire()
+    try:
+        started = time.time()
+        wanted = [(host.name, host.source_host) for host in plan.hosts]
+        with drill_targets(root, fleet, municipality.name, wanted) as targets:
+            hosts_ready = time.time()
+            addresses = {target.name: target.address for target in targets}
+            card_log_collector = municipality.role_vars.get("linux_baseline_log_collector") or {}
+            drill = dataclasses.replace(
+                municipality,
+                hosts=[target.name for target in targets],
+                role_vars={
+                    **municipality.role_vars,
+                    **plan_variables(
+                        plan, addresses, card_log_collector, started, hosts_ready, source or {"kind": BACKUP_SERVER}
+                    ),
+                },
+            )
+            return run_municipality(drill, RUN_KINDS["drill"], settings, on_progress)
+    finally:
+        lock.release()

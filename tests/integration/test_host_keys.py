@@ -7,7 +7,8 @@ impostor). An audit through the CLI stops at both before anything is sent, names
 finishes keys-app1. Then the attacker's neighbours, each tried over the run's own ssh
 options: a certificate of the attacker's own CA, another host's key and certificate
 replayed, an expired certificate and a revoked key. Then the hosts the lab rebuilds are
-trusted again with no step by hand (a drill's empty host is proven in test_restore_drill).
+trusted again with no step by hand, and so are the empty hosts a drill starts, for their own names
+alone: an impostor at a rebuilt host's address is refused.
 
 The enrolment of a fleet's host from its console fingerprint, and again after a rebuild, is
 the slow proof (`make test-slow`).
@@ -23,6 +24,8 @@ import pytest
 from cryptography.hazmat.primitives.serialization import SSHCertificateBuilder, SSHCertificateType
 from lab_cli import ROOT, landingzone, podman
 
+from landingzone.drill_plan import rebuilt_name
+from landingzone.lab.drill_target import drill_targets
 from landingzone.lab.host_certificates import AUTHORITY_FILE
 from landingzone.lab.municipality_lab import ANNOUNCE_SCRIPT
 from landingzone.runner.events import HOST_KEY_REFUSED
@@ -49,6 +52,7 @@ LAB_LABEL = "org.cyberveilig.landingzone.lab"
 CHANGED, IMPOSTOR = "keys-app2", "keys-app3"
 # A host of a fleet municipality, enrolled with `landingzone host-keys`.
 FLEET_HOST, FLEET_ADDRESS = "keys-fleet1", "10.231.76.21"
+HOST_KEY_PRIVATE = "/etc/ssh/ssh_host_ed25519_key"
 NEW_HOST_KEYS = (
     "rm -f /etc/ssh/ssh_host_*_key /etc/ssh/ssh_host_*_key.pub && ssh-keygen -A >/dev/null && systemctl restart ssh"
 )
@@ -250,6 +254,54 @@ def test_hosts_the_lab_rebuilds_are_trusted_with_no_step_by_hand(lab):
         for target in (ADDRESSES[host], host):
             login = _ssh(target, "-F", str(STATE / "ssh_config"))
             assert login.returncode == 0, (target, login.stderr)
+
+
+DRILL_IMPOSTOR = "keys-drill-impostor"
+
+
+def _principals(container: str) -> list[str]:
+    shown = podman("exec", container, "ssh-keygen", "-L", "-f", HOST_CERTIFICATE_PATH)
+    return shown[shown.index("Principals:") + len("Principals:") : shown.index("Critical Options:")].split()
+
+
+@pytest.mark.lab
+def test_hosts_a_drill_rebuilds_are_trusted_for_their_own_names_alone(lab, fleet):
+    """The empty hosts `drill --all` starts at once: new host keys, each certified by the lab for the
+    rebuilt host's own name and address, trusted by a run with no step by hand, each resolving the
+    others by name. A machine at a rebuilt host's address is refused with its own key, with the key
+    and certificate of the host the rebuilt one stands in for, and with those of another rebuilt host."""
+    wanted = [(rebuilt_name(MUNICIPALITY, source), source) for source in ("keys-app1", "keys-app2")]
+    try:
+        with drill_targets(ROOT, fleet, MUNICIPALITY, wanted) as (first, second):
+            for target in (first, second):
+                assert _principals(target.name) == [target.name, target.address]
+                for login in (target.address, target.name):
+                    assert _ssh(login, "-F", str(STATE / "ssh_config")).returncode == 0, login
+            assert podman("exec", second.name, "getent", "hosts", first.name).split()[0] == first.address
+
+            stolen = (
+                podman("exec", "keys-app1", "cat", HOST_KEY_PRIVATE),
+                podman("exec", "keys-app1", "cat", HOST_CERTIFICATE_PATH),
+            )
+            sibling = (
+                podman("exec", first.name, "cat", HOST_KEY_PRIVATE),
+                podman("exec", first.name, "cat", HOST_CERTIFICATE_PATH),
+            )
+            podman("rm", "--force", "--time", "0", second.name)  # its address is free for the impostor
+            _start_machine(DRILL_IMPOSTOR, second.address)
+            refused = _ssh(second.address)
+            assert refused.returncode == 255 and "Host key verification failed" in refused.stderr, refused.stderr
+            for key, certificate in (stolen, sibling):
+                _present(certificate.strip(), key, DRILL_IMPOSTOR)
+                for login in (second.address, second.name):
+                    refused = _ssh(login, "-F", str(STATE / "ssh_config"))
+                    assert refused.returncode == 255 and "not a listed principal" in refused.stderr, refused.stderr
+    finally:
+        podman("rm", "--force", "--ignore", "--time", "0", DRILL_IMPOSTOR)
+    # Every rebuilt host is gone with its ssh_config entry; the lab's own hosts run on.
+    assert podman("ps", "-a", "-q", "--filter", f"name={MUNICIPALITY}-drill-") == ""
+    assert "-drill-" not in (STATE / "ssh_config").read_text()
+    assert _ssh(ADDRESSES["keys-app1"]).returncode == 0
 
 
 def _fleet_municipality(fleet: Path) -> Path:

@@ -11,8 +11,13 @@ fails; from the next backup, which has it, the portal serves again.
 Last, a backup run that fails (a wrong repository password on the agent) shows in the audit's
 evidence and report while its latest snapshot is still within the RPO.
 
-`make test` drills the portal and checks the failing backup; the register and the service without
-a backup are drills beyond the first, in `make test-slow`.
+Then the whole municipality: `drill demo --all` rebuilds the log collector and the app host, and
+brings both tier-1 services back onto the one rebuilt app host, which logs to the rebuilt
+collector. (The rebuilt hosts' trust, an impostor at a rebuilt host's address, is tried in
+test_host_keys.)
+
+`make test` drills the portal and checks the failing backup; the register, the service without a
+backup and the whole `--all` drill are in `make test-slow`.
 
 Only the hosts the drill needs are set up (the backup server, and demo-app1 with the baseline
 and the portal, as site.yml would): the drill's own run applies the baseline to its target."""
@@ -214,3 +219,70 @@ def test_a_failing_backup_shows_in_the_audit_before_its_rpo_is_missed(backed_up_
     report = (ROOT / outcome["evidence_dir"] / "report.html").read_text()
     backup = report[report.index('id="backup"') :]
     assert "Backups (1 need attention)" in backup and 'class="breach"' in backup[: backup.index("</section>")]
+
+
+def _ensure_backup_with_the_portals_dump(card_vars) -> None:
+    """The latest backup of demo-app1 holds the portal's dump (the portal's drill above makes one;
+    alone, this makes it)."""
+    fact = json.loads(podman("exec", "demo-app1", "cat", "/etc/ansible/facts.d/backup.fact"))
+    if fact["last_snapshot"]["databases"] != ["postgresql:citizen_portal"]:
+        _playbook(card_vars, "demo-app1", {}, "backup.yml")
+        fact = _wait_for_backup("demo-app1")
+        assert fact["last_snapshot"]["databases"] == ["postgresql:citizen_portal"], fact
+
+
+@pytest.mark.lab
+@pytest.mark.slow
+def test_all_tier_1_services_come_back_on_rebuilt_hosts_logging_to_the_rebuilt_collector(backed_up_demo, fleet):
+    _ensure_backup_with_the_portals_dump(backed_up_demo)
+    result = landingzone(fleet, "--json", "--vault-password-file", str(PASSWORD_FILE), "drill", "demo", "--all")
+    assert result.stdout.startswith("{"), result.stdout[-3000:] + result.stderr[-3000:]
+    summary = json.loads(result.stdout)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+
+    # Both tier-1 services, in restore order, on the one rebuilt app host; each against its RTO.
+    assert [record["service"] for record in summary["drills"]] == ["citizen-portal", "bevolkingsregister"]
+    for record in summary["drills"]:
+        assert record["status"] == "pass" and record["rto_met"] is True and record["rto_minutes"] == 240, record
+        assert record["rebuilt_host"] == "demo-drill-app1" and record["source_host"] == "demo-app1"
+        assert record["logs_to"].startswith("demo-drill-log1 (10.231.10."), record
+        assert 0 < record["achieved_seconds"] < 240 * 60
+    portal, register = summary["drills"]
+    assert portal["databases"] == ["postgresql:citizen_portal"]
+    assert register["restored_files"] >= 4 and register["restored_bytes"] >= 300000 and register["databases"] == []
+    # Timed from the drill's start: the register came back after the portal, on the same host.
+    assert portal["achieved_seconds"] < register["achieved_seconds"]
+
+    whole = summary["set"]
+    assert whole["status"] == "pass" and whole["rto_met"] is True and whole["not_back"] == []
+    assert whole["services"] == ["citizen-portal", "bevolkingsregister"]
+    assert whole["achieved_seconds"] == register["achieved_seconds"]
+    assert whole["rebuilt_hosts"] == {"demo-drill-log1": "demo-log1", "demo-drill-app1": "demo-app1"}
+    assert whole["restored_from"] == "backup server demo-backup1"
+
+    (outcome,) = summary["municipalities"]
+    evidence = json.loads((ROOT / outcome["evidence_dir"] / "results.json").read_text())
+    assert evidence["run"]["kind"] == "drill"
+    # Each rebuilt host's own record first; the services on the app host; the set's on the first host.
+    collector_host, app_host = summary["rebuilt_hosts"]
+    assert evidence["drill"]["demo-drill-log1"] == [collector_host, whole]
+    assert evidence["drill"]["demo-drill-app1"] == [app_host, portal, register]
+    assert collector_host["role"] == "log collector" and collector_host["stands_in_for"] == "demo-log1"
+    assert collector_host["log_collector_seconds"] > 0 and collector_host["logs_to"] is None
+    assert app_host["role"] == "host of citizen-portal, bevolkingsregister" and app_host["status"] == "pass"
+    assert app_host["logs_to"] == portal["logs_to"] and app_host["logs_verified_seconds"] > 0
+    # The collector was back before the app host was re-applied, and both before the first service.
+    assert collector_host["ready_seconds"] < app_host["ready_seconds"] < portal["achieved_seconds"]
+    assert set(portal["steps_seconds"]) == {"restore", "supplier_role", "load_dumps", "health"}
+    # The baseline on both rebuilt hosts, the collector's first.
+    for host in ("demo-drill-log1", "demo-drill-app1"):
+        assert any(r["host"] == host and r["status"] in ("pass", "fixed") for r in evidence["results"]), host
+    report = (ROOT / outcome["evidence_dir"] / "report.html").read_text()
+    drills = report[report.index('id="drill"') :]
+    assert "tier-1 services" in drills and "demo-drill-log1 (10.231.10." in drills
+
+    # The lab's own collector never heard of the rebuilt app host; the rebuilt hosts are gone.
+    assert podman("exec", "demo-log1", "sh", "-c", "ls /var/log/remote/demo-drill-app1 2>&1 || true").startswith("ls:")
+    assert podman("ps", "-a", "-q", "--filter", "name=demo-drill-") == ""
+    running = podman("ps", "--format", "{{.Names}}").split()
+    assert {"demo-app1", "demo-log1", "demo-backup1"} <= set(running)

@@ -62,37 +62,58 @@ def _addresses_in_use(podman: Podman, network: str) -> set[str]:
 
 @contextmanager
 def drill_target(root: Path, fleet: Path, municipality: str, service: str, source_host: str) -> Iterator[LabHost]:
-    """Start the target, yield it, and always remove it (and its ssh_config entry) afterwards."""
+    """Start the target of one service's drill, yield it, and always remove it afterwards."""
+    with drill_targets(root, fleet, municipality, [(target_name(municipality, service), source_host)]) as (target,):
+        yield target
+
+
+@contextmanager
+def drill_targets(root: Path, fleet: Path, municipality: str, wanted: list[tuple[str, str]]) -> Iterator[list[LabHost]]:
+    """Start a target for each (name, source host), in that order, yield them, and always remove
+    them all (and their ssh_config entries) afterwards. Each one resolves the others' names: a
+    rebuilt host reaches the rebuilt hosts it depends on, by the names their certificates carry."""
     lab = load_lab(root, fleet, municipality)
-    source = next((host for host in lab.hosts if host.name == source_host), None)
-    if source is None:
-        raise LandingzoneError(f"lab {municipality}: the service's host {source_host!r} is not a lab host")
+    by_name = {host.name: host for host in lab.hosts}
+    for _, source_host in wanted:
+        if source_host not in by_name:
+            raise LandingzoneError(f"lab {municipality}: the service's host {source_host!r} is not a lab host")
     podman = Podman(root)
     if not podman.exists("network", lab.network):
         raise LandingzoneError(f"lab {municipality} is not up: run `landingzone lab up {municipality}` first")
-    name = target_name(municipality, service)
-    if podman.exists("container", name):
-        raise LandingzoneError(f"{name}: a drill target of this name exists already (another drill running?)")
+    for name, _ in wanted:
+        if podman.exists("container", name):
+            raise LandingzoneError(f"{name}: a drill target of this name exists already (another drill running?)")
     taken = _addresses_in_use(podman, lab.network)
-    # Like the source, dual stack where the source is; never at one of the source's addresses.
-    address6 = free_address(lab, taken, version=6) if source.address6 else ""
-    target = dataclasses.replace(source, name=name, address=free_address(lab, taken), address6=address6)
-    with_target = dataclasses.replace(lab, hosts=[*lab.hosts, target])
+    targets = []
+    for name, source_host in wanted:
+        source = by_name[source_host]
+        # Like the source, dual stack where the source is; never at one of the source's addresses.
+        address = free_address(lab, taken)
+        address6 = free_address(lab, taken | {address}, version=6) if source.address6 else ""
+        taken |= {address, address6} - {""}
+        targets.append(dataclasses.replace(source, name=name, address=address, address6=address6))
+    with_targets = dataclasses.replace(lab, hosts=[*lab.hosts, *targets])
     try:
-        # Its own certificate of the lab CA, as `lab up` gives every host: the baseline's log
-        # forwarding and the roles find it by host name. It also carries the name of the host it
-        # stands in for, which the drill leads here: a service restored on it (a supplier role's
-        # web front) answers to the name its users know, and is verified against it.
-        # Issued afresh for every drill: its address may differ from the last one's.
-        pki = lab.state_dir / "pki"
-        for old in (pki / f"{name}.crt", pki / f"{name}.key"):
-            old.unlink(missing_ok=True)
-        addresses = [target.address, *([target.address6] if target.address6 else [])]
-        CertificateAuthority(pki).issue(name, [name, *addresses, source_host])
-        write_ssh_config(with_target)
+        write_ssh_config(with_targets)
         public_key = lab.key_path.with_suffix(".pub").read_bytes()
-        start_host(podman, with_target, target, public_key, certificate_lifetime=CERTIFICATE_LIFETIME)
-        yield target
+        for target, (_, source_host) in zip(targets, wanted, strict=True):
+            _issue_tls_certificate(lab, target, source_host)
+            start_host(podman, with_targets, target, public_key, certificate_lifetime=CERTIFICATE_LIFETIME)
+        yield targets
     finally:
-        podman.run("rm", "--force", "--time", "5", name, check=False)
+        for target in targets:
+            podman.run("rm", "--force", "--time", "5", target.name, check=False)
         write_ssh_config(lab)
+
+
+def _issue_tls_certificate(lab: Lab, target: LabHost, source_host: str) -> None:
+    """Its own certificate of the lab CA, as `lab up` gives every host: the baseline's log
+    forwarding and the roles find it by host name. It also carries the name of the host it
+    stands in for, which the drill leads here: a service restored on it (a supplier role's web
+    front) answers to the name its users know, and is verified against it. Issued afresh for
+    every drill: its address may differ from the last one's."""
+    pki = lab.state_dir / "pki"
+    for old in (pki / f"{target.name}.crt", pki / f"{target.name}.key"):
+        old.unlink(missing_ok=True)
+    addresses = [target.address, *([target.address6] if target.address6 else [])]
+    CertificateAuthority(pki).issue(target.name, [target.name, *addresses, source_host])

@@ -50,8 +50,9 @@ def test_a_card_without_services_has_nothing_to_drill():
 
 def test_the_drill_restores_the_first_host_of_the_service_and_keeps_the_start_time():
     variables = drill_variables(WEBSITE, "gent-drill-website", "10.231.10.254", 1700000000.5)
-    assert variables["landingzone_drill"]["source_host"] == "gent-app2"
-    assert variables["landingzone_drill"]["target"] == {"name": "gent-drill-website", "address": "10.231.10.254"}
+    (target,) = variables["landingzone_drill"]["targets"]
+    assert target["source_host"] == "gent-app2" and target["services"] == [WEBSITE]
+    assert (target["name"], target["address"]) == ("gent-drill-website", "10.231.10.254")
     assert variables["landingzone_drill"]["started_epoch"] == 1700000000.5
 
 
