@@ -16,7 +16,9 @@ It prints the time to each service and to the whole set against their RTOs and a
 restore, and where the time went, from the drill's own records (evidence section drill). It never
 runs in `make test`.
 
-    /work/heavy --lock demo-lab -- .venv/bin/python benchmarks/drill_all.py [--keep]
+It brings up and applies the demo lab: run nothing else on it meanwhile.
+
+    .venv/bin/python benchmarks/drill_all.py [--keep]
 """
 
 from __future__ import annotations

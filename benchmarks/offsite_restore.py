@@ -15,7 +15,9 @@ With --drill it also times the whole drill of the service from either source (an
 a healthy service). It prints the times and their ratios; the rclone copy is where the extra time
 goes (it reads every object of the repository, where restic reads only what the snapshot needs).
 
-    /work/heavy --lock demo-lab -- .venv/bin/python benchmarks/offsite_restore.py [--drill] [--keep]
+It brings up and applies the demo lab: run nothing else on it meanwhile.
+
+    .venv/bin/python benchmarks/offsite_restore.py [--drill] [--keep]
 """
 
 from __future__ import annotations
