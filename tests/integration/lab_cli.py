@@ -1,6 +1,7 @@
 """How integration tests run the operator's CLI and podman: from the checkout's
 virtualenv, with the lab's containers.conf."""
 
+import json
 import os
 import subprocess
 import sys
@@ -8,6 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
+LAB_VAULT_PASSWORD = ROOT / "lab" / "demo-vault-password"
 ENV = {
     **os.environ,
     "CONTAINERS_CONF": str(ROOT / "lab" / "containers.conf"),
@@ -34,6 +36,29 @@ def run(command: list, timeout: float = 600) -> subprocess.CompletedProcess:
 def landingzone(fleet: Path, *args: str) -> subprocess.CompletedProcess:
     """`landingzone --fleet FLEET ARGS…`."""
     return run([BIN / "landingzone", "--fleet", str(fleet), *args])
+
+
+def lab_playbooks(inventory: Path, card_vars: Path, limit: str, extra_vars: dict, *playbooks: str, timeout: float):
+    """Playbooks of the collection on a lab municipality's inventory, with its card's variables and
+    the lab's vault password; the first backup is the test's own (backup_agent_initial_backup off)."""
+    applied = run(
+        [
+            BIN / "ansible-playbook",
+            "-i",
+            str(inventory / "hosts.yml"),
+            "--vault-password-file",
+            str(LAB_VAULT_PASSWORD),
+            "-e",
+            f"@{card_vars}",
+            "-e",
+            json.dumps({"backup_agent_initial_backup": False, **extra_vars}),
+            "--limit",
+            limit,
+            *(str(ROOT / "playbooks" / name) for name in playbooks),
+        ],
+        timeout=timeout,
+    )
+    assert applied.returncode == 0, applied.stdout[-4000:] + applied.stderr[-2000:]
 
 
 def podman(*args: str) -> str:

@@ -15,9 +15,8 @@ import boto3
 import yaml
 from ansible.parsing.vault import VaultLib, VaultSecret
 from demo_copy import copy_of_demo
-from lab_cli import BIN, ENV, ROOT, landingzone, podman, run
+from lab_cli import BIN, ENV, LAB_VAULT_PASSWORD, ROOT, lab_playbooks, landingzone, podman
 
-PASSWORD_FILE = ROOT / "lab" / "demo-vault-password"
 OFFSITE_UNIT = "landingzone-backup-offsite.service"
 
 
@@ -28,7 +27,7 @@ def vault_value(path: Path, variable: str, key: str) -> str:
         pass
 
     Loader.add_constructor("!vault", lambda loader, node: VaultLib(
-        [("default", VaultSecret(PASSWORD_FILE.read_bytes().strip()))]
+        [("default", VaultSecret(LAB_VAULT_PASSWORD.read_bytes().strip()))]
     ).decrypt(loader.construct_scalar(node).encode()).decode())  # fmt: skip
     return yaml.load(path.read_text(), Loader=Loader)[variable][key]  # noqa: S506 - a SafeLoader with !vault
 
@@ -50,7 +49,7 @@ class OffsiteLab:
     def up(self) -> str:
         started = landingzone(self.fleet, "lab", "up", self.name)
         assert started.returncode == 0, started.stdout + started.stderr
-        exported = landingzone(self.fleet, "--vault-password-file", str(PASSWORD_FILE), "card-vars", self.name)
+        exported = landingzone(self.fleet, "--vault-password-file", str(LAB_VAULT_PASSWORD), "card-vars", self.name)
         assert exported.returncode == 0, exported.stderr
         self.card_vars.write_text(exported.stdout)
         return started.stdout
@@ -59,31 +58,15 @@ class OffsiteLab:
         landingzone(self.fleet, "lab", "down", self.name)
 
     def playbook(self, limit: str, extra_vars: dict, *playbooks: str) -> None:
-        applied = run(
-            [
-                BIN / "ansible-playbook",
-                "-i",
-                str(self.inventory / "hosts.yml"),
-                "--vault-password-file",
-                str(PASSWORD_FILE),
-                "-e",
-                f"@{self.card_vars}",
-                "-e",
-                json.dumps({"backup_agent_initial_backup": False, **extra_vars}),
-                "--limit",
-                limit,
-                *(str(ROOT / "playbooks" / name) for name in playbooks),
-            ],
-            timeout=1200,
-        )
-        assert applied.returncode == 0, applied.stdout[-4000:] + applied.stderr[-2000:]
+        lab_playbooks(self.inventory, self.card_vars, limit, extra_vars, *playbooks, timeout=1200)
 
     def module(self, host: str, module: str, arguments: dict) -> dict:
         """One module of the collection on a lab host, its arguments templated with the inventory's
         variables (the vault's values among them): its result."""
         done = subprocess.run(
             [
-                BIN / "ansible", "-i", str(self.inventory / "hosts.yml"), "--vault-password-file", str(PASSWORD_FILE),
+                BIN / "ansible", "-i", str(self.inventory / "hosts.yml"),
+                "--vault-password-file", str(LAB_VAULT_PASSWORD),
                 # The inventory finds the lab's keys beside the playbooks (lab_state_dir).
                 "--playbook-dir", str(ROOT / "playbooks"),
                 "--become", host, "-m", f"cyberveilig.landingzone.{module}", "-a", json.dumps(arguments),
@@ -136,7 +119,7 @@ class OffsiteLab:
 
     def drill(self, service: str, *options: str):
         result = landingzone(
-            self.fleet, "--json", "--vault-password-file", str(PASSWORD_FILE), "drill", self.name,
+            self.fleet, "--json", "--vault-password-file", str(LAB_VAULT_PASSWORD), "drill", self.name,
             "--service", service, *options,
         )  # fmt: skip
         assert result.stdout.startswith("{"), result.stdout[-3000:] + result.stderr[-3000:]

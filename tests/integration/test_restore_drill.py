@@ -26,10 +26,9 @@ import json
 import time
 
 import pytest
-from lab_cli import BIN, ROOT, landingzone, podman, run
+from lab_cli import LAB_VAULT_PASSWORD, ROOT, lab_playbooks, landingzone, podman
 
 DEMO = ROOT / "inventories" / "demo"
-PASSWORD_FILE = ROOT / "lab" / "demo-vault-password"
 REGISTER = "/srv/bevolkingsregister"
 # Files of several owners and modes, one of them binary, so the restore is compared for all of that.
 SEED = f"""
@@ -70,7 +69,7 @@ def backed_up_demo(fleet, tmp_path_factory):
         up = landingzone(fleet, "lab", "up", "demo")
         assert up.returncode == 0, up.stdout + up.stderr
         card_vars = tmp_path_factory.mktemp("vars") / "card.yml"
-        exported = landingzone(fleet, "--vault-password-file", str(PASSWORD_FILE), "card-vars", "demo")
+        exported = landingzone(fleet, "--vault-password-file", str(LAB_VAULT_PASSWORD), "card-vars", "demo")
         assert exported.returncode == 0, exported.stderr
         card_vars.write_text(exported.stdout)
         podman("exec", "demo-app1", "sh", "-c", SEED)
@@ -91,29 +90,12 @@ def backed_up_demo(fleet, tmp_path_factory):
 
 def _playbook(card_vars, limit, extra_vars, *playbooks):
     """Playbooks of the collection on the demo inventory, with the card's variables."""
-    applied = run(
-        [
-            BIN / "ansible-playbook",
-            "-i",
-            str(DEMO / "hosts.yml"),
-            "--vault-password-file",
-            str(PASSWORD_FILE),
-            "-e",
-            f"@{card_vars}",
-            "-e",
-            json.dumps({"backup_agent_initial_backup": False, **extra_vars}),
-            "--limit",
-            limit,
-            *(str(ROOT / "playbooks" / name) for name in playbooks),
-        ],
-        timeout=900,
-    )
-    assert applied.returncode == 0, applied.stdout[-4000:] + applied.stderr[-2000:]
+    lab_playbooks(DEMO, card_vars, limit, extra_vars, *playbooks, timeout=900)
 
 
 def _drill(fleet, service):
     result = landingzone(
-        fleet, "--json", "--vault-password-file", str(PASSWORD_FILE), "drill", "demo", "--service", service
+        fleet, "--json", "--vault-password-file", str(LAB_VAULT_PASSWORD), "drill", "demo", "--service", service
     )
     assert result.stdout.startswith("{"), result.stdout[-3000:] + result.stderr[-3000:]
     return result, json.loads(result.stdout)
@@ -197,7 +179,7 @@ def test_a_failing_backup_shows_in_the_audit_before_its_rpo_is_missed(backed_up_
     try:
         fact = _wait_for_backup("demo-app1")
         audit = landingzone(
-            fleet, "--json", "--vault-password-file", str(PASSWORD_FILE), "audit", "demo", "--limit", "demo-app1"
+            fleet, "--json", "--vault-password-file", str(LAB_VAULT_PASSWORD), "audit", "demo", "--limit", "demo-app1"
         )
     finally:
         podman("exec", "demo-app1", "mv", "/root/password.saved", password_file)
@@ -235,7 +217,7 @@ def _ensure_backup_with_the_portals_dump(card_vars) -> None:
 @pytest.mark.slow
 def test_all_tier_1_services_come_back_on_rebuilt_hosts_logging_to_the_rebuilt_collector(backed_up_demo, fleet):
     _ensure_backup_with_the_portals_dump(backed_up_demo)
-    result = landingzone(fleet, "--json", "--vault-password-file", str(PASSWORD_FILE), "drill", "demo", "--all")
+    result = landingzone(fleet, "--json", "--vault-password-file", str(LAB_VAULT_PASSWORD), "drill", "demo", "--all")
     assert result.stdout.startswith("{"), result.stdout[-3000:] + result.stderr[-3000:]
     summary = json.loads(result.stdout)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
