@@ -13,9 +13,25 @@ from lab_vm import ROOT
 
 DEBS = ROOT / ".cache" / "backup-vm-debs"
 # What the roles install and the VM (which reaches no mirror) lacks: restic, rclone and the
-# htpasswd module's bcrypt support, with their dependencies.
-PACKAGES = ("restic", "rclone", "python3-passlib", "python3-pkg-resources", "python3-bcrypt", "python3-cffi-backend")
+# htpasswd module's bcrypt support, with their dependencies; and AppArmor's tools, which the
+# baseline installs on a host and the REST server's profile is loaded with.
+PACKAGES = (
+    "restic",
+    "rclone",
+    "python3-passlib",
+    "python3-pkg-resources",
+    "python3-bcrypt",
+    "python3-cffi-backend",
+    "apparmor",
+)
 PROBE = "/usr/local/sbin/lz-sandbox-probe"
+# The REST server's AppArmor profile (roles/backup_server/templates/apparmor-landingzone-restic-rest.j2)
+# and the rclone configuration the profile lets it read.
+REST_PROFILE = "landingzone-restic-rest"
+RCLONE_CONFIG = "/etc/landingzone-backup-server/rclone.conf"
+RESTORED = "/var/tmp/lz-restored"
+# What the VM's backups hold besides the host's configuration: random bytes, to compare after a restore.
+DATA_FILE = "/var/lib/lz-vm-data/scan.bin"
 KEEPER_SECRETS = (
     "/etc/landingzone-backup-keeper/passwords/{host}",
     "/etc/landingzone-backup-keeper/keeper.json",
@@ -130,6 +146,19 @@ def assert_rest_account_reads_no_secret(vm, host):
     # Where the offsite keys go too (offsite-keys.json): the account cannot even list it.
     listed = sh(vm, "runuser -u restic-rest -- ls /etc/landingzone-backup-keeper 2>&1; echo rc=$?")
     assert "Permission denied" in listed and "rc=0" not in listed
+
+
+def assert_restored_byte_for_byte(vm, path: str):
+    """The latest snapshot's copy of ``path``, restored through the REST server with the agent's own
+    repository settings, is the file on disk, byte for byte."""
+    sh(
+        vm,
+        f"rm -rf {RESTORED} && set -a && . /etc/landingzone-backup/repository.env && set +a && "
+        f"restic --no-cache -q --cacert /etc/landingzone-backup/ca.crt restore latest --target {RESTORED} "
+        f"--include {shlex.quote(path)}",
+        timeout=600,
+    )
+    assert sh(vm, f"cmp {shlex.quote(path)} {RESTORED}{shlex.quote(path)} && echo same").strip() == "same"
 
 
 def assert_local_job_confined(vm, unit):
