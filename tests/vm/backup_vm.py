@@ -3,10 +3,12 @@ ways to ask the VM what a unit did and what its sandbox let it do."""
 
 from __future__ import annotations
 
+import io
 import json
 import shlex
 import subprocess
 import sys
+import tarfile
 import textwrap
 
 from lab_vm import ROOT
@@ -77,6 +79,24 @@ def make_pki(directory, host):
         timeout=60,
     )
     return {name: (directory / name).read_text() for name in ("ca.crt", f"{host}.crt", f"{host}.key")}
+
+
+def put_in_place(vm, found):
+    """One tar stream over SSH, unpacked as root."""
+    stream = io.BytesIO()
+    with tarfile.open(fileobj=stream, mode="w") as archive:
+        for path, (content, mode) in found.items():
+            info = tarfile.TarInfo(path.lstrip("/"))
+            info.size, info.mode = len(content), mode
+            archive.addfile(info, io.BytesIO(content))
+    done = subprocess.run(
+        vm.machine.ssh_command("sudo tar -x -C / --no-same-owner -f -"),
+        input=stream.getvalue(),
+        capture_output=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
 
 
 def sh(vm, command: str, timeout: float = 300) -> str:

@@ -18,10 +18,8 @@ baseline applied and the VM rebooted, so the units prove their sandboxes on a ha
 
 from __future__ import annotations
 
-import io
 import secrets
 import subprocess
-import tarfile
 
 import pytest
 import yaml
@@ -36,6 +34,7 @@ from backup_vm import (
     downloaded_debs,
     install_probe,
     make_pki,
+    put_in_place,
     run_unit,
     sh,
 )
@@ -159,24 +158,6 @@ def files(pki, rest, repository) -> dict[str, tuple[bytes, int]]:
     for deb in sorted(downloaded_debs().glob("*.deb")):
         found[f"/var/cache/lz-backup-debs/{deb.name}"] = (deb.read_bytes(), 0o644)
     return found
-
-
-def put_in_place(vm, found):
-    """One tar stream over SSH, unpacked as root."""
-    stream = io.BytesIO()
-    with tarfile.open(fileobj=stream, mode="w") as archive:
-        for path, (content, mode) in found.items():
-            info = tarfile.TarInfo(path.lstrip("/"))
-            info.size, info.mode = len(content), mode
-            archive.addfile(info, io.BytesIO(content))
-    done = subprocess.run(
-        vm.machine.ssh_command("sudo tar -x -C / --no-same-owner -f -"),
-        input=stream.getvalue(),
-        capture_output=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr.decode(errors="replace")
 
 
 @pytest.fixture(scope="module")
