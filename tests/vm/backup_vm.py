@@ -27,10 +27,8 @@ PACKAGES = (
     "apparmor",
 )
 PROBE = "/usr/local/sbin/lz-sandbox-probe"
-# The REST server's AppArmor profile (roles/backup_server/templates/apparmor-landingzone-restic-rest.j2)
-# and the rclone configuration the profile lets it read.
+# The REST server's AppArmor profile (roles/backup_server/templates/apparmor-landingzone-restic-rest.j2).
 REST_PROFILE = "landingzone-restic-rest"
-RCLONE_CONFIG = "/etc/landingzone-backup-server/rclone.conf"
 RESTORED = "/var/tmp/lz-restored"
 # What the VM's backups hold besides the host's configuration: random bytes, to compare after a restore.
 DATA_FILE = "/var/lib/lz-vm-data/scan.bin"
