@@ -109,8 +109,8 @@ def loaded_mode(name):
     """The mode the kernel holds the profile in (enforce, complain ...), or None when it is not loaded."""
     listing = _read(os.path.join(SECURITYFS, "profiles")) or ""
     for line in listing.splitlines():
-        profile, _, mode = line.rpartition(" (")
-        if profile == name:
+        profile, separator, mode = line.rpartition(" (")
+        if separator and profile == name:
             return mode.rstrip(")")
     return None
 
@@ -120,9 +120,10 @@ def parse_check(module, parser, content):
     with tempfile.NamedTemporaryFile("w", suffix=".profile", encoding="utf-8") as draft:
         draft.write(content)
         draft.flush()
-        rc, _, err = module.run_command([parser, "--skip-kernel-load", "--skip-cache", "--quiet", draft.name])
+        rc, out, err = module.run_command([parser, "--skip-kernel-load", "--skip-cache", "--quiet", draft.name])
     if rc != 0:
-        module.fail_json(msg=f"apparmor_profile {module.params['name']}: apparmor_parser refuses it: {err.strip()}")
+        why = (err or out).strip()
+        module.fail_json(msg=f"apparmor_profile {module.params['name']}: apparmor_parser refuses it: {why}")
 
 
 def main():
@@ -164,9 +165,10 @@ def main():
         for link in stale_links:
             os.unlink(link)
         if load:
-            rc, _, err = module.run_command([parser, "--replace", path])
+            rc, out, err = module.run_command([parser, "--replace", path])
             if rc != 0:
-                module.fail_json(msg=f"apparmor_profile {name}: apparmor_parser could not load {path}: {err.strip()}")
+                why = (err or out).strip()
+                module.fail_json(msg=f"apparmor_profile {name}: apparmor_parser could not load {path}: {why}")
             mode = loaded_mode(name)
             if mode != "enforce":
                 module.fail_json(msg=f"apparmor_profile {name}: loaded, but the kernel holds it in mode {mode!r}")
