@@ -19,8 +19,8 @@ import pytest
 import yaml
 from ansible.errors import AnsibleLookupError
 from ansible.template import is_trusted_as_template
-from ansible_collections.cyberveilig.landingzone.plugins.lookup import control_catalog
 from ansible_collections.cyberveilig.landingzone.plugins.lookup.control_catalog import read_catalog
+from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils import catalog_files
 
 ROOT = Path(__file__).resolve().parents[4]
 CATALOG = ROOT / "roles" / "linux_baseline" / "controls"
@@ -99,7 +99,7 @@ def test_the_same_content_is_parsed_once_and_every_caller_gets_its_own_copy(tmp_
     def no_parse(contents):
         raise AssertionError("parsed again although the files did not change")
 
-    monkeypatch.setattr(control_catalog, "_parse", no_parse)
+    monkeypatch.setattr(catalog_files, "_parse", no_parse)
     assert read_catalog(str(tmp_path))["area"][0]["params"]["names"] == ["a"]
 
 
@@ -138,6 +138,11 @@ PLAYBOOK = """
   vars_files: [{vars_file}]
   vars:
     role_path: {role}
+    # The selection the role made with this filter before its engine's action plugin selected itself.
+    selected_controls: >-
+      {{{{ linux_baseline_catalog
+         | cyberveilig.landingzone.select_controls(level=linux_baseline_level, edition=linux_baseline_cyfun_edition,
+             disabled=linux_baseline_disabled_controls, adjustments=landingzone_baseline_adjustments | default([])) }}}}
   tasks:
     - name: Read by include_vars
       ansible.builtin.include_vars:
@@ -147,7 +152,7 @@ PLAYBOOK = """
     - name: Write what it selects
       ansible.builtin.copy:
         content: "{{{{ {{'ids': linux_baseline_catalog | cyberveilig.landingzone.catalog_ids,
-                     'selected': linux_baseline_selected_controls}} | to_json }}}}"
+                     'selected': selected_controls}} | to_json }}}}"
         dest: "{out}/include_vars-{{{{ inventory_hostname }}}}.json"
         mode: "0600"
     - name: Read by the lookup, as the role does
@@ -159,7 +164,7 @@ PLAYBOOK = """
     - name: Write what it selects
       ansible.builtin.copy:
         content: "{{{{ {{'ids': linux_baseline_catalog_ids,
-                     'selected': linux_baseline_selected_controls}} | to_json }}}}"
+                     'selected': selected_controls}} | to_json }}}}"
         dest: "{out}/lookup-{{{{ inventory_hostname }}}}.json"
         mode: "0600"
 """
