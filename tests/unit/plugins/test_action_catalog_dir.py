@@ -327,3 +327,16 @@ def test_the_plugin_selects_and_renders_what_the_filter_did_for_every_kind_of_ho
     assert "logs.example.invalid" in json.dumps(logs) and "server ntp1.example.invalid iburst" in json.dumps(logs)
     gateway = json.loads((tmp_path / "basic-2025-gateway.json").read_text())["plugin"]["controls"]
     assert any("(adjusted: forwarding on for vpn_gateway" in control["title"] for control in gateway)
+
+
+def test_a_template_in_a_hosts_value_is_data_never_rendered(tmp_path):
+    """A card or inventory value is data: the catalog's own template puts it in as it is."""
+    catalog = write_catalog(tmp_path / "controls")
+    witness = tmp_path / "rendered"
+    hostile = "{{ lookup('ansible.builtin.pipe', 'touch " + str(witness) + "') }}"
+    result, calls, _ = audit(catalog, task_vars=dict(TASK_VARS, breakglass_hash=hostile), level="basic",
+                             disabled=["LZ-SSH-003"])  # fmt: skip
+    assert not witness.exists()
+    # The hash param gets the string itself, which its check refuses without echoing it (a secret).
+    assert result["failed"] is True and calls == []
+    assert result["msg"].startswith("control LZ-BG-001: params.password_hash: ") and hostile not in result["msg"]
