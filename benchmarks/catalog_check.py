@@ -52,13 +52,12 @@ ROUNDS = 30
 LEVEL, EDITION = "essential", 2025
 ROLE = ROOT / "roles" / "linux_baseline"
 CATALOG_DIR = str(ROLE / "controls")
-# The role's filter expressions before, as its vars/main.yml and tasks/main.yml wrote them.
+# The selection the role rendered before, by its assert and again by its engine task (vars/main.yml).
 SELECTED_BEFORE = trust_as_template(
     "{{ linux_baseline_catalog | cyberveilig.landingzone.select_controls(level=linux_baseline_level,"
     " edition=linux_baseline_cyfun_edition, disabled=linux_baseline_disabled_controls,"
     " adjustments=landingzone_baseline_adjustments | default([])) }}"
 )
-IDS_BEFORE = trust_as_template("{{ linux_baseline_catalog | cyberveilig.landingzone.catalog_ids }}")
 
 
 def task_vars() -> dict:
@@ -120,8 +119,8 @@ def role_before(areas: dict, variables: dict) -> list:
     """The linux_baseline role before: the lookup into a fact and its ids, the filter rendered by the
     assert and again by the engine task's arguments, the action plugin's check of the selection."""
     variables = dict(variables, linux_baseline_catalog=read_catalog(CATALOG_DIR))
+    known = filters.catalog_ids(read_catalog(CATALOG_DIR))  # the role took the ids from the plain data
     templar = RoleTemplar().copy_with_new_env(available_variables=variables)
-    known = templar.template(IDS_BEFORE)
     assert templar.template(SELECTED_BEFORE)  # the role's assert: the selection leaves a control
     selected = templar.template(SELECTED_BEFORE)
     module_args, _ = action.prepare({"controls": selected, "mode": "audit"}, [], "host", known_ids=known)
