@@ -10,37 +10,22 @@ hosts of every kind, against the selection the role made before with the select_
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar
+from linux_baseline_hosts import HOSTS, PLAY_ON_HOSTS, run_playbook
+from test_action_catalog import make as make_control
 from test_action_confirm import FakeConnection, run_action
 
-ROOT = Path(__file__).resolve().parents[3]
-ROLE = ROOT / "roles" / "linux_baseline"
 HASH = "$6$rounds=656000$saltsaltsalt$not-a-real-hash-but-secret-all-the-same"
 
 
 def make(control_id, level="basic", ctype="sshd_option", params=None, **extra):
-    return {
-        "id": control_id,
-        "title": f"title of {control_id}",
-        "rationale": "because",
-        "level": level,
-        "level_2025": level,
-        "cyfun": ["PR.AC-1.1"],
-        "cyfun_2025": ["PR.AA-01.1"],
-        "cis": ["5.1.1"],
-        "applies_to": ["server", "virtual_pc", "container"],
-        "risk": "low",
-        "type": ctype,
-        "params": params if params is not None else {"option": "X11Forwarding", "value": False},
-        **extra,
-    }
+    """A control of test_action_catalog's shape, with the fields it lacks (configured_when)."""
+    return {**make_control(control_id, level=level, ctype=ctype, params=params), **extra}
 
 
 # A template that names a variable no host defines: rendering it fails.
@@ -216,45 +201,9 @@ class ActionModule(linux_controls.ActionModule):
 
 # The logging controls that forward to the central collector, each with its configured_when.
 FORWARDING_CONTROLS = {"LZ-LOG-008", "LZ-LOG-009", "LZ-LOG-010", "LZ-LOG-011"}
-HOSTS = {
-    "important-2023": {},
-    "essential-no-collector": {"linux_baseline_level": "essential"},
-    "essential-logs": {
-        "linux_baseline_level": "essential",
-        "linux_baseline_ntp_servers": ["ntp1.example.invalid", "10.231.10.1"],
-        "linux_baseline_log_collector": {"host": "logs.example.invalid", "port": 6514},
-        "linux_baseline_log_ca_cert": "CA",
-        "linux_baseline_log_client_cert": "CERT",
-        "linux_baseline_log_client_key": "KEY",
-        "linux_baseline_disabled_controls": ["LZ-MOD-006"],
-    },
-    "basic-2025-gateway": {
-        "linux_baseline_level": "basic",
-        "linux_baseline_cyfun_edition": 2025,
-        "landingzone_baseline_adjustments": [
-            {
-                "role": "vpn_gateway",
-                "forwarding": True,
-                "forward_from": [{"interface": "lzwg0"}],
-                "inbound": [{"port": 51820, "proto": "udp", "sources": ["10.0.0.0/8"]}],
-                "sysctls": {"net.ipv4.conf.all.rp_filter": 2},
-            }
-        ],
-    },
-}
-
-PLAYBOOK = """
-- name: The plugin's selection against the filter's
-  hosts: all
-  gather_facts: false
-  vars_files: [{vars_file}]
-  vars:
-    role_path: {role}
-    selected_controls: >-
-      {{{{ linux_baseline_catalog
-         | cyberveilig.landingzone.select_controls(level=linux_baseline_level, edition=linux_baseline_cyfun_edition,
-             disabled=linux_baseline_disabled_controls, adjustments=landingzone_baseline_adjustments | default([])) }}}}
-  tasks:
+PLAYBOOK = (
+    PLAY_ON_HOSTS
+    + """
     - name: Load the catalog as the role did
       ansible.builtin.set_fact:
         linux_baseline_catalog: "{{{{ lookup('cyberveilig.landingzone.control_catalog', role_path ~ '/controls') }}}}"
@@ -284,30 +233,13 @@ PLAYBOOK = """
         dest: "{out}/{{{{ inventory_hostname }}}}.json"
         mode: "0600"
 """
+)
 
 
 def test_the_plugin_selects_and_renders_what_the_filter_did_for_every_kind_of_host(tmp_path):
-    defaults = yaml.safe_load((ROLE / "defaults" / "main.yml").read_text(encoding="utf-8"))
-    inventory = tmp_path / "hosts.yml"
-    host_vars = {
-        "ansible_connection": "local",
-        "ansible_python_interpreter": sys.executable,
-        "linux_baseline_breakglass_password_hash": HASH,
-    }
-    inventory.write_text(
-        yaml.safe_dump(
-            {"all": {"vars": {**defaults, **host_vars}, "hosts": {name: dict(v) for name, v in HOSTS.items()}}}
-        ),
-        encoding="utf-8",
-    )
     (tmp_path / "action_plugins").mkdir()
     (tmp_path / "action_plugins" / "selection_only.py").write_text(SELECTION_ONLY, encoding="utf-8")
-    playbook = tmp_path / "both.yml"
-    playbook.write_text(PLAYBOOK.format(vars_file=ROLE / "vars" / "main.yml", role=ROLE, out=tmp_path))
-    completed = subprocess.run(
-        [str(Path(sys.executable).with_name("ansible-playbook")), "-i", str(inventory), str(playbook)],
-        cwd=ROOT, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=600, check=False,
-    )  # fmt: skip
+    completed = run_playbook(tmp_path, PLAYBOOK, linux_baseline_breakglass_password_hash=HASH)
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     counts = set()
     for host in HOSTS:
