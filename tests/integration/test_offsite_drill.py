@@ -165,6 +165,7 @@ def test_the_whole_tier_1_set_comes_back_from_the_offsite_copy_as_of_before_the_
         # Chosen by the backup server's arrival index that travelled with the copy, not by the client's claim.
         assert record["source"]["chosen_by"] == "arrival", record
         assert datetime.datetime.fromisoformat(record["source"]["arrival"]) < as_of, record
+        assert 0 < record["source"]["copy_seconds"] <= record["steps_seconds"]["restore"], record
         assert record["logs_to"].startswith(f"{collector} (10.231.{SUBNET_OCTET}."), record
         # The backup before the chosen time, not the one after the change.
         assert datetime.datetime.fromisoformat(record["snapshot"]["time"]) < as_of, record
