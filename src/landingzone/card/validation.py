@@ -10,6 +10,7 @@ Keywords of our own cover what depends on the world outside the card:
 - ``supplierRole``: the value is a role of the collection with a valid supplier contract
   (``roles/<role>/meta/landingzone.yml``);
 - ``inventoryGroups``: every key of the mapping is a group of the municipality's inventory;
+- ``inventoryGroup``: the value is a group of the municipality's inventory;
 - ``uniqueKeys``: no two entries of a list share the value of these keys (service names).
 
 The VPN's tunnel addresses are checked against the card's networks by vpn_networks.py.
@@ -114,6 +115,14 @@ def _validator_class(
             if name not in inventory_groups:
                 yield ValidationError(f"{name!r} is not a group of the inventory", path=[name])
 
+    def inventory_group(validator, enabled, instance, schema):
+        # A name the schema's own pattern refuses is reported once, by the pattern.
+        pattern = card_schema()["$defs"]["inventory_name"]["pattern"]
+        if not isinstance(instance, str) or not compile_pattern(pattern).search(instance):
+            return
+        if enabled and instance not in inventory_groups:
+            yield ValidationError(f"{instance!r} is not a group of the inventory")
+
     def known_control_id(validator, enabled, instance, schema):
         if enabled and isinstance(instance, str) and instance not in control_ids:
             yield ValidationError(f"unknown control id {instance!r}")
@@ -151,6 +160,7 @@ def _validator_class(
             "pattern": whole_string_pattern,
             "inventoryHost": inventory_host,
             "inventoryGroups": inventory_groups_keyword,
+            "inventoryGroup": inventory_group,
             "hostSelection": host_selection,
             "knownControlId": known_control_id,
             "supplierRole": supplier_role,
