@@ -32,7 +32,8 @@ AVD_INSTEAD = "instead_of_desks"
 # AVD authenticates people against Microsoft Entra ID: a host that knows Active Directory alone cannot serve it.
 AVD_IDENTITIES = ("entra", "hybrid")
 
-_SCHEMA = card_schema()["properties"][SECTION]["properties"]
+_CARD_SCHEMA = card_schema()
+_SCHEMA = _CARD_SCHEMA["properties"][SECTION]["properties"]
 ROLE_NAME_PATTERN = _SCHEMA["roles"]["items"]["properties"]["name"]["pattern"]
 ACCOUNT_NAME_PATTERN = _SCHEMA["roster"]["items"]["properties"]["name"]["pattern"]
 
@@ -142,14 +143,20 @@ def _desk_count_problems(card, workplace: dict) -> list[tuple[tuple, str]]:
             )
         ]
     roster = workplace.get("roster")
-    if isinstance(desks, int) and not isinstance(desks, bool) and isinstance(roster, list) and desks > len(roster):
+    desks = _bounded(desks, _SCHEMA["desks"])
+    if desks is not None and isinstance(roster, list) and desks > len(roster):
         people = f"{len(roster)} {'person' if len(roster) == 1 else 'people'}"
         return [(where, f"is {desks}, but the roster has {people}; a desk nobody logs in to is hardened for nothing")]
     return []
 
 
-def _whole_number(value) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+def _bounded(value, schema: dict) -> int | None:
+    """``value`` when the schema takes it as a whole number; None when it reported it."""
+    if "$ref" in schema:
+        schema = _CARD_SCHEMA["$defs"][schema["$ref"].rsplit("/", 1)[1]]
+    if not isinstance(value, int) or isinstance(value, bool):
+        return None
+    return value if schema.get("minimum", value) <= value <= schema.get("maximum", value) else None
 
 
 def _roles(workplace: dict) -> list[tuple[int, dict]]:
@@ -160,8 +167,8 @@ def _roles(workplace: dict) -> list[tuple[int, dict]]:
 
 def _class_problems(card, workplace: dict) -> list[tuple[tuple, str]]:
     problems = []
-    workplace_class = _whole_number(workplace.get("data_classification"))
-    card_class = _whole_number(card.get("data_classification"))
+    workplace_class = _bounded(workplace.get("data_classification"), _SCHEMA["data_classification"])
+    card_class = _bounded(card.get("data_classification"), _CARD_SCHEMA["properties"]["data_classification"])
     if workplace_class is not None and card_class is not None and workplace_class > card_class:
         problems.append(
             (
@@ -170,11 +177,11 @@ def _class_problems(card, workplace: dict) -> list[tuple[tuple, str]]:
                 "the municipality handles",
             )
         )
-    lock = _whole_number(workplace.get("idle_lock_minutes"))
+    lock = _bounded(workplace.get("idle_lock_minutes"), _SCHEMA["idle_lock_minutes"])
     handles_class4 = False
     for index, role in _roles(workplace):
         name = role.get("name") if isinstance(role.get("name"), str) else f"entry {index}"
-        role_lock = _whole_number(role.get("idle_lock_minutes"))
+        role_lock = _bounded(role.get("idle_lock_minutes"), _SCHEMA["idle_lock_minutes"])
         if lock is not None and role_lock is not None and role_lock > lock:
             problems.append(
                 (
