@@ -16,7 +16,7 @@ from card_testdata import CARDS, FIXTURE_GROUPS, FIXTURE_HOSTS, ROOT
 
 from landingzone import cli, drill
 from landingzone.card import CardError, card_to_vars, catalog_roles, load_card
-from landingzone.card.fields import field_path
+from landingzone.card.fields import field_path, walk
 from landingzone.card.workplace import DEFAULT_KEPT_ACCOUNTS
 from landingzone.inventory_accounts import kept_accounts
 from landingzone.runner import job
@@ -373,6 +373,33 @@ def test_a_workplace_identifier_takes_no_hostile_string(tmp_path, control_ids, d
     assert field_path(tuple(steps)) in [field for field, _ in problems], problems
     # The value is quoted escaped and cut short: no raw control character, no 10 kB.
     assert all(len(message) < 400 and "\x00" not in message and "\u202e" not in message for _, message in problems)
+
+
+# One value of every JSON type: whatever a field holds, one of these is of another type.
+OTHER_TYPES = [5, 1.5, True, None, "text", [], [1], {}, {"a": 1}]
+
+
+def _json_type(value) -> str:
+    return "number" if isinstance(value, int | float) and not isinstance(value, bool) else type(value).__name__
+
+
+def test_a_value_of_another_type_anywhere_in_the_section_is_refused_naming_its_field(tmp_path, control_ids):
+    card = changed(identity=AVD_BESIDE)
+    paths = [path for path, _ in walk(card) if path[:1] == ("workplace",) or path[:2] == ("identity", "avd")]
+    assert len(paths) >= 30
+    for path in paths:
+        original = card
+        for step in path:
+            original = original[step]
+        for value in [other for other in OTHER_TYPES if _json_type(other) != _json_type(original)]:
+            mutated = copy.deepcopy(card)
+            target = mutated
+            for step in path[:-1]:
+                target = target[step]
+            target[path[-1]] = value
+            # A CardError, never a traceback; it names the field, or the mapping or list that holds it.
+            fields = [field for field, _ in refused(tmp_path, mutated, control_ids)]
+            assert any(field_path(path[:cut]) in fields for cut in range(len(path), 0, -1)), (path, value, fields)
 
 
 # identity.avd: AVD session hosts instead of the Debian desks, or beside them.
