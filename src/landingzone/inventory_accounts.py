@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from landingzone.card import CARD_FILE
+from landingzone.inventory_values import variables_set
 from landingzone.runner.secret_values import VaultText, inventory_files, load_yaml
 
 # Each variable that names a kept account, with what the account is, as a message says it.
@@ -21,20 +22,12 @@ ACCOUNT_VARIABLES = {
 }
 
 
-def _named_accounts(data, field: str = "") -> Iterator[tuple[str, str, str]]:
+def _named_accounts(data) -> Iterator[tuple[str, str, str]]:
     """(variable, field, account) of every account variable set to a plain name in ``data``."""
-    if isinstance(data, dict):
-        for key, value in data.items():
-            where = f"{field}.{key}" if field else str(key)
-            # A vaulted or templated value names no account the controller can read; the role checks it on the host.
-            if key in ACCOUNT_VARIABLES and isinstance(value, str) and not isinstance(value, VaultText):
-                if "{{" not in value and "{%" not in value:
-                    yield str(key), where, value
-            else:
-                yield from _named_accounts(value, where)
-    elif isinstance(data, list):
-        for index, value in enumerate(data):
-            yield from _named_accounts(value, f"{field}[{index}]")
+    for variable, field, value in variables_set(data, ACCOUNT_VARIABLES):
+        # A vaulted or templated value names no account the controller can read; the role checks it on the host.
+        if isinstance(value, str) and not isinstance(value, VaultText) and "{{" not in value and "{%" not in value:
+            yield variable, field, value
 
 
 def kept_accounts(municipality_dir: Path, password: str | None) -> dict[str, str]:

@@ -85,13 +85,18 @@ def supplier_role_problem(name: str, roles_dir: Path) -> str | None:
 def _validator_class(
     inventory_hosts: set[str], inventory_groups: set[str], control_ids: set[str], roles_dir: Path | None = None
 ):
-    def inventory_host(validator, enabled, instance, schema):
-        # A name the schema's own pattern refuses is reported once, by the pattern.
-        pattern = card_schema()["$defs"]["inventory_name"]["pattern"]
-        if not isinstance(instance, str) or not compile_pattern(pattern).search(instance):
-            return
-        if enabled and instance not in inventory_hosts:
-            yield ValidationError(f"{instance!r} is not a host of the inventory")
+    def inventory_name(names: set[str], kind: str):
+        """The keyword that finds its value among the inventory's hosts or groups (``names``)."""
+
+        def keyword(validator, enabled, instance, schema):
+            # A name the schema's own pattern refuses is reported once, by the pattern.
+            pattern = card_schema()["$defs"]["inventory_name"]["pattern"]
+            if not isinstance(instance, str) or not compile_pattern(pattern).search(instance):
+                return
+            if enabled and instance not in names:
+                yield ValidationError(f"{instance!r} is not a {kind} of the inventory")
+
+        return keyword
 
     def host_selection(validator, enabled, instance, schema):
         names = [instance] if isinstance(instance, str) else instance
@@ -114,14 +119,6 @@ def _validator_class(
         for name in instance:
             if name not in inventory_groups:
                 yield ValidationError(f"{name!r} is not a group of the inventory", path=[name])
-
-    def inventory_group(validator, enabled, instance, schema):
-        # A name the schema's own pattern refuses is reported once, by the pattern.
-        pattern = card_schema()["$defs"]["inventory_name"]["pattern"]
-        if not isinstance(instance, str) or not compile_pattern(pattern).search(instance):
-            return
-        if enabled and instance not in inventory_groups:
-            yield ValidationError(f"{instance!r} is not a group of the inventory")
 
     def known_control_id(validator, enabled, instance, schema):
         if enabled and isinstance(instance, str) and instance not in control_ids:
@@ -158,9 +155,9 @@ def _validator_class(
         Draft202012Validator,
         {
             "pattern": whole_string_pattern,
-            "inventoryHost": inventory_host,
+            "inventoryHost": inventory_name(inventory_hosts, "host"),
             "inventoryGroups": inventory_groups_keyword,
-            "inventoryGroup": inventory_group,
+            "inventoryGroup": inventory_name(inventory_groups, "group"),
             "hostSelection": host_selection,
             "knownControlId": known_control_id,
             "supplierRole": supplier_role,

@@ -6,15 +6,14 @@ as YAML (so newlines and NUL travel as YAML escapes, as an attacker would write 
 """
 
 import copy
-import shutil
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
-from card_testdata import CARDS, FIXTURE_GROUPS, FIXTURE_HOSTS, ROOT
+from card_testdata import CARDS, FIXTURE_GROUPS, FIXTURE_HOSTS, ROOT, run_cli
 
-from landingzone import cli, drill
+from landingzone import drill
 from landingzone.card import CardError, card_to_vars, catalog_roles, load_card
 from landingzone.card.fields import field_path, walk
 from landingzone.card.workplace import DEFAULT_KEPT_ACCOUNTS
@@ -26,8 +25,6 @@ from hostile_strings import FIELD_VALUES  # noqa: E402
 
 WORKPLACE = yaml.safe_load((CARDS / "good" / "workplace.yml").read_text())
 CONTROL_ROLES = catalog_roles(ROOT)
-DEMO = ROOT / "inventories" / "demo"
-DEMO_PASSWORD = ROOT / "lab" / "demo-vault-password"
 # The fixture inventory with a group of AVD session hosts.
 GROUPS = FIXTURE_GROUPS | {"avd_session_hosts"}
 
@@ -503,18 +500,6 @@ def test_the_accounts_an_inventory_keeps_are_read_from_its_files(tmp_path):
 
 
 # The CLI: every command that reads the card stops before any host.
-@pytest.fixture
-def demo_fleet(tmp_path, monkeypatch):
-    shutil.copytree(DEMO, tmp_path / "demo")
-    monkeypatch.delenv("LANDINGZONE_VAULT_PASSWORD", raising=False)
-    monkeypatch.delenv("LANDINGZONE_VAULT_PASSWORD_FILE", raising=False)
-    return tmp_path
-
-
-def run_cli(fleet, capsys, *args):
-    code = cli.main(["--fleet", str(fleet), "--vault-password-file", str(DEMO_PASSWORD), *args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_the_demo_workplace_is_one_desk_for_a_small_roster(demo_fleet, capsys):
