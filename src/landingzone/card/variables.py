@@ -82,8 +82,9 @@ def _workplace(card: dict) -> dict:
     """The workplace section as the workplace role will read it (``workplace_*``); nothing without one.
 
     Every default is written out (redirection off, a role's idle lock the workplace's), so that the
-    role never guesses. First passwords are never on the card: the role reads them from the vault
-    variable ``workplace_first_passwords`` (account name: password), which these variables leave out.
+    role never guesses. First passwords and TOTP secrets are never on the card: the role reads them
+    from the vault variables ``workplace_first_passwords`` and ``workplace_totp_secrets`` (account
+    name: secret), which these variables leave out.
     """
     workplace = card.get("workplace")
     if workplace is None:
