@@ -9,7 +9,7 @@ waivers of its own controls or to none.
 import copy
 from collections.abc import Mapping
 
-from landingzone.card.workplace import DESK_GROUP_PREFIX, avd_choice
+from landingzone.card.workplace import DESK_GROUP_PREFIX, avd_choice, debian_desks_used
 
 # A card whose cyfun_target_level is a level alone was written against CyFun 2023, the only
 # edition before 2025; it keeps selecting the controls it selected then.
@@ -89,8 +89,8 @@ def _workplace(card: dict) -> dict:
     workplace = card.get("workplace")
     if workplace is None:
         return {}
-    use, session_hosts = avd_choice(card)
-    debian_desks = use != "instead_of_desks"
+    _, session_hosts = avd_choice(card)
+    debian_desks = debian_desks_used(card)
     roles = [
         {
             "name": role["name"],

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 
 from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils.json_schema_subset import compile_pattern
 
-from landingzone.card.dependencies import SERVICE_NAME_PATTERN, services_of
+from landingzone.card.dependencies import INVENTORY_NAME_PATTERN, SERVICE_NAME_PATTERN, services_of
 from landingzone.card.validation import card_schema
 
 SECTION = "workplace"
@@ -75,8 +75,10 @@ def avd_choice(card) -> tuple[str | None, str | None]:
     if not isinstance(avd, dict):
         return None, None
     use = avd.get("use") if avd.get("use") in (AVD_INSTEAD, "beside_desks") else None
-    group = avd.get("session_hosts") if isinstance(avd.get("session_hosts"), str) else None
-    return use, group
+    group = avd.get("session_hosts")
+    # A group the schema refused never reaches a message again (it may be 10 kB of anything).
+    named = isinstance(group, str) and compile_pattern(INVENTORY_NAME_PATTERN).search(group)
+    return use, group if named else None
 
 
 def debian_desks_used(card) -> bool:
@@ -130,7 +132,8 @@ def _desk_count_problems(card, workplace: dict) -> list[tuple[tuple, str]]:
                 (
                     where,
                     f"must be left out: identity.avd.use is {AVD_INSTEAD}, so the workplace runs on the AVD session "
-                    f"hosts of group {group!r} and no Debian desk is made (beside_desks would make both)",
+                    f"hosts{f' of group {group!r}' if group else ''} and no Debian desk is made (beside_desks would "
+                    "make both)",
                 )
             ]
         return []

@@ -360,7 +360,9 @@ IDENTIFIERS = {
 @pytest.mark.parametrize("kind", FIELD_VALUES)
 @pytest.mark.parametrize(("dotted", "valid"), IDENTIFIERS.items(), ids=IDENTIFIERS.keys())
 def test_a_workplace_identifier_takes_no_hostile_string(tmp_path, control_ids, dotted, valid, kind):
-    card = changed(identity={"default": "entra", "avd": {"session_hosts": "avd_session_hosts", "use": "beside_desks"}})
+    # AVD instead of desks, with a desk count and an identity AVD cannot serve: every message that
+    # could name the session hosts' group is provoked.
+    card = changed(identity={"default": "ad", "avd": {"session_hosts": "avd_session_hosts", "use": "instead_of_desks"}})
     steps = [int(step) if step.isdigit() else step for step in dotted.split(".")]
     target = card
     for step in steps[:-1]:
@@ -368,6 +370,7 @@ def test_a_workplace_identifier_takes_no_hostile_string(tmp_path, control_ids, d
     target[steps[-1]] = FIELD_VALUES[kind].format(valid=valid)
     problems = refused(tmp_path, card, control_ids)
     assert field_path(tuple(steps)) in [field for field, _ in problems], problems
+    assert ("workplace.desks" in dict(problems)) == (dotted != "identity.avd.use"), problems
     # The value is quoted escaped and cut short: no raw control character, no 10 kB.
     assert all(len(message) < 400 and "\x00" not in message and "\u202e" not in message for _, message in problems)
 
