@@ -22,21 +22,25 @@ ACCOUNT_VARIABLES = {
 }
 
 
-def _named_accounts(data) -> Iterator[tuple[str, str, str]]:
-    """(variable, field, account) of every account variable set to a plain name in ``data``."""
-    for variable, field, value in variables_set(data, ACCOUNT_VARIABLES):
+def _named_accounts(data) -> Iterator[tuple[str, str]]:
+    """(variable, account) of every account variable set to a plain name in ``data``."""
+    for variable, _, value in variables_set(data, ACCOUNT_VARIABLES):
         # A vaulted or templated value names no account the controller can read; the role checks it on the host.
         if isinstance(value, str) and not isinstance(value, VaultText) and "{{" not in value and "{%" not in value:
-            yield variable, field, value
+            yield variable, value
 
 
 def kept_accounts(municipality_dir: Path, password: str | None) -> dict[str, str]:
-    """Account name: what it is and where the inventory sets it, for every kept account it names."""
+    """Account name: what it is and the file that sets it, for every kept account the inventory names.
+
+    The description names the variable and the file, never the keys around it: a host or group name
+    in an inventory may hold anything, a newline that would forge a line of the card's error included."""
     kept: dict[str, str] = {}
     for path in inventory_files(municipality_dir):
         if path.name == CARD_FILE:
             continue
-        for variable, field, account in _named_accounts(load_yaml(path, password)):
-            where = path.relative_to(municipality_dir)
-            kept.setdefault(account, f"{ACCOUNT_VARIABLES[variable]} ({where}: {field})")
+        where = str(path.relative_to(municipality_dir))
+        where = where if where.isprintable() else repr(where)
+        for variable, account in _named_accounts(load_yaml(path, password)):
+            kept.setdefault(account, f"{ACCOUNT_VARIABLES[variable]} ({variable} in {where})")
     return kept

@@ -310,12 +310,12 @@ def test_a_person_cannot_take_an_account_a_desk_has(tmp_path, control_ids, name,
 
 
 def test_the_accounts_the_inventory_keeps_are_refused_with_where_it_keeps_them(tmp_path, control_ids):
-    kept = {"beheer": "the account Ansible connects as (group_vars/all/connection.yml: ansible_user)"}
+    kept = {"beheer": "the account Ansible connects as (ansible_user in group_vars/all/connection.yml)"}
     problems = refused(tmp_path, changed(**{"workplace.roster.0.name": "beheer"}), control_ids, kept_accounts=kept)
     assert problems == [
         (
             "workplace.roster[0].name",
-            "'beheer' is the account Ansible connects as (group_vars/all/connection.yml: ansible_user); "
+            "'beheer' is the account Ansible connects as (ansible_user in group_vars/all/connection.yml); "
             "a person's desk account must be their own",
         )
     ]
@@ -487,6 +487,7 @@ def test_a_bad_avd_choice_is_named_with_its_field(tmp_path, control_ids, avd, fi
 def test_the_accounts_an_inventory_keeps_are_read_from_its_files(tmp_path):
     inventory = tmp_path / "gemtest"
     (inventory / "group_vars" / "all").mkdir(parents=True)
+    (inventory / "host_vars").mkdir()
     (inventory / "hosts.yml").write_text(
         "all:\n  children:\n    desks:\n      hosts:\n        gem-desk1:\n          ansible_user: deskadmin\n"
         "      vars:\n        linux_baseline_breakglass_account: noodtoegang\n"
@@ -494,11 +495,18 @@ def test_the_accounts_an_inventory_keeps_are_read_from_its_files(tmp_path):
     (inventory / "group_vars" / "all" / "connection.yml").write_text(
         "ansible_user: beheer\nlinux_baseline_operator_account: '{{ ansible_user }}'\n"
     )
+    # A path that would forge a line of the error is quoted (host_vars/<host>/ may hold any file).
+    (inventory / "host_vars" / "gem-desk2\ngemtest: name: fine").mkdir()
+    (inventory / "host_vars" / "gem-desk2\ngemtest: name: fine" / "vars.yml").write_text(
+        "linux_baseline_operator_account: desk\n"
+    )
     (inventory / "municipality.yml").write_text("ansible_user: not-an-inventory-value\n")
     assert kept_accounts(inventory, None) == {
-        "beheer": "the account Ansible connects as (group_vars/all/connection.yml: ansible_user)",
-        "deskadmin": "the account Ansible connects as (hosts.yml: all.children.desks.hosts.gem-desk1.ansible_user)",
-        "noodtoegang": "the break-glass account (hosts.yml: all.children.desks.vars.linux_baseline_breakglass_account)",
+        "beheer": "the account Ansible connects as (ansible_user in group_vars/all/connection.yml)",
+        "deskadmin": "the account Ansible connects as (ansible_user in hosts.yml)",
+        "noodtoegang": "the break-glass account (linux_baseline_breakglass_account in hosts.yml)",
+        "desk": "the operator account "
+        "(linux_baseline_operator_account in 'host_vars/gem-desk2\\ngemtest: name: fine/vars.yml')",
     }
 
 
@@ -540,4 +548,4 @@ def test_a_bad_workplace_on_the_demo_card_stops_the_command_before_any_host(demo
         "workplace.roster[0].name",
         "workplace.roster[1].services[1]",
     ], err
-    assert f"{card}: workplace.roster[0].name: 'operator' is the account Ansible connects as" in err
+    assert f"{card}: workplace.roster[0].name: 'operator' is the account Ansible connects as (ansible_user in " in err
