@@ -106,6 +106,7 @@ def _sudo_group(system):
 
 
 def _kernel_cmdline(system):
+    system.write("/boot/grub/grub.cfg", "# written by update-grub\n")
     system.write("/proc/cmdline", "BOOT_IMAGE=/vmlinuz root=UUID=abc ro quiet\n")
     system.write("/etc/default/grub.d/60-landingzone.cfg", 'GRUB_CMDLINE_LINUX="$GRUB_CMDLINE_LINUX audit=1"\n')
 
