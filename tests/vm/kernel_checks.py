@@ -136,7 +136,7 @@ def assert_apparmor_confines(vm: LabVm, controls: list[dict]) -> None:
     outside = [line for line in listed if line.rsplit(" (", 1)[-1].rstrip(")") not in allowed]
     assert len(listed) == loaded and not outside, listed
     # A real program of the baseline runs under its profile: chrony ships one, and the kernel says so.
-    label = vm.ssh("cat /proc/$(pidof chronyd | cut -d' ' -f1)/attr/current").strip()
+    label = vm.ssh("sudo -n cat /proc/$(pgrep -o -x chronyd)/attr/current").strip()
     assert label.startswith("/usr/sbin/chronyd (") and label.split("(")[1].rstrip(")") in allowed, label
 
 
@@ -147,3 +147,8 @@ def assert_apparmor_status_in_evidence(results: list[dict], controls: list[dict]
         found = by_id[control["id"]]["evidence"]["found"]
         assert "apparmor module is loaded." in (found.get("aa_status") or ""), (control["id"], found)
         assert found["profiles"], (control["id"], found)
+
+
+def assert_sshd_left_unconfined(vm: LabVm) -> None:
+    """Debian ships no profile for sshd: with AppArmor enforcing, the operator's way in is as wide as before."""
+    assert vm.ssh("sudo -n cat /proc/$(pgrep -o -x sshd)/attr/current").strip() == "unconfined"

@@ -18,6 +18,7 @@ from kernel_checks import (
     assert_modules_cannot_load,
     assert_mount_options_live,
     assert_operator_logs_in_and_sudo_works,
+    assert_sshd_left_unconfined,
     assert_sysctls_live,
 )
 
@@ -62,3 +63,4 @@ def test_audit_rules_are_loaded_and_locked(hardened_vm):
 
 def test_apparmor_confines_every_program_that_has_a_profile(hardened_vm):
     assert_apparmor_confines(hardened_vm, of_types(KERNEL_CONTROLS, "apparmor_profile_mode"))
+    assert_sshd_left_unconfined(hardened_vm)
