@@ -52,6 +52,18 @@ def test_apparmor_enabled_with_no_profile_loaded_fails(system):
     assert result["reason"].startswith("the kernel has no AppArmor profile loaded")
 
 
+def test_check_mode_on_a_host_without_the_package_says_the_install_loads_the_profiles(system):
+    kernel(system, {})  # Debian's kernel has AppArmor on; nothing loads a profile without the package
+    package = control("package", {"name": ["apparmor"], "state": "present"}, "LZ-MAC-001")
+
+    report, _ = run(system, [package, profile_mode()], check_mode=True)
+
+    assert report["results"][1]["status"] == "fail"
+    assert report["results"][1]["reason"] == (
+        "the kernel has no AppArmor profile loaded yet: the apparmor package this run installs loads them"
+    )
+
+
 def test_complain_passes_where_the_level_allows_it_and_is_enforced_where_it_does_not(system):
     kernel(system, {"/usr/sbin/chronyd": "complain", "man_filter": "enforce"})
     system.write("/etc/apparmor.d/usr.sbin.chronyd", CHRONYD_PROFILE)

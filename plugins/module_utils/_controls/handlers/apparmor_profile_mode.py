@@ -59,6 +59,11 @@ def check(params, ctx):
     )
     if not profiles:
         finding.reason = "the kernel has no AppArmor profile loaded (is apparmor.service running?)"
+        if "apparmor" in ctx.tx.packages["present"]:
+            # Check mode installs nothing: an apply installs the package first, which loads them.
+            finding.reason = (
+                "the kernel has no AppArmor profile loaded yet: the apparmor package this run installs loads them"
+            )
         finding.fixable = False
         return finding
     finding.reason = "; ".join(f"{name} is in {mode} mode" for name, mode in sorted(outside.items()))
