@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 
+import pytest
 from engine_harness import control, run
 from scenarios import CHRONYD_PROFILE
 
@@ -78,6 +81,25 @@ def test_complain_passes_where_the_level_allows_it_and_is_enforced_where_it_does
     assert "/usr/sbin/chronyd flags=(attach_disconnected) {\n" in system.read("/etc/apparmor.d/usr.sbin.chronyd")
     assert ["apparmor_parser", "--replace", "/etc/apparmor.d/usr.sbin.chronyd"] in system.calls
     assert "/usr/sbin/chronyd (enforce)" in system.read(PROFILES)
+
+
+APPARMOR_PARSER = shutil.which("apparmor_parser") or shutil.which("apparmor_parser", path="/sbin:/usr/sbin")
+
+
+@pytest.mark.skipif(not APPARMOR_PARSER, reason="apparmor_parser (Debian package apparmor) is not installed here")
+def test_the_file_the_fix_writes_is_one_apparmor_parser_compiles(system):
+    kernel(system, {"/usr/sbin/chronyd": "complain"})
+    system.write("/etc/apparmor.d/usr.sbin.chronyd", CHRONYD_PROFILE)
+    fixed = system.root / "etc/apparmor.d/usr.sbin.chronyd"
+    # The real parser, compiling without loading (-Q -K), against the controller's own abstractions.
+    before = subprocess.run([APPARMOR_PARSER, "-Q", "-K", str(fixed)], capture_output=True, text=True, check=False)
+    assert before.returncode == 0, before.stderr
+
+    assert run(system, [profile_mode()])[0]["results"][0]["status"] == "fixed"
+
+    after = subprocess.run([APPARMOR_PARSER, "-Q", "-K", str(fixed)], capture_output=True, text=True, check=False)
+    assert after.returncode == 0, after.stderr
+    assert "complain" not in fixed.read_text()
 
 
 def test_a_force_complain_link_is_removed_and_a_lone_complain_flag_leaves_no_empty_flags(system):
