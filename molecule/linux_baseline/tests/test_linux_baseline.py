@@ -21,7 +21,7 @@ ALL_TYPES = {
     "sysctl", "config_key", "sshd_option", "sudo_default", "file_permission", "file_content", "package",
     "service", "kernel_module", "audit_rule", "pam_profile", "account_policy", "local_account",
     "mount_option", "nftables_ruleset", "aide_database", "login_group", "apparmor_profile_mode",
-    "apparmor_confined_process",
+    "apparmor_confined_process", "kernel_cmdline",
 }  # fmt: skip
 # One hand-made drift per control type that can drift in a container, and the one
 # control each must show up as. Nothing else may change.
