@@ -12,13 +12,20 @@ register's files). Then, against that same latest backup:
   applied, its dumps loaded and its health checked. Timed by the drill itself from before the
   first host is created.
 
+With --from-offsite the backup server's offsite job first copies every repository into the lab's
+S3 bucket, and the drill is `drill demo --all --from-offsite`: every restore reads the app host's
+repository out of the bucket (rclone, the recovery credential) and restores from that copy. Its
+reference is then a plain restore of the same data from the same copy: `rclone copy` of the
+repository and `restic restore latest` from it (benchmarks/offsite_restore.py), beside the plain
+restore from the server.
+
 It prints the time to each service and to the whole set against their RTOs and against the plain
 restore, and where the time went, from the drill's own records (evidence section drill). It never
 runs in `make test`.
 
 It brings up and applies the demo lab: run nothing else on it meanwhile.
 
-    .venv/bin/python benchmarks/drill_all.py [--keep]
+    .venv/bin/python benchmarks/drill_all.py [--from-offsite] [--keep]
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ import subprocess
 import sys
 import time
 
+from offsite_restore import SERVER, offsite_restore
 from restore_drill import BIN, ROOT, SOURCE, VAULT_PASSWORD, applied_demo, env, plain_restore_seconds, run
 
 REGISTER = "/srv/bevolkingsregister"
@@ -58,6 +66,13 @@ def _print_breakdown(summary: dict, plain_seconds: float) -> None:
         steps = record.get("steps_seconds") or {}
         shown = ", ".join(f"{step} {seconds:.1f} s" for step, seconds in steps.items())
         print(f"  {record['service']:<22} steps        {shown}")
+        source = record.get("source") or {}
+        if source.get("kind") == "offsite":
+            print(
+                f"  {record['service']:<22} of the restore: the copy out of the bucket {source.get('copy_seconds')} s"
+                f" ({source.get('objects')} objects, {(source.get('bytes') or 0) / 2**20:.1f} MiB),"
+                f" snapshot chosen by {source.get('chosen_by')}"
+            )
     print()
     for record in summary["drills"]:
         achieved, rto = record["achieved_seconds"], record["rto_minutes"] * 60
@@ -77,30 +92,44 @@ def _print_breakdown(summary: dict, plain_seconds: float) -> None:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--from-offsite", action="store_true", help="drill from the offsite copy alone")
     parser.add_argument("--keep", action="store_true", help="leave the lab up afterwards")
     args = parser.parse_args(argv)
+    options = ["--all", "--from-offsite"] if args.from_offsite else ["--all"]
 
     with applied_demo(args.keep, lambda: run("podman", "exec", SOURCE, "sh", "-c", SEED)) as applied:
         fleet, lab_seconds, apply_seconds = applied
+        if args.from_offsite:
+            started = time.monotonic()
+            run("podman", "exec", SERVER, "systemctl", "start", "landingzone-backup-offsite.service")
+            offsite_job_seconds = time.monotonic() - started
+            copy_seconds, offsite_restore_seconds, offsite_bytes = offsite_restore()
         plain_seconds, restored_bytes = plain_restore_seconds()
         started = time.monotonic()
         # Not through run(): a drill that fails still prints its records, which say where.
         drilled = subprocess.run(
             [str(BIN / "landingzone"), "--fleet", str(fleet), "--vault-password-file", str(VAULT_PASSWORD),
-             "--json", "drill", "demo", "--all"],
+             "--json", "drill", "demo", *options],
             env=env(), cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False,
         )  # fmt: skip
         wall_seconds = time.monotonic() - started
     if not drilled.stdout.startswith("{"):
-        raise SystemExit(f"drill demo --all: exit {drilled.returncode}\n{drilled.stderr[-3000:]}")
+        raise SystemExit(f"drill demo {' '.join(options)}: exit {drilled.returncode}\n{drilled.stderr[-3000:]}")
     summary = json.loads(drilled.stdout)
 
+    reference = plain_seconds
     print(f"lab up                                {lab_seconds:8.1f} s")
     print(f"apply demo (site.yml)                 {apply_seconds:8.1f} s")
     print(f"plain restic restore of {SOURCE}      {plain_seconds:8.1f} s  ({restored_bytes / 2**20:.1f} MiB)")
-    print(f"drill demo --all (the command's wall) {wall_seconds:8.1f} s")
+    if args.from_offsite:
+        reference = copy_seconds + offsite_restore_seconds
+        print(f"offsite job (every client)            {offsite_job_seconds:8.1f} s")
+        print(f"plain from the offsite copy           {reference:8.1f} s  ({offsite_bytes / 2**20:.1f} MiB):"
+              f" rclone copy {copy_seconds:.1f} s, restic restore {offsite_restore_seconds:.1f} s")  # fmt: skip
+    print(f"drill demo {' '.join(options):<18} (wall) {wall_seconds:8.1f} s")
     print()
-    _print_breakdown(summary, plain_seconds)
+    # The ratios are against the plain restore from the same source as the drill's.
+    _print_breakdown(summary, reference)
     return 0 if summary["set"]["status"] == "pass" else 1
 
 

@@ -3,10 +3,15 @@
 """Controller half of linux_controls: check and select the catalog and apply waivers before the module
 runs, tell the engine who must keep access, and confirm a committed run over a fresh connection.
 
-Given the role's whole catalog (``catalog``, with ``level``, ``edition``, ``disabled`` and
-``adjustments``), as the Windows engine's action plugin is, it selects this host's controls
-and checks them once, here: the module runs them as they come. A catalog mistake is reported
-here, naming the control and the field, without anything being sent to or executed on the host.
+Given the role's catalog directory (``catalog_dir``, with ``level``, ``edition``, ``disabled`` and
+``adjustments``), it reads the catalog itself (plugin_utils/catalog_files.py, as the
+control_catalog lookup does), selects this host's controls and checks them once, here: the module
+runs them as they come. Only the selected controls' templates (``configured_when`` of a control of
+the host's level, then ``params``) are rendered, with this task's variables: a control this host
+does not run may hold a template that fails here (the log collector's address where the card names
+none), and is never rendered. Given a whole ``catalog`` already rendered, as the Windows engine's
+action plugin is, it does the same without rendering. A catalog mistake is reported here, naming
+the control and the field, without anything being sent to or executed on the host.
 """
 
 from __future__ import annotations
@@ -25,6 +30,10 @@ from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.
     validate_controls,
 )
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.waivers import WaiverError, annotate
+from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils.catalog_files import (
+    CatalogFileError,
+    read_catalog,
+)
 
 MODULE = "cyberveilig.landingzone.linux_controls"
 # After a failed confirmation: how long past the host's deadline the controller keeps
@@ -51,6 +60,7 @@ class ActionModule(ActionBase):
             "access",
             "commit_confirmed",
             "catalog",
+            "catalog_dir",
             "level",
             "edition",
             "disabled",
@@ -67,8 +77,10 @@ class ActionModule(ActionBase):
         hostname = task_vars.get("inventory_hostname", "")
         groups = task_vars.get("group_names") or []
         try:
-            module_args, warnings = prepare(args, waivers, hostname, groups=groups, known_ids=known_ids)
-        except (ControlError, WaiverError) as exc:
+            module_args, warnings = prepare(
+                args, waivers, hostname, groups=groups, known_ids=known_ids, render=self._renderer(task_vars)
+            )
+        except (ControlError, WaiverError, CatalogFileError) as exc:
             result.update(failed=True, changed=False, msg=str(exc))
             return result
         if module_args.get("access") is not None:
@@ -80,6 +92,22 @@ class ActionModule(ActionBase):
         if warnings:
             result["warnings"] = list(result.get("warnings") or []) + warnings
         return result
+
+    def _renderer(self, task_vars):
+        """Renders one field of one selected control with this task's variables (see linux_catalog.selection)."""
+        templar = self._templar.copy_with_new_env(available_variables=task_vars)
+
+        def render(control_id, field, value):
+            try:
+                return templar.template(value)
+            except AnsibleError as exc:
+                # Ansible's message names the expression and why it failed (an undefined variable, a
+                # filter's refusal); the catalog's secret params are bare variables, never filtered.
+                raise ControlError(
+                    f"control {control_id}: {field}: cannot be rendered for this host: {exc.message}"
+                ) from None
+
+        return render
 
     def _connection_facts(self):
         """Who the run is connected as and how it becomes root; never the become password itself."""
@@ -158,10 +186,15 @@ class ActionModule(ActionBase):
 
 
 # The arguments that select this host's controls from the role's catalog; never sent to the host.
-SELECTION_ARGS = ("catalog", "level", "edition", "disabled", "adjustments")
+SELECTION_ARGS = ("catalog", "catalog_dir", "level", "edition", "disabled", "adjustments")
+# The role variables behind the selection's arguments, named when the selection leaves nothing to run.
+NOTHING_SELECTED = (
+    "catalog: no control selected for this host: its level (linux_baseline_level), CyFun edition "
+    "(linux_baseline_cyfun_edition) and switches (linux_baseline_disabled_controls) leave none"
+)
 
 
-def select(selection):
+def select(selection, render=None):
     """This host's controls of the catalog, and every id of it (a waiver may name one switched off)."""
     controls, known_ids = linux_catalog.selection(
         selection["catalog"],
@@ -169,21 +202,33 @@ def select(selection):
         disabled=selection.get("disabled"),
         adjustments=selection.get("adjustments"),
         edition=selection.get("edition", linux_catalog.DEFAULT_EDITION),
+        render=render,
     )
     if not controls:
-        raise ControlError("catalog: no control selected for this host (level, edition and disabled leave none)")
+        raise ControlError(NOTHING_SELECTED)
     return controls, known_ids
 
 
-def prepare(args, waivers, hostname, groups=(), known_ids=(), today=None):
-    """The module's arguments: validated controls with waivers applied and secrets set aside."""
+def prepare(args, waivers, hostname, groups=(), known_ids=(), today=None, render=None):
+    """The module's arguments: validated controls with waivers applied and secrets set aside.
+
+    ``render`` renders a selected control's templates; it is needed with ``catalog_dir``, whose
+    files hold the catalog's templates unrendered."""
     selection = {name: args[name] for name in SELECTION_ARGS if name in args}
     args = {name: value for name, value in args.items() if name not in SELECTION_ARGS}
     if args.get("mode", "audit") in ("rollback", "confirm"):
         return args, []
-    if "catalog" in selection and args.get("controls"):
-        raise ControlError("controls: give either catalog or controls, not both")
-    if "catalog" in selection:
+    if "catalog" in selection and "catalog_dir" in selection:
+        raise ControlError("catalog_dir: give either catalog or catalog_dir, not both")
+    given = "catalog_dir" if "catalog_dir" in selection else "catalog"
+    if given in selection and args.get("controls"):
+        raise ControlError(f"controls: give either {given} or controls, not both")
+    if "catalog_dir" in selection:
+        if render is None:
+            raise ControlError("catalog_dir: its templates need the task's variables to render them")
+        selection["catalog"] = read_catalog(str(selection.pop("catalog_dir")))
+        controls, known_ids = select(selection, render)
+    elif "catalog" in selection:
         controls, known_ids = select(selection)
     else:
         controls = args.get("controls") or []

@@ -2,15 +2,10 @@
 # License: EUPL-1.2
 """The control catalog of a role, read on the controller with libyaml, once per process and content.
 
-``ansible.builtin.include_vars`` reads a catalog with Ansible's own YAML loader (every value tagged
-with its origin, about ten times slower than libyaml here) and sends the whole catalog back from
-each host's worker to the main process, once per host. This lookup reads the same files in the
-worker that needs them, with PyYAML's safe loader, and keeps the parsed catalog per process keyed
-by the SHA-256 of the files' bytes: a changed file is read again, never served from memory.
-
-Like include_vars, the values that hold a Jinja expression (a control's ``params`` that name a
-role variable, its ``configured_when``) are trusted as templates, so they are rendered with the
-host's variables wherever the catalog is used.
+The reading, its cache and its trust of templates are plugin_utils/catalog_files.py's, which the
+linux_controls action plugin reads its catalog with too; this lookup gives a playbook the same
+catalog as a variable, as ``ansible.builtin.include_vars`` would, without sending it from each
+host's worker back to the main process.
 """
 
 from __future__ import annotations
@@ -58,81 +53,18 @@ _raw:
   elements: dict
 """
 
-import hashlib
-import marshal
-import os
-
-import yaml
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
-from ansible.template import trust_as_template
-
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-# Per process: catalog directory -> (digest of its files, the catalog as marshal bytes). marshal
-# gives every caller a fresh copy in a few milliseconds, so no caller can change another's.
-_PARSED: dict[str, tuple[str, bytes]] = {}
-
-
-def catalog_files(directory: str) -> list[str]:
-    try:
-        names = sorted(name for name in os.listdir(directory) if name.endswith(".yml"))
-    except OSError as exc:
-        raise AnsibleLookupError(f"control catalog {directory}: cannot be read: {exc.strerror}") from None
-    if not names:
-        raise AnsibleLookupError(f"control catalog {directory}: holds no .yml file")
-    return [os.path.join(directory, name) for name in names]
+from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils import catalog_files
+from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils.catalog_files import CatalogFileError
 
 
 def read_catalog(directory: str) -> dict:
-    """Every area of every file of ``directory``, parsed again only when a file's bytes changed."""
-    contents = []
-    digest = hashlib.sha256()
-    for path in catalog_files(directory):
-        with open(path, "rb") as handle:
-            data = handle.read()
-        contents.append((path, data))
-        digest.update(path.encode() + b"\0" + hashlib.sha256(data).digest())
-    key = os.path.realpath(directory)
-    cached = _PARSED.get(key)
-    if cached is None or cached[0] != digest.hexdigest():
-        catalog = _parse(contents)
-        try:
-            cached = (digest.hexdigest(), marshal.dumps(catalog))
-        except ValueError:  # a YAML type marshal does not keep (a date): parsed each time
-            return _trusted(catalog)
-        _PARSED[key] = cached
-    return _trusted(marshal.loads(cached[1]))
-
-
-def _parse(contents: list[tuple[str, bytes]]) -> dict:
-    catalog: dict = {}
-    origin: dict[str, str] = {}
-    for path, data in contents:
-        try:
-            areas = yaml.load(data, Loader=SAFE_LOADER)  # noqa: S506 - a safe loader
-        except yaml.YAMLError as exc:
-            raise AnsibleLookupError(f"{path}: not valid YAML: {exc}") from None
-        if areas is None:
-            continue
-        if not isinstance(areas, dict):
-            raise AnsibleLookupError(f"{path}: a catalog file is a mapping of area name to a list of controls")
-        for area, controls in areas.items():
-            if area in origin:
-                raise AnsibleLookupError(f"{path}: area {area}: already in {origin[area]}")
-            origin[area] = path
-            catalog[area] = controls
-    return catalog
-
-
-def _trusted(value):
-    """The strings that may hold a template trusted as templates, as include_vars trusts its files."""
-    if isinstance(value, dict):
-        return {key: _trusted(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_trusted(item) for item in value]
-    if isinstance(value, str) and "{" in value:
-        return trust_as_template(value)
-    return value
+    """The catalog of ``directory`` (see plugin_utils/catalog_files.py), its errors as the lookup's."""
+    try:
+        return catalog_files.read_catalog(directory)
+    except CatalogFileError as exc:
+        raise AnsibleLookupError(str(exc)) from None
 
 
 class LookupModule(LookupBase):

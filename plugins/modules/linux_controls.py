@@ -176,29 +176,39 @@ options:
     default: {}
   catalog:
     description:
-      - The role's whole control catalog, a mapping of area name to a list of controls, as the role loads it. The
+      - A whole control catalog, a mapping of area name to a list of controls, its templates already rendered. The
         action plugin checks it once, on the controller, selects the controls of this host (O(level) in O(edition),
-        minus O(disabled), with O(adjustments) folded in) and passes them on as O(controls). Instead of O(controls).
+        minus O(disabled), with O(adjustments) folded in) and passes them on as O(controls). Instead of O(controls)
+        and O(catalog_dir).
     type: dict
+  catalog_dir:
+    description:
+      - The directory of a role's control catalog (every C(*.yml) file in it, each a mapping of area name to a list
+        of controls), as the linux_baseline role passes it. The action plugin reads it on the controller, as
+        P(cyberveilig.landingzone.control_catalog#lookup) does, selects and checks it as with O(catalog), and
+        renders the Jinja templates of the selected controls only (their C(configured_when), then their C(params))
+        with the task's variables, so that a template of a control this host does not run is never evaluated.
+        Instead of O(controls) and O(catalog).
+    type: path
   level:
-    description: The CyFun level whose controls (and those of the levels below) run; with O(catalog).
+    description: The CyFun level whose controls (and those of the levels below) run; with O(catalog) or O(catalog_dir).
     type: str
     choices: [basic, important, essential]
     default: important
   edition:
-    description: The CyFun edition O(level) is a level of; with O(catalog).
+    description: The CyFun edition O(level) is a level of; with O(catalog) or O(catalog_dir).
     type: int
     choices: [2023, 2025]
     default: 2023
   disabled:
-    description: Ids of catalog controls switched off for this host; each must be a control of O(catalog).
+    description: Ids of catalog controls switched off for this host; each must be a control of the catalog.
     type: list
     elements: str
     default: []
   adjustments:
     description:
       - What other roles declare the baseline must allow (forwarding, inbound services, sysctls), as
-        C(landingzone_baseline_adjustments); with O(catalog).
+        C(landingzone_baseline_adjustments); with O(catalog) or O(catalog_dir).
     type: list
     elements: dict
     default: []
@@ -241,7 +251,7 @@ EXAMPLES = r"""
 
 - name: Audit a role's whole catalog at one level, as the baseline role does
   cyberveilig.landingzone.linux_controls:
-    catalog: "{{ lookup('cyberveilig.landingzone.control_catalog', 'roles/linux_baseline/controls') }}"
+    catalog_dir: "{{ role_path }}/controls"
     level: essential
     edition: 2025
     disabled: [LZ-SSH-004]
@@ -414,6 +424,7 @@ ARGUMENT_SPEC = {
     "known_controls": {"type": "list", "elements": "str", "default": []},
     "secret_params": {"type": "dict", "default": {}, "no_log": True},
     "catalog": {"type": "dict"},
+    "catalog_dir": {"type": "path"},
     "level": {"type": "str", "choices": ["basic", "important", "essential"], "default": "important"},
     "edition": {"type": "int", "choices": [2023, 2025], "default": 2023},
     "disabled": {"type": "list", "elements": "str", "default": []},

@@ -70,7 +70,9 @@ senders:
       problems:
         - "20250301T000000Z.log was changed after it was sealed: its SHA-256 is not 20250302T000000Z.log's record of it"
 landingzone_evidence:
-  description: The records for the CLI's evidence, in section C(logs).
+  description:
+    - The records for the CLI's evidence, in section C(logs).
+    - Each record's C(verdict) is V(pass) when its sender's chain holds, V(fail) when it is broken.
   returned: always
   type: dict
 """
@@ -123,6 +125,8 @@ def main():
     if not os.path.isdir(storage_dir):
         module.fail_json(msg=f"storage_dir: {storage_dir} is not a directory on this host", failed=True)
     records = check_storage(storage_dir, module.params["senders"])
+    for record in records:
+        record["verdict"] = "pass" if record["chain_ok"] else "fail"
     module.exit_json(
         changed=False,
         failed=False,

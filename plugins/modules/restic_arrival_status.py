@@ -92,7 +92,10 @@ error:
   returned: always
   type: dict
 landingzone_evidence:
-  description: The record for the municipality's evidence, section C(backup). No secrets.
+  description:
+    - The record for the municipality's evidence, section C(backup). No secrets.
+    - Its C(verdict) is V(error) when the arrival index is absent or unreadable, V(fail) when the RPO is missed or
+      the server's last check failed, V(pass) otherwise.
   returned: always
   type: dict
 """
@@ -111,6 +114,14 @@ ARGUMENT_SPEC = {
     "index_dir": {"type": "path", "default": "/var/lib/landingzone-backup-server/arrivals"},
     "fail_when_rpo_missed": {"type": "bool", "default": False},
 }
+
+
+def _verdict(judgment, error):
+    """error: the arrival index is absent or unreadable; fail: the RPO is missed, or the server's
+    last check of the repository failed or left it in doubt."""
+    if error:
+        return "error"
+    return "pass" if judgment["rpo_met"] and judgment.get("last_check_ok") is not False else "fail"
 
 
 def main():
@@ -146,12 +157,13 @@ def main():
         "checked_at": now.isoformat(),
         **judgment,
         "error": error,
+        "verdict": _verdict(judgment, error),
     }
-    verdict = "met" if record["rpo_met"] else "NOT met"
+    rpo_words = "met" if record["rpo_met"] else "NOT met"
     module.exit_json(
         changed=False,
         failed=bool(params["fail_when_rpo_missed"] and not record["rpo_met"]),
-        msg=f"RPO of {params['rpo_minutes']} minutes {verdict} (judged by the backup server): {record['reason']}",
+        msg=f"RPO of {params['rpo_minutes']} minutes {rpo_words} (judged by the backup server): {record['reason']}",
         landingzone_evidence={"section": "backup", "record": record},
         **{key: record[key] for key in ("rpo_met", "age_minutes", "reason", "latest_good", "suspects_since_good")},
         error=error,

@@ -117,7 +117,10 @@ error:
   returned: always
   type: dict
 landingzone_evidence:
-  description: The record for the municipality's evidence, section C(backup). No secrets.
+  description:
+    - The record for the municipality's evidence, section C(backup). No secrets.
+    - Its C(verdict) is V(pass) when every file was restored byte for byte, V(error) when nothing could be
+      compared, V(fail) when something differs.
   returned: always
   type: dict
 """
@@ -246,6 +249,8 @@ def main():
             "restored_bytes": result["restored_bytes"],
             "restore_seconds": result["restore_seconds"],
             "error": result["error"],
+            # pass: every file restored byte for byte; error: nothing could be compared.
+            "verdict": "pass" if result["verified"] else ("error" if result["error"] else "fail"),
         },
     }
     if result["error"]:

@@ -135,7 +135,10 @@ last_run_ok:
   returned: always
   type: bool
 landingzone_evidence:
-  description: The record for the municipality's evidence, section C(backup). No secrets.
+  description:
+    - The record for the municipality's evidence, section C(backup). No secrets.
+    - Its C(verdict) is V(error) when the repository could not be read, V(fail) when the RPO is missed or the last
+      backup run failed, V(pass) otherwise.
   returned: always
   type: dict
 """
@@ -198,6 +201,13 @@ def latest_snapshot(restic, host, tags, fact, measure_size):
     return len(snapshots), latest
 
 
+def _verdict(result):
+    """error: the repository could not be read; fail: the RPO is missed or the last run failed."""
+    if result["error"]:
+        return "error"
+    return "pass" if result["rpo_met"] and result["last_run_ok"] is not False else "fail"
+
+
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
@@ -241,6 +251,7 @@ def main():
         "error": result["error"],
         "last_run": result.get("last_run"),
         "last_run_ok": result["last_run_ok"],
+        "verdict": _verdict(result),
     }
     result["landingzone_evidence"] = {"section": "backup", "record": record}
     if result["error"]:
@@ -252,8 +263,8 @@ def main():
     else:
         reason = f"the latest snapshot is {result['age_minutes']} minutes old"
     record["reason"] = reason
-    verdict = "met" if result["rpo_met"] else "NOT met"
-    result["msg"] = f"RPO of {params['rpo_minutes']} minutes {verdict}: {reason}"
+    rpo_words = "met" if result["rpo_met"] else "NOT met"
+    result["msg"] = f"RPO of {params['rpo_minutes']} minutes {rpo_words}: {reason}"
     if result["last_run_ok"] is False:
         result["msg"] += f"; the last backup run failed: {result['last_run'].get('error', 'see its journal')}"
     result["failed"] = bool(params["fail_when_rpo_missed"] and not result["rpo_met"])

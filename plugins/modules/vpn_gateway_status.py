@@ -53,9 +53,16 @@ EXAMPLES = r"""
 
 RETURN = r"""
 landingzone_evidence:
-  description: C({section, record}) for the CLI's evidence; the record holds everything below.
+  description:
+    - C({section, record}) for the CLI's evidence; the record holds everything below.
+    - Its C(verdict) is V(fail) when the WireGuard interface does not exist, V(pass) otherwise.
   returned: always
   type: dict
+verdict:
+  description: V(pass), or V(fail) when the WireGuard interface does not exist.
+  returned: always
+  type: str
+  sample: pass
 interface:
   description: The interface, whether it is up, and C(kernel) or C(userspace) (wireguard-go).
   returned: always
@@ -161,6 +168,8 @@ def main():
         "ended": files.read_json(names.ENDED_FILE, {}),
         "rotated": files.read_json(names.ROTATED_FILE, {}),
         "counters": counted,
+        # Without its interface the gateway carries no supplier at all; the rest is reported as found.
+        "verdict": "pass" if rc == 0 else "fail",
     }
     module.exit_json(changed=False, failed=False, landingzone_evidence={"section": "vpn", "record": record}, **record)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from landingzone.card import CARD_FILE, card_to_vars, catalog_roles, load_card, read_card, secret_values
 from landingzone.errors import LandingzoneError
 from landingzone.inventory import ansible_tool, inventory_groups, municipality_dir, problem, read_inventory
+from landingzone.inventory_accounts import kept_accounts
 from landingzone.inventory_values import check_inventory
 from landingzone.runner.job import Municipality
 from landingzone.runner.secret_values import municipality_secrets, secret_variable_names
@@ -78,6 +79,7 @@ def _load_one(root, fleet, name, limit, password, secret_names, control_roles) -
         group_hosts=groups,
         known_control_ids=set(control_roles),
         vault_secret=password.encode() if password is not None else None,
+        kept_accounts=kept_accounts(inventory, password),
     )
     return Municipality(
         name=name,

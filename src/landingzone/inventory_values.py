@@ -129,24 +129,25 @@ def _is_template(value) -> bool:
     return False
 
 
-def _checked_values(data, field: str = "") -> Iterator[tuple[str, str, object]]:
-    """(variable, field, value) of every checked variable, wherever the file sets it: at the
-    top of a group_vars file, under a host or a group's ``vars`` in hosts.yml."""
+def variables_set(data, names, field: str = "") -> Iterator[tuple[str, str, object]]:
+    """(variable, field, value) of every variable of ``names`` that an inventory file's ``data``
+    sets, wherever it sets it: at the top of a group_vars file, under a host or a group's ``vars``
+    in hosts.yml."""
     if isinstance(data, dict):
         for key, value in data.items():
             where = f"{field}.{key}" if field else str(key)
-            if key in CHECKS:
+            if key in names:
                 yield str(key), where, value
             else:
-                yield from _checked_values(value, where)
+                yield from variables_set(value, names, where)
     elif isinstance(data, list):
         for index, value in enumerate(data):
-            yield from _checked_values(value, f"{field}[{index}]")
+            yield from variables_set(value, names, f"{field}[{index}]")
 
 
 def check_file(path: Path, password: str | None) -> None:
     """LandingzoneError naming the file and the field of the first value its file would refuse."""
-    for variable, field, value in _checked_values(load_yaml(path, password)):
+    for variable, field, value in variables_set(load_yaml(path, password), CHECKS):
         vaulted = isinstance(value, VaultText)
         if vaulted:
             value = decrypt(password, value, f"{path}: {field}")

@@ -33,9 +33,9 @@ def run(command: list, timeout: float = 600) -> subprocess.CompletedProcess:
     )
 
 
-def landingzone(fleet: Path, *args: str) -> subprocess.CompletedProcess:
+def landingzone(fleet: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
     """`landingzone --fleet FLEET ARGS…`."""
-    return run([BIN / "landingzone", "--fleet", str(fleet), *args])
+    return run([BIN / "landingzone", "--fleet", str(fleet), *args], timeout=timeout)
 
 
 def lab_playbooks(inventory: Path, card_vars: Path, limit: str, extra_vars: dict, *playbooks: str, timeout: float):

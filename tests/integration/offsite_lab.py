@@ -117,10 +117,11 @@ class OffsiteLab:
         podman("rm", "--force", "--time", "5", self.backup_server)
         assert podman("ps", "-a", "-q", "--filter", f"name=^{self.backup_server}$") == ""
 
-    def drill(self, service: str, *options: str):
+    def drill(self, *options: str):
+        """`landingzone drill` of this municipality (``--service S`` or ``--all``, and the source's options)."""
         result = landingzone(
-            self.fleet, "--json", "--vault-password-file", str(LAB_VAULT_PASSWORD), "drill", self.name,
-            "--service", service, *options,
+            self.fleet, "--json", "--vault-password-file", str(LAB_VAULT_PASSWORD), "drill", self.name, *options,
+            timeout=1800,
         )  # fmt: skip
         assert result.stdout.startswith("{"), result.stdout[-3000:] + result.stderr[-3000:]
         return result, json.loads(result.stdout)

@@ -103,7 +103,7 @@ def worst_case(copied):
 def _drill_as_of(worst_case, service):
     lab, as_of = worst_case["lab"], worst_case["as_of"]
     stamp = as_of.strftime("%Y-%m-%dT%H:%M:%SZ")
-    result, summary = lab.drill(service, "--from-offsite", "--as-of", stamp)
+    result, summary = lab.drill("--service", service, "--from-offsite", "--as-of", stamp)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert summary["source"] == {
         "kind": "offsite", "endpoint": lab.endpoint, "bucket": lab.bucket, "region": "us-east-1", "as_of": stamp,
@@ -111,7 +111,7 @@ def _drill_as_of(worst_case, service):
     (record,) = summary["drills"]
     assert record["service"] == service and record["status"] == "pass" and record["rto_met"] is True, record
     assert record["source"]["kind"] == "offsite" and record["source"]["as_of"] == stamp
-    assert record["source"]["objects"] > 0
+    assert record["source"]["objects"] > 0 and record["source"]["chosen_by"] == "arrival", record["source"]
     assert record["restored_from"] == f"offsite copy s3 {lab.bucket} at {lab.endpoint} as of {stamp}"
     # The backup before the chosen time, not the one after the change.
     restored_time = datetime.datetime.fromisoformat(record["snapshot"]["time"])
@@ -142,3 +142,51 @@ def test_the_portal_comes_back_from_the_offsite_copy_without_the_backup_server(w
     # Its database from the dump in that backup, and the contract's health check passed on it.
     assert record["databases"] == ["postgresql:citizen_portal"] and record["restored_files"] >= 1, record
     assert record["health_check"] == "citizen_portal contract: /usr/local/sbin/citizen-portal-healthcheck"
+
+
+@pytest.mark.lab
+@pytest.mark.slow
+def test_the_whole_tier_1_set_comes_back_from_the_offsite_copy_as_of_before_the_change(worst_case):
+    """`--all --from-offsite`: the log collector and the app host rebuilt, both tier-1 services
+    back on the rebuilt app host from the bucket alone, the register as it was before the change."""
+    lab, as_of = worst_case["lab"], worst_case["as_of"]
+    stamp = as_of.strftime("%Y-%m-%dT%H:%M:%SZ")
+    result, summary = lab.drill("--all", "--from-offsite", "--as-of", stamp)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    restored_from = f"offsite copy s3 {lab.bucket} at {lab.endpoint} as of {stamp}"
+    assert summary["source"]["kind"] == "offsite" and summary["source"]["as_of"] == stamp
+
+    app, collector = f"{MUNICIPALITY}-drill-app1", f"{MUNICIPALITY}-drill-log1"
+    assert [record["service"] for record in summary["drills"]] == ["citizen-portal", "bevolkingsregister"]
+    for record in summary["drills"]:
+        assert record["status"] == "pass" and record["rto_met"] is True, record
+        assert record["rebuilt_host"] == app and record["source_host"] == lab.app
+        assert record["restored_from"] == restored_from and record["source"]["objects"] > 0, record
+        # Chosen by the backup server's arrival index that travelled with the copy, not by the client's claim.
+        assert record["source"]["chosen_by"] == "arrival", record
+        assert datetime.datetime.fromisoformat(record["source"]["arrival"]) < as_of, record
+        assert 0 < record["source"]["copy_seconds"] <= record["steps_seconds"]["restore"], record
+        assert record["logs_to"].startswith(f"{collector} (10.231.{SUBNET_OCTET}."), record
+        # The backup before the chosen time, not the one after the change.
+        assert datetime.datetime.fromisoformat(record["snapshot"]["time"]) < as_of, record
+    portal, register = summary["drills"]
+    assert portal["databases"] == ["postgresql:citizen_portal"]
+    assert portal["snapshot"]["id"] == register["snapshot"]["id"]
+    # Byte for byte as before the change, though the bucket's current config is junk.
+    assert worst_case["before_bytes"] != worst_case["after_bytes"]
+    assert register["restored_bytes"] == worst_case["before_bytes"] and register["restored_files"] >= 4, register
+
+    whole = summary["set"]
+    assert whole["status"] == "pass" and whole["rto_met"] is True and whole["not_back"] == [], whole
+    assert whole["achieved_seconds"] == register["achieved_seconds"]
+    assert whole["rebuilt_hosts"] == {collector: f"{MUNICIPALITY}-log1", app: lab.app}
+    assert whole["restored_from"] == restored_from
+    (outcome,) = summary["municipalities"]
+    evidence = json.loads((ROOT / outcome["evidence_dir"] / "results.json").read_text())
+    collector_host, app_host = summary["rebuilt_hosts"]
+    assert evidence["drill"][app] == [app_host, portal, register]
+    assert collector_host["ready_seconds"] < app_host["ready_seconds"] < portal["achieved_seconds"]
+    assert restored_from in (ROOT / outcome["evidence_dir"] / "report.html").read_text()
+    # The backup server stayed gone; the rebuilt hosts are gone too.
+    assert podman("ps", "-a", "-q", "--filter", f"name=^{lab.backup_server}$") == ""
+    assert podman("ps", "-a", "-q", "--filter", f"name={MUNICIPALITY}-drill-") == ""

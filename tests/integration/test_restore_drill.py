@@ -137,6 +137,7 @@ def test_the_portal_comes_back_from_its_latest_backup_and_from_nothing_else(back
     assert result.returncode == 3, result.stdout[-3000:] + result.stderr[-2000:]
     (record,) = summary["drills"]
     assert record["status"] == "fail" and record["rto_met"] is False and record["supplier_role"] == "citizen_portal"
+    assert record["verdict"] == "fail"
     assert record["failed_step"].startswith("Restore the latest backup"), record
     assert "nothing under the given paths" in record["error"], record
 
@@ -150,6 +151,7 @@ def test_the_portal_comes_back_from_its_latest_backup_and_from_nothing_else(back
     (record,) = summary["drills"]
     assert record["service"] == "citizen-portal" and record["source_host"] == "demo-app1"
     assert record["status"] == "pass" and record["rto_met"] is True and record["rto_minutes"] == 240
+    assert record["verdict"] == "pass"
     assert 0 < record["achieved_seconds"] < 240 * 60
     # From the latest backup, the one with the dump, loaded into the database the role installed.
     assert record["snapshot"]["id"].startswith(fact["last_snapshot"]["id"])  # the fact keeps restic's short id
@@ -194,9 +196,10 @@ def test_a_failing_backup_shows_in_the_audit_before_its_rpo_is_missed(backed_up_
     # The backup server's judgment first (by arrival: the latest snapshot is still young), then the
     # host's own view, which knows its last run failed.
     server, record = evidence["backup"]["demo-app1"]
-    assert server["check"] == "server_rpo" and server["rpo_met"] is True, server
+    assert server["check"] == "server_rpo" and server["rpo_met"] is True and server["verdict"] == "pass", server
     assert record["check"] == "client_view"
-    assert record["rpo_met"] is True and record["last_run_ok"] is False
+    # Within its RPO, yet its last run failed: the host's own view says so in its verdict.
+    assert record["rpo_met"] is True and record["last_run_ok"] is False and record["verdict"] == "fail"
     assert "wrong password" in record["last_run"]["error"]
     report = (ROOT / outcome["evidence_dir"] / "report.html").read_text()
     backup = report[report.index('id="backup"') :]
@@ -226,6 +229,7 @@ def test_all_tier_1_services_come_back_on_rebuilt_hosts_logging_to_the_rebuilt_c
     assert [record["service"] for record in summary["drills"]] == ["citizen-portal", "bevolkingsregister"]
     for record in summary["drills"]:
         assert record["status"] == "pass" and record["rto_met"] is True and record["rto_minutes"] == 240, record
+        assert record["verdict"] == "pass", record
         assert record["rebuilt_host"] == "demo-drill-app1" and record["source_host"] == "demo-app1"
         assert record["logs_to"].startswith("demo-drill-log1 (10.231.10."), record
         assert 0 < record["achieved_seconds"] < 240 * 60
@@ -237,6 +241,7 @@ def test_all_tier_1_services_come_back_on_rebuilt_hosts_logging_to_the_rebuilt_c
 
     whole = summary["set"]
     assert whole["status"] == "pass" and whole["rto_met"] is True and whole["not_back"] == []
+    assert whole["verdict"] == "pass"
     assert whole["services"] == ["citizen-portal", "bevolkingsregister"]
     assert whole["achieved_seconds"] == register["achieved_seconds"]
     assert whole["rebuilt_hosts"] == {"demo-drill-log1": "demo-log1", "demo-drill-app1": "demo-app1"}
@@ -252,6 +257,7 @@ def test_all_tier_1_services_come_back_on_rebuilt_hosts_logging_to_the_rebuilt_c
     assert collector_host["role"] == "log collector" and collector_host["stands_in_for"] == "demo-log1"
     assert collector_host["log_collector_seconds"] > 0 and collector_host["logs_to"] is None
     assert app_host["role"] == "host of citizen-portal, bevolkingsregister" and app_host["status"] == "pass"
+    assert collector_host["verdict"] == app_host["verdict"] == "pass"
     assert app_host["logs_to"] == portal["logs_to"] and app_host["logs_verified_seconds"] > 0
     # The collector was back before the app host was re-applied, and both before the first service.
     assert collector_host["ready_seconds"] < app_host["ready_seconds"] < portal["achieved_seconds"]

@@ -9,7 +9,12 @@ ROOT = Path(__file__).resolve().parents[2]
 CATALOG = ROOT / "roles" / "linux_baseline" / "controls"
 LEVELS = ("basic", "important", "essential")
 # The controls only a real kernel can prove: containers report their live part not_applicable.
-KERNEL_TYPES = ("sysctl", "kernel_module", "audit_rule", "mount_option")
+KERNEL_TYPES = (
+    "sysctl", "kernel_module", "audit_rule", "mount_option", "apparmor_profile_mode", "apparmor_confined_process",
+)  # fmt: skip
+# Where the host boots through GRUB: the lab VMs boot their kernel from qemu, so these are
+# not_applicable there, with that reason.
+BOOT_LOADER_TYPES = ("kernel_cmdline",)
 # The highest level includes the others: the VM proves every control of the catalog.
 VM_LEVEL = "essential"
 

@@ -5,6 +5,7 @@ wrote), so it proves that the controls took effect after a reboot rather than
 that the configuration exists.
 """
 
+import re
 import shlex
 
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.audit_kernel import (
@@ -114,3 +115,40 @@ def assert_audit_rules_judged_by_the_kernel(results: list[dict], controls: list[
                 f"{control['id']} {result['status']}: judged by {found.get('judged_by')}, loaded {found.get('loaded')}"
             )
     assert not problems, "audit rules not judged by the kernel's list:\n" + "\n".join(problems)
+
+
+def assert_apparmor_confines(vm: LabVm, controls: list[dict]) -> None:
+    """AppArmor is on in the running kernel, every loaded profile is in a mode the catalog allows
+    (the strictest of its apparmor_profile_mode controls), and no process that has a profile runs
+    without it: as aa-status, AppArmor's own tool, counts them (its output kept beside the run's
+    other output), and as the kernel lists the profiles itself."""
+    assert vm.ssh("cat /sys/module/apparmor/parameters/enabled").strip() == "Y", "AppArmor is not enabled"
+    allowed = set.intersection(*(set(control["params"]["modes"]) for control in controls))
+    report = vm.ssh("sudo -n aa-status")
+    (vm.workdir / "aa-status.txt").write_text(report, encoding="utf-8")
+    loaded = int(re.search(r"^(\d+) profiles are loaded\.$", report, re.M).group(1))
+    by_mode = {mode: int(count) for count, mode in re.findall(r"^(\d+) profiles are in (\w+) mode\.$", report, re.M)}
+    assert loaded > 0, report
+    assert sum(count for mode, count in by_mode.items() if mode in allowed) == loaded, report
+    unconfined = re.search(r"^(\d+) processes are unconfined but have a profile defined\.$", report, re.M)
+    assert unconfined and unconfined.group(1) == "0", report
+    listed = vm.ssh("sudo -n cat /sys/kernel/security/apparmor/profiles").splitlines()
+    outside = [line for line in listed if line.rsplit(" (", 1)[-1].rstrip(")") not in allowed]
+    assert len(listed) == loaded and not outside, listed
+    # A real program of the baseline runs under its profile: chrony ships one, and the kernel says so.
+    label = vm.ssh("sudo -n cat /proc/$(pgrep -o -x chronyd)/attr/current").strip()
+    assert label.startswith("/usr/sbin/chronyd (") and label.split("(")[1].rstrip(")") in allowed, label
+
+
+def assert_apparmor_status_in_evidence(results: list[dict], controls: list[dict]) -> None:
+    """The engine's evidence for each profile-mode control holds what aa-status printed on the host."""
+    by_id = {result["id"]: result for result in results}
+    for control in controls:
+        found = by_id[control["id"]]["evidence"]["found"]
+        assert "apparmor module is loaded." in (found.get("aa_status") or ""), (control["id"], found)
+        assert found["profiles"], (control["id"], found)
+
+
+def assert_sshd_left_unconfined(vm: LabVm) -> None:
+    """Debian ships no profile for sshd: with AppArmor enforcing, the operator's way in is as wide as before."""
+    assert vm.ssh("sudo -n cat /proc/$(pgrep -o -x sshd)/attr/current").strip() == "unconfined"

@@ -8,8 +8,10 @@ import secrets
 import subprocess
 
 import pytest
-from catalog import KERNEL_TYPES, VM_LEVEL, load_controls, of_types, selected_for_server
+from catalog import BOOT_LOADER_TYPES, KERNEL_TYPES, VM_LEVEL, load_controls, of_types, selected_for_server
 from kernel_checks import (
+    assert_apparmor_confines,
+    assert_apparmor_status_in_evidence,
     assert_audit_rules_judged_by_the_kernel,
     assert_audit_rules_loaded_and_locked,
     assert_modules_cannot_load,
@@ -27,6 +29,8 @@ KERNEL_CONTROLS = of_types(CONTROLS, *KERNEL_TYPES)
 # Controls for other host kinds only (a container's auditd drop-ins): the engine judges them not_applicable here.
 FOR_OTHER_KINDS = {control["id"] for control in load_controls() if "server" not in control["applies_to"]}
 AUDIT_CONTROLS = of_types(CONTROLS, "audit_rule")
+# qemu gives the VM its kernel and command line: no GRUB, so the boot-line controls judge nothing here.
+NO_BOOT_LOADER = {control["id"] for control in of_types(CONTROLS, *BOOT_LOADER_TYPES)}
 APPLY_TIMEOUT = 900
 # SSH forwarded by qemu reaches the VM from its user-network gateway: that is
 # the lab's management network.
@@ -92,7 +96,10 @@ def test_first_apply_enforces_every_control(first_apply):
     assert not _by_status(engine, "fail", "error")
     # On a VM every control of a server applies: not_applicable would hide a gap. The engine
     # reports the controls of other host kinds (a container's) as not_applicable, and only those.
-    assert set(_by_status(engine, "not_applicable")) == {r["id"] for r in engine["results"]} & FOR_OTHER_KINDS
+    # The boot-line controls are not_applicable too, for their one reason: no GRUB boots this VM.
+    not_applicable = _by_status(engine, "not_applicable")
+    assert set(not_applicable) == ({r["id"] for r in engine["results"]} & FOR_OTHER_KINDS) | NO_BOOT_LOADER
+    assert all(not_applicable[cid].startswith("this host does not boot through GRUB") for cid in NO_BOOT_LOADER)
 
 
 def test_second_apply_changes_nothing(second_apply):
@@ -104,7 +111,7 @@ def test_second_apply_changes_nothing(second_apply):
     not_yet = {
         result["id"]: result["reason"]
         for result in results
-        if result["status"] != "pass" and result["id"] not in FOR_OTHER_KINDS
+        if result["status"] != "pass" and result["id"] not in FOR_OTHER_KINDS | NO_BOOT_LOADER
     }
     assert all(result["reboot_required"] for result in results if result["id"] in not_yet), not_yet
 
@@ -142,6 +149,12 @@ def test_firewall_is_loaded_and_ssh_still_reachable(rebooted_vm):
 def test_engine_audit_after_reboot_finds_nothing_to_fix(audit_after_reboot):
     engine = audit_after_reboot.engine_result()
     assert not _by_status(engine, "fail", "error")
+
+
+def test_apparmor_confines_every_program_that_has_a_profile(rebooted_vm, audit_after_reboot):
+    assert_apparmor_confines(rebooted_vm, of_types(KERNEL_CONTROLS, "apparmor_profile_mode"))
+    results = audit_after_reboot.engine_result()["results"]
+    assert_apparmor_status_in_evidence(results, of_types(KERNEL_CONTROLS, "apparmor_profile_mode"))
 
 
 def test_every_audit_rule_is_judged_by_the_rules_the_kernel_has_loaded(audit_after_reboot):

@@ -3,9 +3,11 @@ test-slow`, not in CI): no cron, rsyslog, nftables, auditd or operator group bef
 administrator becomes root with its password from the vault. The first apply installs
 what is missing (from the disk's local repository: the VM reaches no mirror) and ends
 without an error, a package's configuration is the package's own plus the baseline's
-keys, the second apply changes nothing, and after a reboot auditd runs and the
-administrator still logs in and becomes root."""
+keys, the second apply changes nothing, and after a reboot auditd runs, AppArmor (installed
+by the first apply) confines every program that has a profile, and the administrator still
+logs in and becomes root."""
 
+import re
 import shutil
 import subprocess
 import sys
@@ -127,3 +129,16 @@ def test_after_a_reboot_auditd_runs_and_the_administrator_becomes_root(rebooted)
     assert as_root(rebooted, "systemctl is-active auditd").stdout.strip() == "active"
     became = as_root(rebooted, "/usr/bin/python3 -c 'import os; print(os.geteuid())'")
     assert became.returncode == 0 and became.stdout.strip() == "0"
+
+
+def test_after_a_reboot_apparmor_enforces_and_sshd_is_left_unconfined(rebooted):
+    # The first apply installed AppArmor on a host that had none; its profiles are loaded at boot.
+    assert as_root(rebooted, "cat /sys/module/apparmor/parameters/enabled").stdout.strip() == "Y"
+    report = as_root(rebooted, "aa-status").stdout
+    (rebooted.workdir / "aa-status.txt").write_text(report, encoding="utf-8")
+    assert re.search(r"^[1-9]\d* profiles are in enforce mode\.$", report, re.M), report
+    assert re.search(r"^0 profiles are in complain mode\.$", report, re.M), report
+    assert re.search(r"^0 processes are unconfined but have a profile defined\.$", report, re.M), report
+    # Debian ships no profile for sshd: enabling AppArmor cannot narrow the operator's way in.
+    sshd = as_root(rebooted, "cat /proc/$(pgrep -o -x sshd)/attr/current").stdout.strip()
+    assert sshd == "unconfined", sshd

@@ -154,6 +154,7 @@ def test_restore_verify_compares_the_snapshot_with_its_manifest():
     assert not result.get("failed"), result.get("msg")
     assert result["verified"] is True and result["checked"] >= 6 and result["mismatch_count"] == 0
     assert result["landingzone_evidence"]["section"] == "backup"
+    assert result["landingzone_evidence"]["record"]["verdict"] == "pass"
     assert agent_connection()["password"] not in raw
     assert ok(AGENT, "ls /var/tmp | grep -c landingzone-restore-verify || true").strip() == "0"
 
@@ -168,6 +169,7 @@ def test_snapshot_status_reports_the_fresh_backup_against_the_rpo():
     assert result["latest"]["id"].startswith(fact(AGENT)["last_snapshot"]["id"][:8])
     record = result["landingzone_evidence"]["record"]
     assert record["last_run"]["status"] == "ok" and "@" not in record["repository"]
+    assert record["verdict"] == "pass"
     assert agent_connection()["password"] not in raw
 
 
@@ -178,6 +180,7 @@ def test_the_backup_server_judges_the_rpo_from_its_arrival_index():
     assert SERVER.file("/var/lib/landingzone-backup-server/arrivals/lz-backup-agent.json").user == "restic-keeper"
     result, _ = module("lz-backup-server", "restic_arrival_status", {"client": "lz-backup-agent", "rpo_minutes": 60})
     assert result["rpo_met"] is True, result["reason"]
+    assert result["landingzone_evidence"]["record"]["verdict"] == "pass"
     latest = result["latest_good"]
     assert latest["id"] == fact(AGENT)["last_snapshot"]["id"][:8] and latest["suspect"] is False
     assert latest["files"] >= 6 and 0 <= result["age_minutes"] < 30

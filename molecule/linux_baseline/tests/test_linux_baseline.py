@@ -20,7 +20,8 @@ SETTINGS = yaml.safe_load((SCENARIO / "vars" / "baseline.yml").read_text())
 ALL_TYPES = {
     "sysctl", "config_key", "sshd_option", "sudo_default", "file_permission", "file_content", "package",
     "service", "kernel_module", "audit_rule", "pam_profile", "account_policy", "local_account",
-    "mount_option", "nftables_ruleset", "aide_database", "login_group",
+    "mount_option", "nftables_ruleset", "aide_database", "login_group", "apparmor_profile_mode",
+    "apparmor_confined_process", "kernel_cmdline",
 }  # fmt: skip
 # One hand-made drift per control type that can drift in a container, and the one
 # control each must show up as. Nothing else may change.
@@ -107,6 +108,12 @@ def test_what_a_container_cannot_do_is_reported_not_applicable_with_a_reason(aud
     assert all("/proc/sys" in r["reason"] or "this kernel has no" in r["reason"] for r in live_parts)
     assert audit["LZ-AUDIT-001"]["status"] == "not_applicable"
     assert audit["LZ-MNT-001"]["status"] == "not_applicable"
+    # AppArmor's policy is the host kernel's: the container neither judges nor loads it.
+    for control_id in ("LZ-MAC-004", "LZ-MAC-005"):
+        assert audit[control_id]["status"] == "not_applicable", control_id
+        assert audit[control_id]["reason"].startswith("a container shares the host's kernel"), control_id
+    # Its package and boot line would change nothing in a container: not selected for one.
+    assert audit["LZ-MAC-001"]["reason"] == "applies to server, virtual_pc; this host is a container"
 
 
 def test_waivers_are_reported_with_the_waiver_and_leave_the_file_alone(host, audit):

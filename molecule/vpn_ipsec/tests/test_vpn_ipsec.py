@@ -83,6 +83,7 @@ def test_status_module_reports_the_sa_as_evidence():
     )
     record = result["landingzone_evidence"]["record"]
     assert result["landingzone_evidence"]["section"] == "vpn"
+    assert record["interface"]["up"] is True and record["verdict"] == "pass"
     assert record["suppliers"]["beta-ipsec"]["ipsec_sa"] == "ESTABLISHED"
     assert record["suppliers"]["beta-ipsec"]["dropped"]["packets"] > 0
     assert record["counters"]["vpn_not_from_tunnel_dropped"]["packets"] > 0

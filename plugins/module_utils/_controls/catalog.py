@@ -166,11 +166,17 @@ def check_switches(disabled, known_ids, variable, by_control=False):
     return list(disabled)
 
 
-def selected(control, wanted_levels, field, disabled):
-    """Whether a control of the catalog runs: its level, its switch, and what the role configured."""
+def selected(control, wanted_levels, field, disabled, render=None):
+    """Whether a control of the catalog runs: its level, its switch, and what the role configured.
+
+    ``render(control_id, field, value)``, when given, evaluates the ``configured_when`` template;
+    it is called only for a control of the wanted levels that is not switched off."""
     if control[field] not in wanted_levels or control["id"] in disabled:
         return False
-    return "configured_when" not in control or truthy(control["configured_when"])
+    if "configured_when" not in control:
+        return True
+    condition = control["configured_when"]
+    return truthy(condition if render is None else render(control["id"], "configured_when", condition))
 
 
 # ---- params -------------------------------------------------------------------------------

@@ -231,13 +231,19 @@ def select(catalog, level, disabled=None, host_kind=None, adjustments=None, edit
     return selection(catalog, level, disabled, host_kind, adjustments, edition)[0]
 
 
-def selection(catalog, level, disabled=None, host_kind=None, adjustments=None, edition=DEFAULT_EDITION):
+def selection(catalog, level, disabled=None, host_kind=None, adjustments=None, edition=DEFAULT_EDITION, render=None):
     """The controls one host runs, in catalog order, as plain data for the engine, and every id of
     the catalog (a waiver may name a control this host does not run).
 
     ``level`` is a level of the CyFun ``edition`` (2023 or 2025): each control is selected by
     its level in that edition, and the engine gets that level as the control's ``level`` with
     the edition beside it, so that results and reports count per level of the card's edition.
+
+    ``render(control_id, field, value)`` is for a catalog whose templates are still strings (read
+    from its files, not handed over by Ansible): it is given a control's ``configured_when`` and,
+    once the control is selected, its ``params`` (the two fields of a control that may hold a
+    template), and returns them rendered with the host's variables. A control that is not
+    selected never reaches it, so its templates, which may fail on this host, are never evaluated.
     """
     wanted_levels = check_level(level)
     edition = check_edition(edition)
@@ -251,11 +257,13 @@ def selection(catalog, level, disabled=None, host_kind=None, adjustments=None, e
     controls.extend(_declared_sysctl_controls(controls, merged))
     chosen = []
     for control in controls:
-        if not selected(control, wanted_levels, field, disabled):
+        if not selected(control, wanted_levels, field, disabled, render):
             continue
         if host_kind is not None and host_kind not in control["applies_to"]:
             continue
         record = {name: control[name] for name in ENGINE_FIELDS}
+        if render is not None:
+            record["params"] = render(control["id"], "params", record["params"])
         record.update({name: control[name] for name in OPTIONAL_REFERENCE_FIELDS if name in control})
         record.update(level=control[field], cyfun_edition=edition)
         chosen.append(plain(_adjust(record, merged)))

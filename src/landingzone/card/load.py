@@ -16,6 +16,7 @@ from landingzone.card.validation import (
 )
 from landingzone.card.vault import decrypt_values
 from landingzone.card.vpn_networks import vpn_network_problems
+from landingzone.card.workplace import workplace_problems
 from landingzone.card.yaml_loading import LineIndex, parse
 
 CARD_FILE = "municipality.yml"
@@ -30,6 +31,7 @@ def load_card(
     inventory_groups: set[str] = frozenset(),
     roles_dir: Path | None = None,
     group_hosts: Mapping[str, set[str]] | None = None,
+    kept_accounts: Mapping[str, str] | None = None,
 ) -> dict:
     """The card at ``path``, decrypted and checked.
 
@@ -38,7 +40,9 @@ def load_card(
     ``roles_dir`` holds the supplier roles a service may name (the collection's by default);
     ``group_hosts`` (each group's hosts), when given, lets a service's ``supplier_role`` be checked
     against the hosts site.yml installs that role on, and a backup server be refused as a
-    service's dependency. Raises CardError naming the file and the
+    service's dependency; ``kept_accounts`` (name: what it is) are the accounts the inventory keeps
+    for the landing zone, which no person of the workplace roster may take
+    (:func:`landingzone.inventory_accounts.kept_accounts`). Raises CardError naming the file and the
     field of every problem found.
     """
     path = Path(path)
@@ -59,6 +63,7 @@ def load_card(
     problems += vpn_network_problems(card)
     backup_hosts = (group_hosts or {}).get(BACKUP_SERVER_GROUP, set())
     problems += dependency_problems(card, inventory_hosts, backup_hosts)
+    problems += workplace_problems(card, kept_accounts)
     if group_hosts is not None:
         problems += supplier_role_host_problems(card, group_hosts)
         problems += identity_problems(card, group_hosts)

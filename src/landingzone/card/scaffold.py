@@ -60,6 +60,22 @@ suppliers: []
 
 # Approved exceptions to controls: {{control, hosts, justification, approver, expires, compensating_measure}}
 waivers: []
+
+# The disaster-recovery workplace (docs/cards.md, "The workplace"): Debian desks that staff reach
+# from a browser or an RDP client after an incident, with local accounts that work while the
+# directory is down. First passwords go in the vault (workplace_first_passwords), never here.
+# AVD session hosts instead of the desks, or beside them: identity.avd. Uncomment it once services
+# lists what the roster may open.
+# workplace:
+#   desks: 1                    # Debian desks, 1 to the number of people on the roster
+#   rto_minutes: 480            # from nothing to every desk logged into
+#   data_classification: 3      # the highest class handled on the desks, at most data_classification
+#   totp_required: true         # a TOTP code after the password at every login
+#   idle_lock_minutes: 10       # 1 to 15; a role may lock sooner
+#   roles:                      # each a group lz-desk-<name> on the desks; redirection off unless said
+#     - {{name: burgerzaken, class4_data: false, clipboard: false, drive_redirection: false}}
+#   roster:                     # a local account each, never operator, breakglass or a Debian account
+#     - {{name: jdevos, role: burgerzaken, services: [burgerzaken]}}  # CHANGE
 """
 
 HOSTS_TEMPLATE = """\

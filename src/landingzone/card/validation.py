@@ -10,6 +10,7 @@ Keywords of our own cover what depends on the world outside the card:
 - ``supplierRole``: the value is a role of the collection with a valid supplier contract
   (``roles/<role>/meta/landingzone.yml``);
 - ``inventoryGroups``: every key of the mapping is a group of the municipality's inventory;
+- ``inventoryGroup``: the value is a group of the municipality's inventory;
 - ``uniqueKeys``: no two entries of a list share the value of these keys (service names).
 
 The VPN's tunnel addresses are checked against the card's networks by vpn_networks.py.
@@ -84,13 +85,18 @@ def supplier_role_problem(name: str, roles_dir: Path) -> str | None:
 def _validator_class(
     inventory_hosts: set[str], inventory_groups: set[str], control_ids: set[str], roles_dir: Path | None = None
 ):
-    def inventory_host(validator, enabled, instance, schema):
-        # A name the schema's own pattern refuses is reported once, by the pattern.
-        pattern = card_schema()["$defs"]["inventory_name"]["pattern"]
-        if not isinstance(instance, str) or not compile_pattern(pattern).search(instance):
-            return
-        if enabled and instance not in inventory_hosts:
-            yield ValidationError(f"{instance!r} is not a host of the inventory")
+    def inventory_name(names: set[str], kind: str):
+        """The keyword that finds its value among the inventory's hosts or groups (``names``)."""
+
+        def keyword(validator, enabled, instance, schema):
+            # A name the schema's own pattern refuses is reported once, by the pattern.
+            pattern = card_schema()["$defs"]["inventory_name"]["pattern"]
+            if not isinstance(instance, str) or not compile_pattern(pattern).search(instance):
+                return
+            if enabled and instance not in names:
+                yield ValidationError(f"{instance!r} is not a {kind} of the inventory")
+
+        return keyword
 
     def host_selection(validator, enabled, instance, schema):
         names = [instance] if isinstance(instance, str) else instance
@@ -149,8 +155,9 @@ def _validator_class(
         Draft202012Validator,
         {
             "pattern": whole_string_pattern,
-            "inventoryHost": inventory_host,
+            "inventoryHost": inventory_name(inventory_hosts, "host"),
             "inventoryGroups": inventory_groups_keyword,
+            "inventoryGroup": inventory_name(inventory_groups, "group"),
             "hostSelection": host_selection,
             "knownControlId": known_control_id,
             "supplierRole": supplier_role,

@@ -9,6 +9,8 @@ waivers of its own controls or to none.
 import copy
 from collections.abc import Mapping
 
+from landingzone.card.workplace import DESK_GROUP_PREFIX, avd_choice, debian_desks_used
+
 # A card whose cyfun_target_level is a level alone was written against CyFun 2023, the only
 # edition before 2025; it keeps selecting the controls it selected then.
 EDITION_OF_A_BARE_LEVEL = 2023
@@ -55,6 +57,7 @@ def card_to_vars(card: dict, control_roles: Mapping[str, str]) -> dict:
         # An offsite target on the card is used unless it says enabled: false.
         "landingzone_backup_offsite": {"enabled": True, **backup["offsite"]},
         **_identity(card.get("identity")),
+        **_workplace(card),
     }
 
 
@@ -73,6 +76,52 @@ def _identity(identity) -> dict:
     if isinstance(identity, str):
         return {"landingzone_identity": {"default": identity, "groups": {}}}
     return {"landingzone_identity": {"default": identity["default"], "groups": dict(identity.get("groups") or {})}}
+
+
+def _workplace(card: dict) -> dict:
+    """The workplace section as the workplace role will read it (``workplace_*``); nothing without one.
+
+    Every default is written out (redirection off, a role's idle lock the workplace's), so that the
+    role never guesses. First passwords and TOTP secrets are never on the card: the role reads them
+    from the vault variables ``workplace_first_passwords`` and ``workplace_totp_secrets`` (account
+    name: secret), which these variables leave out.
+    """
+    workplace = card.get("workplace")
+    if workplace is None:
+        return {}
+    _, session_hosts = avd_choice(card)
+    debian_desks = debian_desks_used(card)
+    roles = [
+        {
+            "name": role["name"],
+            "group": DESK_GROUP_PREFIX + role["name"],
+            "class4_data": role["class4_data"],
+            "clipboard": role.get("clipboard", False),
+            "drive_redirection": role.get("drive_redirection", False),
+            "idle_lock_minutes": role.get("idle_lock_minutes", workplace["idle_lock_minutes"]),
+        }
+        for role in workplace["roles"]
+    ]
+    return {
+        "workplace_debian_desks": debian_desks,
+        "workplace_desks": workplace["desks"] if debian_desks else 0,
+        # The AVD session hosts' inventory group, when identity.avd names one; "" otherwise.
+        "workplace_avd_session_hosts": session_hosts or "",
+        "workplace_rto_minutes": workplace["rto_minutes"],
+        "workplace_data_classification": workplace["data_classification"],
+        "workplace_totp_required": workplace["totp_required"],
+        "workplace_idle_lock_minutes": workplace["idle_lock_minutes"],
+        "workplace_roles": roles,
+        "workplace_roster": [
+            {
+                "name": person["name"],
+                "role": person["role"],
+                "group": DESK_GROUP_PREFIX + person["role"],
+                "services": person["services"],
+            }
+            for person in workplace["roster"]
+        ],
+    }
 
 
 def _waivers_per_role(waivers: list[dict], control_roles: Mapping[str, str]) -> dict:

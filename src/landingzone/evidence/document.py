@@ -1,14 +1,20 @@
 """results.json: the run and its results as one document, checked against its schema.
 
 New documents are version 2 (results-v2.json); a stored version 1 document is still read
-and checked against results-v1.json, so old runs render again.
+and checked against results-v1.json, so old runs render again. The schemas are the collection's
+(plugins/plugin_utils/schema/): the fields of a control result and the sections beside the
+results are read from there, so a new optional field or section is an edit of the schema alone.
 """
 
 import datetime
-import json
-from functools import cache
-from importlib import resources
 
+from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils.results_schema import (
+    CURRENT_VERSION,
+    SECTIONS,
+    required_sections,
+    result_fields,
+    results_schema,
+)
 from jsonschema import Draft202012Validator
 
 from landingzone.errors import LandingzoneError
@@ -19,7 +25,7 @@ from landingzone.supplier_role import annotate_waiver_requests
 # The state of a supplier role's waiver request, by the status of the control it asks about.
 REQUEST_STATE = {**dict.fromkeys(NONCOMPLIANT, "pending"), "waived": "approved"}
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = CURRENT_VERSION
 KNOWN_VERSIONS = (1, 2)
 RUN_FIELDS = (
     "ident",
@@ -32,13 +38,10 @@ RUN_FIELDS = (
     "ansible_core_version",
     "catalog_hashes",
 )
-OPTIONAL_RESULT_FIELDS = ("diff", "type", "risk", "ms_baseline", "cyfun_2025", "cis_debian13", "anssi", "cyfun_edition")
-
-
-@cache
-def results_schema(version: int = SCHEMA_VERSION) -> dict:
-    text = resources.files("landingzone.evidence").joinpath(f"schema/results-v{version}.json").read_text()
-    return json.loads(text)
+# Fields of a result this module works out itself rather than copying from the engine.
+DERIVED_RESULT_FIELDS = ("waiver_requests",)
+# The optional fields an engine's result carries are copied as they are, whatever the schema adds.
+OPTIONAL_RESULT_FIELDS = tuple(field for field in result_fields()[1] if field not in DERIVED_RESULT_FIELDS)
 
 
 def _text_time(value):
@@ -122,11 +125,13 @@ def build_document(run: dict, results: list[dict]) -> dict:
         "hosts": hosts,
         "results": records,
         "summary": summarise(records, hosts),
-        "backup": dict(run.get("backup") or {}),
-        "drill": dict(run.get("drill") or {}),
-        "vpn": dict(run.get("vpn") or {}),
-        # Only where the run checked a log collector: other documents stay as before the check.
-        **({"logs": dict(run["logs"])} if run.get("logs") else {}),
+        # A section the schema requires is there even when empty; another (the log collector's
+        # chains) only where the run filled it, so other documents stay as before it existed.
+        **{
+            section: dict(run.get(section) or {})
+            for section in SECTIONS
+            if section in required_sections() or run.get(section)
+        },
     }
 
 

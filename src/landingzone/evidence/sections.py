@@ -1,26 +1,33 @@
-"""The report's sections for backups, restore drills, VPN gateways and the log collector's chains.
+"""The report's sections beside the control results: backups, restore drills, VPN gateways, the
+log collector's chains, whatever sections the results schema declares, under its titles.
 
-Their records come from the roles' own status modules (``landingzone_evidence``), so their
-fields differ by role. Each section is one table per host with a column per field; a record
-that says something is wrong (an ``ok``, ``verified``, ``*_ok`` or ``*_met`` field that is
-false, a ``status`` of fail or error) is marked, and counted in the section's heading, so a breach cannot hide.
+Their records come from the roles' own status modules and plays (``landingzone_evidence``), so
+their fields differ by role. Each section is one table per host with a column per field; a record
+whose verdict is fail or error is marked, and counted in the section's heading, so a breach cannot
+hide. A record written before records carried a verdict is judged as it was then (legacy_verdict).
 """
 
 import json
 
+from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils.results_schema import section_titles
+
 from landingzone.evidence.backup_rows import backup_row
 from landingzone.evidence.html_page import esc
+from landingzone.evidence.legacy_verdict import legacy_verdict
+from landingzone.evidence.summary import NONCOMPLIANT
 
-SECTION_TITLES = {"backup": "Backups", "drill": "Restore drills", "vpn": "VPN gateways", "logs": "Central logs"}
-BAD_STATUSES = frozenset({"fail", "failed", "error"})
+# {section: heading}, as the results schema declares them.
+SECTION_TITLES = section_titles()
 # How a section's records become table rows, where the raw record would not read well.
 ROW_VIEWS = {"backup": backup_row}
-VERDICT_FIELDS = frozenset({"ok", "verified"})
+
+
+def record_verdict(record: dict) -> str:
+    return record["verdict"] if "verdict" in record else legacy_verdict(record)
 
 
 def record_is_bad(record: dict) -> bool:
-    flags = [value for key, value in record.items() if key in VERDICT_FIELDS or key.endswith(("_met", "_ok"))]
-    return any(value is False for value in flags) or str(record.get("status", "")).lower() in BAD_STATUSES
+    return record_verdict(record) in NONCOMPLIANT
 
 
 def _cell(value) -> str:

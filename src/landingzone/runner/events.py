@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils.results_schema import SECTIONS
+
 from landingzone.evidence import redact
 from landingzone.ssh_trust import REFUSAL
 
@@ -18,10 +20,10 @@ ENGINE_ACTIONS = frozenset({"cyberveilig.landingzone.linux_controls", "cyberveil
 PASSED_STATUSES = frozenset({"pass", "fixed"})
 FAILED_STATUSES = frozenset({"fail", "error"})
 HOST_RESULT_EVENTS = frozenset({"runner_on_ok", "runner_on_failed", "runner_on_skipped", "runner_on_unreachable"})
-# The parts of results.json beside the control results. A task adds to one by returning
-# {"landingzone_evidence": {"section": <one of these>, "record": {...}}}, or several at once
-# as "records": [...].
-EVIDENCE_SECTIONS = ("backup", "drill", "vpn", "logs")
+# The parts of results.json beside the control results, as its schema declares them. A task adds
+# to one by returning {"landingzone_evidence": {"section": <one of these>, "record": {...}}}, or
+# several at once as "records": [...].
+EVIDENCE_SECTIONS = SECTIONS
 HOST_KEY_REFUSED = "host key not trusted, nothing was sent"
 # The same on a connection opened again later in the run, after the host's first tasks ran.
 HOST_KEY_REFUSED_LATER = "host key not trusted when connecting again, after its first tasks"

@@ -123,7 +123,7 @@ def assert_after_the_flood(server, tmp_path, data, history, forged, alerts, reas
     assert f"only suspect snapshots are newer ({newer or len(forged)})" in rpo["reason"]
     assert rpo["latest_good"]["id"] == history[-1][0][:8] and rpo["latest_good"]["suspect"] is False
     record = rpo["landingzone_evidence"]["record"]
-    assert record["check"] == "server_rpo" and record["rpo_met"] is False
+    assert record["check"] == "server_rpo" and record["rpo_met"] is False and record["verdict"] == "fail"
     assert all(s["suspect"] for s in record["suspects_since_good"])
 
 
@@ -266,7 +266,8 @@ def test_a_garbage_snapshot_file_is_indexed_never_counted_and_never_blocks_the_o
     server.keeper("index")
     entry = server.index("app1")["snapshots"][garbage_id]
     assert entry["measured"] is False and entry["suspect"] is False  # pending: suspect after an hour unread
-    assert judged(server)["rpo_met"] is True
+    judgment = judged(server)
+    assert judgment["rpo_met"] is True and judgment["landingzone_evidence"]["record"]["verdict"] == "pass"
     plan = json.loads(server.keeper("retention", "--dry-run").stdout)
     assert plan["app1"]["keep"][garbage_id][0] == "not measured yet"
 

@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[3]
 PACKAGE = "ansible_collections.cyberveilig.landingzone.plugins.modules"
 MODULES = ("restic_repository", "restic_snapshot_status", "restic_restore_verify")
 # Modules of the backup roles that take no repository: no connection fragment.
-OTHER_MODULES = ("restic_arrival_status", "restic_offsite_as_of")
+OTHER_MODULES = ("restic_arrival_status", "restic_offsite_as_of", "restic_offsite_latest_good")
 
 
 @pytest.fixture(scope="module")

@@ -53,6 +53,7 @@ def test_untouched_backup_verifies(repository, tmp_path):
     assert result["restored_bytes"] == len("id;name\n1;An\n") + 4096
     assert result["landingzone_evidence"]["section"] == "backup"
     assert result["landingzone_evidence"]["record"]["verified"] is True
+    assert result["landingzone_evidence"]["record"]["verdict"] == "pass"
 
 
 def test_content_mode_and_owner_differences_are_each_reported(repository, tmp_path):
@@ -65,6 +66,7 @@ def test_content_mode_and_owner_differences_are_each_reported(repository, tmp_pa
     assert result["failed"] is True and result["verified"] is False
     problems = {(m["path"].rsplit("/", 1)[-1], m["problem"]) for m in result["mismatches"]}
     assert problems == {("register.csv", "sha256"), ("secret.key", "mode")}
+    assert result["landingzone_evidence"]["record"]["verdict"] == "fail"
     relaxed, _ = verify(repository, tmp_path, data, manifest_path, fail_on_mismatch=False)
     assert relaxed["failed"] is False and relaxed["mismatch_count"] == 2
 
@@ -74,6 +76,7 @@ def test_snapshot_without_manifest_cannot_be_verified(repository, tmp_path):
     restic(repository, "backup", "--host", "app1", str(data))
     result, _ = verify(repository, tmp_path, data, tmp_path / "missing.jsonl")
     assert result["failed"] is True and result["error"]["kind"] == "no_manifest"
+    assert result["landingzone_evidence"]["record"]["verdict"] == "error"
 
 
 def test_wrong_password_is_reported_without_leaking(repository, tmp_path):

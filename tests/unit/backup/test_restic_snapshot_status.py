@@ -35,6 +35,7 @@ def test_recent_snapshot_meets_the_rpo(repository, tmp_path, monkeypatch):
     record = result["landingzone_evidence"]
     assert record["section"] == "backup"
     assert record["record"]["rpo_met"] is True and record["record"]["latest"]["id"] == result["latest"]["id"]
+    assert record["record"]["verdict"] == "pass"
 
 
 def test_old_snapshot_misses_the_rpo_and_fails_only_when_asked(repository, tmp_path, monkeypatch):
@@ -43,6 +44,7 @@ def test_old_snapshot_misses_the_rpo_and_fails_only_when_asked(repository, tmp_p
     reported, _ = status(repository, host="app1", rpo_minutes=60)
     assert reported["failed"] is False and reported["rpo_met"] is False
     assert "NOT met" in reported["msg"]
+    assert reported["landingzone_evidence"]["record"]["verdict"] == "fail"
     failing, _ = status(repository, host="app1", rpo_minutes=60, fail_when_rpo_missed=True)
     assert failing["failed"] is True
 
@@ -78,6 +80,7 @@ def test_unreadable_repository_is_a_reported_breach_without_secrets(repository, 
     assert result["last_run"]["status"] == "failed"
     assert result["landingzone_evidence"]["record"]["last_run"]["error"] == "server down"
     assert result["last_run_ok"] is False and result["landingzone_evidence"]["record"]["last_run_ok"] is False
+    assert result["landingzone_evidence"]["record"]["verdict"] == "error"
     assert "wrong-password-123" not in raw
 
 
@@ -89,8 +92,11 @@ def test_a_failed_run_is_reported_while_the_snapshot_still_meets_the_rpo(reposit
     failed, _ = status(repository, host="app1", rpo_minutes=60, fact_file=str(fact))
     assert failed["rpo_met"] is True and failed["last_run_ok"] is False
     assert failed["msg"].endswith("the last backup run failed: wrong password")
+    # Within the RPO, yet the last run failed: the record needs attention.
+    assert failed["landingzone_evidence"]["record"]["verdict"] == "fail"
     fact.write_text(json.dumps({"last_run": {"status": "ok"}}))
     good, _ = status(repository, host="app1", rpo_minutes=60, fact_file=str(fact))
     assert good["last_run_ok"] is True and "failed" not in good["msg"]
+    assert good["landingzone_evidence"]["record"]["verdict"] == "pass"
     without_fact, _ = status(repository, host="app1", rpo_minutes=60)
     assert without_fact["last_run_ok"] is None

@@ -4,10 +4,14 @@ from pathlib import Path
 
 import yaml
 
+from landingzone import cli
 from landingzone.card import load_card
 
 ROOT = Path(__file__).resolve().parents[3]
 CARDS = ROOT / "tests" / "fixtures" / "cards"
+# The lab municipality, and the vault password of its inventory.
+DEMO = ROOT / "inventories" / "demo"
+DEMO_PASSWORD = ROOT / "lab" / "demo-vault-password"
 # The inventory the fixture cards are written against.
 FIXTURE_HOSTS = {"gem-app1", "gem-app2", "gem-log1", "gem-vpn1"}
 FIXTURE_GROUPS = {"all", "app_servers", "vpn_gateways"}
@@ -39,3 +43,10 @@ def load_against_fixtures(path: Path, control_ids: set[str], **kwargs) -> dict:
         vault_secret=None,
         **kwargs,
     )
+
+
+def run_cli(fleet: Path, capsys, *args) -> tuple[int, str, str]:
+    """The CLI run in this process on ``fleet`` with the demo's vault password: (exit code, stdout, stderr)."""
+    code = cli.main(["--fleet", str(fleet), "--vault-password-file", str(DEMO_PASSWORD), *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err

@@ -8,21 +8,18 @@ every other field in test_hostile_card_values.py.
 """
 
 import copy
-import shutil
 import time
 
 import pytest
 import yaml
-from card_testdata import CARDS, FIXTURE_GROUPS, FIXTURE_HOSTS, ROOT
+from card_testdata import CARDS, FIXTURE_GROUPS, FIXTURE_HOSTS, run_cli
 
-from landingzone import cli, drill
+from landingzone import drill
 from landingzone.card import CardError, load_card
 from landingzone.card.dependencies import dependency_problems
 from landingzone.runner import job
 
 COMPLETE = yaml.safe_load((CARDS / "good" / "complete.yml").read_text())
-DEMO = ROOT / "inventories" / "demo"
-DEMO_PASSWORD = ROOT / "lab" / "demo-vault-password"
 
 
 def service(name, *, hosts=("gem-app1",), tier=1, depends_on=None):
@@ -151,20 +148,6 @@ def test_problems_of_other_fields_do_not_hide_or_repeat_these(tmp_path, control_
     path, lines = refused(tmp_path, card_with_services(broken), control_ids)
     fields = sorted(line.split(": ")[1] for line in lines)
     assert fields == ["services[0].depends_on[0]", "services[0].hosts", "services[0].tier"], lines
-
-
-@pytest.fixture
-def demo_fleet(tmp_path, monkeypatch):
-    shutil.copytree(DEMO, tmp_path / "demo")
-    monkeypatch.delenv("LANDINGZONE_VAULT_PASSWORD", raising=False)
-    monkeypatch.delenv("LANDINGZONE_VAULT_PASSWORD_FILE", raising=False)
-    return tmp_path
-
-
-def run_cli(fleet, capsys, *args):
-    code = cli.main(["--fleet", str(fleet), "--vault-password-file", str(DEMO_PASSWORD), *args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_validate_prints_nothing_new_for_the_demo_card(demo_fleet, capsys):

@@ -10,10 +10,10 @@ import json
 from pathlib import Path
 
 import pytest
+from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils.results_schema import SCHEMA_DIR
 from evidence_samples import ROOT, SampleRun
 from jsonschema import Draft202012Validator
 
-import landingzone
 from landingzone.errors import LandingzoneError
 from landingzone.evidence import render_evidence, write_evidence
 from landingzone.fleet_inputs import inventory_shape
@@ -21,7 +21,7 @@ from landingzone.jsonschema_formats import FORMAT_CHECKER
 from landingzone.runner.supplier_roles import requests_by_host
 from landingzone.supplier_role import load, load_all, waiver_requests
 
-SCHEMAS = Path(landingzone.__file__).parent / "evidence" / "schema"
+SCHEMAS = SCHEMA_DIR
 FIXTURE_ROLES = ROOT / "tests" / "fixtures" / "supplier_roles"
 INVENTORY = """\
 all:

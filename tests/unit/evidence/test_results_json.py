@@ -4,18 +4,17 @@ import datetime
 import json
 import subprocess
 from collections import Counter
-from pathlib import Path
 
 import pytest
+from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils.results_schema import SCHEMA_DIR
 from evidence_samples import SampleRun
 from jsonschema import Draft202012Validator
 
-import landingzone
 from landingzone.errors import LandingzoneError
 from landingzone.evidence import render_evidence, write_evidence
 from landingzone.jsonschema_formats import FORMAT_CHECKER
 
-SCHEMA = Path(landingzone.__file__).parent / "evidence" / "schema" / "results-v2.json"
+SCHEMA = SCHEMA_DIR / "results-v2.json"
 
 
 def test_written_results_validate_against_the_schema_file(written):

@@ -69,7 +69,15 @@ def test_the_cli_exits_2_on_an_alias_bomb_without_a_traceback(fleet):
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("services", "5"), ("services", "true"), ("suppliers", "{a: 1}"), ("waivers", "text"), ("identity", "[ad]")],
+    [
+        ("services", "5"),
+        ("services", "true"),
+        ("suppliers", "{a: 1}"),
+        ("waivers", "text"),
+        ("identity", "[ad]"),
+        ("workplace", "[desks]"),
+        ("workplace", "5"),
+    ],
 )
 def test_a_type_mismatch_names_the_field(fleet, capsys, field, value):
     card = fleet / "lab-north" / "municipality.yml"

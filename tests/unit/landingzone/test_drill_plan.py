@@ -207,3 +207,18 @@ def test_the_cli_reads_the_rebuilt_hosts_each_service_against_its_rto_and_the_wh
     assert "260.5 s of an RTO of 240 min  (met: yes)" in lines[3] and "(met: NO)" in lines[4]
     assert lines[5] == "  not reached: archive"
     assert lines[6] == "  the whole set: fail, None s to its last service  (every RTO met: NO)"
+
+
+def test_all_from_offsite_checks_its_source_before_any_host_starts(tmp_path, capsys, monkeypatch):
+    """`drill demo --all --from-offsite --as-of` a time to come: the whole set's plan and its source are
+    decided together, and the source's error stops the drill before any container is asked for."""
+    fleet = tmp_path / "fleet"
+    shutil.copytree(ROOT / "inventories" / "demo", fleet / "demo")
+    monkeypatch.setattr("landingzone.lab.drill_target.Podman", None)  # any container asked for would fail loudly
+    password = str(ROOT / "lab" / "demo-vault-password")
+    code = main(
+        ["--fleet", str(fleet), "--vault-password-file", password, "drill", "demo", "--all", "--from-offsite",
+         "--as-of", "2999-01-01T00:00:00Z"]
+    )  # fmt: skip
+    assert code == 2
+    assert "--as-of: '2999-01-01T00:00:00Z' is in the future" in capsys.readouterr().err

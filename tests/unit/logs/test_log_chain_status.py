@@ -66,6 +66,7 @@ def test_a_missing_sender_and_a_broken_chain_are_findings(storage, tmp_path):
     assert records["gem-app1"]["problems"][0].startswith(f"{oldest.name} was changed after it was sealed")
     assert records["gem-app3"]["problems"] == [f"{storage.root}/gem-app3 is missing: no log of this sender is kept"]
     assert not records["gem-app2"]["problems"]
+    assert [records[s]["verdict"] for s in ("gem-app1", "gem-app2", "gem-app3")] == ["fail", "pass", "fail"]
     assert [record_is_bad(records[s]) for s in ("gem-app1", "gem-app2", "gem-app3")] == [True, False, True]
 
     # In the run: a non-compliant audit, and a report that counts the broken chains.

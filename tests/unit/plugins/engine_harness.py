@@ -8,6 +8,7 @@ conftest.py holds the fixtures.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -23,6 +24,7 @@ from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.
 )
 
 OK = CommandResult(0, "", "")
+PROFILES = "/sys/kernel/security/apparmor/profiles"
 
 # Commands that only look: check mode may run these and nothing else.
 READ_ONLY = {
@@ -38,6 +40,7 @@ READ_ONLY = {
     ("systemd-detect-virt", "--container"),
     ("auditctl", "-l"),
     ("auditctl", "-s"),
+    ("aa-status",),
 }
 
 
@@ -61,6 +64,7 @@ class FakeSystem:
         # own spelling is tested on real auditctl output), and its enabled flag (2: locked).
         self.audit_rules = []
         self.audit_enabled = "1"
+        self.on_restart = {}  # unit -> what restarting it changes (a process confined by its profile)
 
     # ---- helpers for tests ------------------------------------------------------------------
     def write(self, path, text, mode=0o644):
@@ -105,6 +109,21 @@ class FakeSystem:
             "unmask": {"enabled": "disabled"},
         }
         state.update(changes.get(verb, {}))
+        if verb in ("restart", "try-restart") and unit in self.on_restart:
+            self.on_restart[unit]()
+        return OK
+
+    def _apparmor_parser(self, args, env, stdin):
+        """Loads the file's top-level profiles into the fake kernel list, in the mode the file gives."""
+        path = args[-1]
+        forced = (self.root / f"etc/apparmor.d/force-complain/{os.path.basename(path)}").is_symlink()
+        loaded = dict(line.rsplit(" ", 1) for line in (self.read(PROFILES) or "").splitlines() if line.strip())
+        for line in (self.read(path) or "").splitlines():
+            match = re.match(r"^(?:profile\s+(\S+)|(/\S+))(?:.*flags=\(([^)]*)\))?.*\{$", line)
+            if match:
+                complain = forced or "complain" in (match.group(3) or "")
+                loaded[match.group(1) or match.group(2)] = "(complain)" if complain else "(enforce)"
+        self.write(PROFILES, "".join(f"{name} {mode}\n" for name, mode in loaded.items()))
         return OK
 
     def _sshd(self, args, env, stdin):

@@ -106,8 +106,46 @@ def _sudo_group(system):
 
 
 def _kernel_cmdline(system):
+    system.write("/boot/grub/grub.cfg", "# written by update-grub\n")
     system.write("/proc/cmdline", "BOOT_IMAGE=/vmlinuz root=UUID=abc ro quiet\n")
     system.write("/etc/default/grub.d/60-landingzone.cfg", 'GRUB_CMDLINE_LINUX="$GRUB_CMDLINE_LINUX audit=1"\n')
+
+
+CHRONYD_PROFILE = """abi <abi/3.0>,
+include <tunables/global>
+
+/usr/sbin/chronyd flags=(attach_disconnected, complain) {
+  include <abstractions/base>
+  /etc/chrony/{,**} r,
+  /{,var/}run/chrony/{,*} rw,
+}
+"""
+
+
+def _apparmor_kernel(system, profiles):
+    system.write("/sys/module/apparmor/parameters/enabled", "Y\n")
+    system.write("/sys/kernel/security/apparmor/profiles", "".join(f"{n} ({m})\n" for n, m in profiles.items()))
+
+
+def _apparmor_profile_mode(system):
+    _apparmor_kernel(system, {"/usr/sbin/chronyd": "complain", "man_filter": "enforce"})
+    system.write("/etc/apparmor.d/usr.sbin.chronyd", CHRONYD_PROFILE)
+
+
+def _process(system, pid, exe, label, unit):
+    system.write(f"/proc/{pid}/comm", os.path.basename(exe)[:15] + "\n")
+    system.write(f"/proc/{pid}/attr/apparmor/current", label + "\n")
+    system.write(f"/proc/{pid}/cgroup", f"0::/system.slice/{unit}\n")
+    os.symlink(exe, system.root / f"proc/{pid}/exe")
+
+
+def _apparmor_confined_process(system):
+    _apparmor_kernel(system, {"/usr/sbin/chronyd": "enforce"})
+    _process(system, 812, "/usr/sbin/chronyd", "unconfined", "chrony.service")
+    _process(system, 640, "/usr/sbin/sshd", "unconfined", "ssh.service")  # no profile: not counted
+    system.on_restart["chrony.service"] = lambda: system.write(
+        "/proc/812/attr/apparmor/current", "/usr/sbin/chronyd (enforce)\n"
+    )
 
 
 SCENARIOS = {
@@ -239,6 +277,20 @@ SCENARIOS = {
             "/proc/cmdline", "root=UUID=abc ro quiet audit=1 audit_backlog_limit=8192\n"
         ),
         "bad": [({"name": "audit backlog"}, "params.name"), ({"value": 1}, "params.name")],
+    },
+    "apparmor_profile_mode": {
+        "params": {"modes": ["enforce"]},
+        "arrange": _apparmor_profile_mode,
+        "bad": [
+            ({"modes": ["enforce", "audit"]}, "params.modes"),
+            ({"modes": []}, "params.modes"),
+            ({}, "params.modes"),
+        ],
+    },
+    "apparmor_confined_process": {
+        "params": {"restart_services": True},
+        "arrange": _apparmor_confined_process,
+        "bad": [({"restart_services": "maybe"}, "params.restart_services"), ({"names": ["x"]}, "params.names")],
     },
     "aide_database": {
         "params": {},

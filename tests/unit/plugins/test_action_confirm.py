@@ -43,11 +43,11 @@ class FakeConnection:
         self.resets += 1
 
 
-def run_action(answers, connection=None, args=None):
+def run_action(answers, connection=None, args=None, templar=None, task_vars=None, check_mode=False):
     """Run the plugin; `answers` are what successive module runs return (or raise)."""
     task = mock.MagicMock()
     task.args = args or {"mode": "apply", "controls": [], "access": {"operator_account": "operator"}}
-    task.check_mode = False
+    task.check_mode = check_mode
     task.async_val = 0
     connection = connection or FakeConnection()
     context = PlayContext()
@@ -57,7 +57,7 @@ def run_action(answers, connection=None, args=None):
         connection=connection,
         play_context=context,
         loader=mock.MagicMock(),
-        templar=mock.MagicMock(),
+        templar=templar or mock.MagicMock(),
         shared_loader_obj=mock.MagicMock(),
     )
     calls, pending = [], list(answers)
@@ -77,7 +77,7 @@ def run_action(answers, connection=None, args=None):
         mock.patch.object(plugin.time, "sleep", side_effect=lambda s: clock.update(now=clock["now"] + s)),
         mock.patch.object(plugin.time, "monotonic", side_effect=lambda: clock["now"]),
     ):
-        result = action.run(task_vars={"inventory_hostname": "h1", "group_names": []})
+        result = action.run(task_vars={"inventory_hostname": "h1", "group_names": [], **(task_vars or {})})
     if connection.transport == "ssh" and "access" in task.args:
         # Asked of the connected account's own shell: no become.
         shell.assert_called_once_with('printf %s "$SSH_CONNECTION"', sudoable=False)

@@ -77,6 +77,7 @@ def test_unit_skipped_by_its_conditions_is_not_applicable(system):
 
 
 def test_kernel_cmdline_change_needs_update_grub_and_a_reboot(system):
+    system.write("/boot/grub/grub.cfg", "# written by update-grub\n")
     system.write("/proc/cmdline", "root=UUID=abc ro quiet\n")
     controls = [
         control("kernel_cmdline", {"name": "audit", "value": 1}, "LZ-AUD-001"),
@@ -90,6 +91,22 @@ def test_kernel_cmdline_change_needs_update_grub_and_a_reboot(system):
         'GRUB_CMDLINE_LINUX="$GRUB_CMDLINE_LINUX audit=1 audit_backlog_limit=8192"'
     )
     assert system.calls.count(["update-grub"]) == 1
+
+
+def test_kernel_cmdline_on_a_host_not_booted_by_grub_is_not_applicable_and_writes_nothing(system):
+    # A VM started with its kernel and command line given from outside (qemu -kernel -append).
+    system.write("/proc/cmdline", "root=/dev/vda rw console=ttyS0\n")
+    apparmor_on = control("kernel_cmdline", {"name": "apparmor", "value": 1}, "LZ-MAC-002")
+
+    predicted, _ = run(system, [apparmor_on], check_mode=True)
+    report, _ = run(system, [apparmor_on])
+
+    for record in (predicted["results"][0], report["results"][0]):
+        assert record["status"] == "not_applicable"
+        assert record["reason"].startswith("this host does not boot through GRUB (no /boot/grub/grub.cfg)")
+        assert record["changed"] is False and record["reboot_required"] is False
+    assert system.read("/etc/default/grub.d/60-landingzone.cfg") is None
+    assert system.mutating_calls() == []
 
 
 def test_kernel_cmdline_in_a_container_is_not_applicable(system):

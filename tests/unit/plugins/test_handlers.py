@@ -38,6 +38,9 @@ def snapshot(system):
     for directory, _, files in os.walk(system.root):
         for name in files:
             real = os.path.join(directory, name)
+            if os.path.islink(real):  # a fake /proc/PID/exe points at a path of the real host
+                tree[os.path.relpath(real, system.root)] = ("->", os.readlink(real))
+                continue
             with open(real, "rb") as handle:
                 tree[os.path.relpath(real, system.root)] = (handle.read(), os.stat(real).st_mode)
     return tree

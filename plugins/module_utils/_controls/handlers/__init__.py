@@ -10,6 +10,8 @@ from __future__ import annotations
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.handlers import (
     account_policy,
     aide_database,
+    apparmor_confined_process,
+    apparmor_profile_mode,
     audit_rule,
     config_key,
     file_content,
@@ -33,6 +35,8 @@ from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.
 HANDLERS = {
     "account_policy": account_policy,
     "aide_database": aide_database,
+    "apparmor_confined_process": apparmor_confined_process,
+    "apparmor_profile_mode": apparmor_profile_mode,
     "audit_rule": audit_rule,
     "config_key": config_key,
     "file_content": file_content,

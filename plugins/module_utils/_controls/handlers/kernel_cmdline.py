@@ -1,11 +1,14 @@
 """kernel_cmdline: a kernel parameter on the boot command line, through a GRUB drop-in.
 
 The drop-in appends to GRUB_CMDLINE_LINUX; update-grub writes grub.cfg and the new command
-line takes effect at the next boot, so a change always means reboot_required.
+line takes effect at the next boot, so a change always means reboot_required. A host that
+does not boot through GRUB (a VM started with its kernel and command line given from outside,
+a container) gets nothing: the drop-in would never reach its kernel.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 
@@ -22,7 +25,7 @@ PARAMS = {
 DOC_PARAMS = "`name`, `value` (optional)"
 DOC_MANAGES = (
     "`/etc/default/grub.d/60-landingzone.cfg` appends to `GRUB_CMDLINE_LINUX`, `update-grub`; "
-    "`reboot_required` until booted with it"
+    "`reboot_required` until booted with it; `not_applicable` where GRUB does not boot the host"
 )
 
 
@@ -32,6 +35,8 @@ def validate(control_id, params):
 
 
 FILE = "/etc/default/grub.d/60-landingzone.cfg"
+# update-grub writes it; GRUB reads it at boot. Without it nothing the drop-in says reaches a kernel.
+GRUB_CONFIG = "/boot/grub/grub.cfg"
 PREFIX = 'GRUB_CMDLINE_LINUX="$GRUB_CMDLINE_LINUX'
 
 
@@ -71,6 +76,12 @@ def check(params, ctx):
     if ctx.host_kind == "container":
         finding.live_reason = f"a container has no boot loader or kernel of its own; persistent setting in {FILE}"
         finding.reboot_required = False
+    elif not os.path.exists(ctx.path(GRUB_CONFIG)):
+        finding.live_reason = (
+            f"this host does not boot through GRUB (no {GRUB_CONFIG}): its kernel command line is set "
+            "where it is started from, not by the landing zone"
+        )
+        finding.reboot_required = False
     finding.reason = "; ".join(problems)
     return finding
 
@@ -78,6 +89,8 @@ def check(params, ctx):
 def fix(params, ctx, finding):
     if finding.found["configured"] == finding.expected["configured"]:
         return  # configured already: only the reboot is missing
+    if ctx.host_kind != "container" and finding.live_reason:
+        return  # no GRUB: a drop-in would change nothing at the next boot
     arguments = _ours(ctx.read_text(FILE))
     arguments[params["name"]] = _argument(params)
     ctx.tx.stage_text(FILE, _render(arguments), mode=0o644)

@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 from ansible.errors import AnsibleLookupError
 from ansible.template import is_trusted_as_template
-from ansible_collections.cyberveilig.landingzone.plugins.lookup import control_catalog
 from ansible_collections.cyberveilig.landingzone.plugins.lookup.control_catalog import read_catalog
+from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils import catalog_files
+from linux_baseline_hosts import HOSTS, PLAY_ON_HOSTS, run_playbook
 
 ROOT = Path(__file__).resolve().parents[4]
 CATALOG = ROOT / "roles" / "linux_baseline" / "controls"
@@ -99,46 +98,15 @@ def test_the_same_content_is_parsed_once_and_every_caller_gets_its_own_copy(tmp_
     def no_parse(contents):
         raise AssertionError("parsed again although the files did not change")
 
-    monkeypatch.setattr(control_catalog, "_parse", no_parse)
+    monkeypatch.setattr(catalog_files, "_parse", no_parse)
     assert read_catalog(str(tmp_path))["area"][0]["params"]["names"] == ["a"]
 
 
 # ---- the role's selection, through ansible-playbook: include_vars against the lookup ---------------
 
-HOSTS = {
-    "important-2023": {},
-    "essential-logs": {
-        "linux_baseline_level": "essential",
-        "linux_baseline_ntp_servers": ["ntp1.example.invalid", "10.231.10.1"],
-        "linux_baseline_log_collector": {"host": "logs.example.invalid", "port": 6514},
-        "linux_baseline_log_ca_cert": "CA",
-        "linux_baseline_log_client_cert": "CERT",
-        "linux_baseline_log_client_key": "KEY",
-        "linux_baseline_disabled_controls": ["LZ-MOD-006"],
-    },
-    "basic-2025-gateway": {
-        "linux_baseline_level": "basic",
-        "linux_baseline_cyfun_edition": 2025,
-        "landingzone_baseline_adjustments": [
-            {
-                "role": "vpn_gateway",
-                "forwarding": True,
-                "forward_from": [{"interface": "lzwg0"}],
-                "inbound": [{"port": 51820, "proto": "udp", "sources": ["10.0.0.0/8"]}],
-                "sysctls": {"net.ipv4.conf.all.rp_filter": 2},
-            }
-        ],
-    },
-}
-
-PLAYBOOK = """
-- name: The selection from a catalog read both ways
-  hosts: all
-  gather_facts: false
-  vars_files: [{vars_file}]
-  vars:
-    role_path: {role}
-  tasks:
+PLAYBOOK = (
+    PLAY_ON_HOSTS
+    + """
     - name: Read by include_vars
       ansible.builtin.include_vars:
         dir: "{{{{ role_path }}}}/controls"
@@ -147,7 +115,7 @@ PLAYBOOK = """
     - name: Write what it selects
       ansible.builtin.copy:
         content: "{{{{ {{'ids': linux_baseline_catalog | cyberveilig.landingzone.catalog_ids,
-                     'selected': linux_baseline_selected_controls}} | to_json }}}}"
+                     'selected': selected_controls}} | to_json }}}}"
         dest: "{out}/include_vars-{{{{ inventory_hostname }}}}.json"
         mode: "0600"
     - name: Read by the lookup, as the role does
@@ -159,33 +127,15 @@ PLAYBOOK = """
     - name: Write what it selects
       ansible.builtin.copy:
         content: "{{{{ {{'ids': linux_baseline_catalog_ids,
-                     'selected': linux_baseline_selected_controls}} | to_json }}}}"
+                     'selected': selected_controls}} | to_json }}}}"
         dest: "{out}/lookup-{{{{ inventory_hostname }}}}.json"
         mode: "0600"
 """
+)
 
 
 def test_the_lookup_selects_exactly_what_include_vars_selected_for_every_kind_of_host(tmp_path):
-    role = ROOT / "roles" / "linux_baseline"
-    defaults = yaml.safe_load((role / "defaults" / "main.yml").read_text(encoding="utf-8"))
-    inventory = tmp_path / "hosts.yml"
-    inventory.write_text(
-        yaml.safe_dump(
-            {
-                "all": {
-                    "vars": {**defaults, "ansible_connection": "local", "ansible_python_interpreter": sys.executable},
-                    "hosts": {name: {**variables} for name, variables in HOSTS.items()},
-                }
-            }
-        ),
-        encoding="utf-8",
-    )
-    playbook = tmp_path / "both.yml"
-    playbook.write_text(PLAYBOOK.format(vars_file=role / "vars" / "main.yml", role=role, out=tmp_path))
-    completed = subprocess.run(
-        [str(Path(sys.executable).with_name("ansible-playbook")), "-i", str(inventory), str(playbook)],
-        cwd=ROOT, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=600, check=False,
-    )  # fmt: skip
+    completed = run_playbook(tmp_path, PLAYBOOK)
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     selected_counts = set()
     for host in HOSTS:
