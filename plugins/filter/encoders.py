@@ -9,6 +9,9 @@ documentation of each filter lives next to this file (``<filter>.yml``).
 from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils.apparmor_encoding import (
+    apparmor_path as _apparmor_path,
+)
 from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils.host_word import host_word as _host_word
 from ansible_collections.cyberveilig.landingzone.plugins.plugin_utils.host_word import (
     https_base_url as _https_base_url,
@@ -41,6 +44,7 @@ class FilterModule:
 
     def filters(self):
         return {
+            "apparmor_path": _refusing("apparmor_path", _apparmor_path),
             "host_word": _refusing("host_word", _host_word),
             "https_base_url": _refusing("https_base_url", _https_base_url),
             "rsyslog_string": _refusing("rsyslog_string", _rsyslog_string),

@@ -3,19 +3,35 @@ ways to ask the VM what a unit did and what its sandbox let it do."""
 
 from __future__ import annotations
 
+import io
 import json
 import shlex
 import subprocess
 import sys
+import tarfile
 import textwrap
 
 from lab_vm import ROOT
 
 DEBS = ROOT / ".cache" / "backup-vm-debs"
 # What the roles install and the VM (which reaches no mirror) lacks: restic, rclone and the
-# htpasswd module's bcrypt support, with their dependencies.
-PACKAGES = ("restic", "rclone", "python3-passlib", "python3-pkg-resources", "python3-bcrypt", "python3-cffi-backend")
+# htpasswd module's bcrypt support, with their dependencies; and AppArmor's tools, which the
+# baseline installs on a host and the REST server's profile is loaded with.
+PACKAGES = (
+    "restic",
+    "rclone",
+    "python3-passlib",
+    "python3-pkg-resources",
+    "python3-bcrypt",
+    "python3-cffi-backend",
+    "apparmor",
+)
 PROBE = "/usr/local/sbin/lz-sandbox-probe"
+# The REST server's AppArmor profile (roles/backup_server/templates/apparmor-landingzone-restic-rest.j2).
+REST_PROFILE = "landingzone-restic-rest"
+RESTORED = "/var/tmp/lz-restored"
+# What the VM's backups hold besides the host's configuration: random bytes, to compare after a restore.
+DATA_FILE = "/var/lib/lz-vm-data/scan.bin"
 KEEPER_SECRETS = (
     "/etc/landingzone-backup-keeper/passwords/{host}",
     "/etc/landingzone-backup-keeper/keeper.json",
@@ -61,6 +77,24 @@ def make_pki(directory, host):
         timeout=60,
     )
     return {name: (directory / name).read_text() for name in ("ca.crt", f"{host}.crt", f"{host}.key")}
+
+
+def put_in_place(vm, found):
+    """One tar stream over SSH, unpacked as root."""
+    stream = io.BytesIO()
+    with tarfile.open(fileobj=stream, mode="w") as archive:
+        for path, (content, mode) in found.items():
+            info = tarfile.TarInfo(path.lstrip("/"))
+            info.size, info.mode = len(content), mode
+            archive.addfile(info, io.BytesIO(content))
+    done = subprocess.run(
+        vm.machine.ssh_command("sudo tar -x -C / --no-same-owner -f -"),
+        input=stream.getvalue(),
+        capture_output=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
 
 
 def sh(vm, command: str, timeout: float = 300) -> str:
@@ -130,6 +164,19 @@ def assert_rest_account_reads_no_secret(vm, host):
     # Where the offsite keys go too (offsite-keys.json): the account cannot even list it.
     listed = sh(vm, "runuser -u restic-rest -- ls /etc/landingzone-backup-keeper 2>&1; echo rc=$?")
     assert "Permission denied" in listed and "rc=0" not in listed
+
+
+def assert_restored_byte_for_byte(vm, path: str):
+    """The latest snapshot's copy of ``path``, restored through the REST server with the agent's own
+    repository settings, is the file on disk, byte for byte."""
+    sh(
+        vm,
+        f"rm -rf {RESTORED} && set -a && . /etc/landingzone-backup/repository.env && set +a && "
+        f"restic --no-cache -q --cacert /etc/landingzone-backup/ca.crt restore latest --target {RESTORED} "
+        f"--include {shlex.quote(path)}",
+        timeout=600,
+    )
+    assert sh(vm, f"cmp {shlex.quote(path)} {RESTORED}{shlex.quote(path)} && echo same").strip() == "same"
 
 
 def assert_local_job_confined(vm, unit):

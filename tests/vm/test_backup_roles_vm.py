@@ -1,6 +1,7 @@
 """The backup roles themselves applied to the lab VM, and every unit run under its sandbox on a
 real kernel: the full proof make test-slow runs (test_backup_units_vm.py is the smoke make test
-runs). Under TCG the apply alone takes about ten minutes.
+runs). Under TCG the apply alone takes about ten minutes. AppArmor's tools come with the packages,
+as the baseline installs them on a host, so the role loads the REST server's profile itself.
 
 The offsite copy goes to a restic REST server on the VM itself: the VM reaches nothing outside,
 and the S3 side of the offsite copy is proven against moto (tests/unit/backup).
@@ -12,10 +13,14 @@ import json
 import secrets
 
 import pytest
+from apparmor_vm import assert_denied_and_logged, assert_enforced, denials, record_aa_status
 from backup_vm import (
+    DATA_FILE,
+    REST_PROFILE,
     assert_local_job_confined,
     assert_rest_account_reads_no_secret,
     assert_rest_server_confined,
+    assert_restored_byte_for_byte,
     downloaded_debs,
     install_probe,
     make_pki,
@@ -56,7 +61,7 @@ def backup_vm(lab_vm):
         # A backup server backs up its configuration, not the repositories it holds.
         "backup_agent_host_kind": "backup_servers",
     }
-    sh(lab_vm, "mkdir -p /var/lib/lz-vm-data && head -c 200000 /dev/urandom > /var/lib/lz-vm-data/scan.bin")
+    sh(lab_vm, f"mkdir -p /var/lib/lz-vm-data && head -c 200000 /dev/urandom > {DATA_FILE}")
     # The apply ends with the agent's first backup: its unit, through the REST server's, both sandboxed.
     lab_vm.playbook(PLAYBOOKS / "backup_roles.yml", settings, timeout=1800)
     install_probe(lab_vm)
@@ -70,6 +75,20 @@ def test_the_first_backup_ran_under_the_agents_sandbox(backup_vm):
 
 def test_the_rest_server_runs_confined(backup_vm):
     assert_rest_server_confined(backup_vm)
+
+
+def test_the_role_loaded_the_rest_servers_apparmor_profile_and_the_server_runs_in_it(backup_vm):
+    status = record_aa_status(backup_vm, "backup-roles")
+    assert_enforced(backup_vm, status, REST_PROFILE, "landingzone-restic-rest.service")
+    assert_restored_byte_for_byte(backup_vm, DATA_FILE)
+    # The first backup and this restore went through it: the profile let it do all it needed.
+    assert denials(backup_vm, REST_PROFILE) == []
+
+
+def test_the_rest_servers_profile_refuses_a_repository_password_and_logs_it(backup_vm):
+    password = f"/etc/landingzone-backup-keeper/passwords/{HOST}"
+    # rclone itself, in the server's profile, told to read the file as its configuration: one open of it.
+    assert_denied_and_logged(backup_vm, REST_PROFILE, f"rclone --config {password} listremotes", password)
 
 
 def test_every_keeper_job_runs_under_its_sandbox(backup_vm):

@@ -8,6 +8,9 @@ place in one go, with the accounts, directories and modes the backup_server role
 TCG, Ansible's own round trips would take the VM ten minutes (test_backup_roles_vm.py applies the
 roles themselves, in make test-slow). One difference with the roles: the REST users' hashes are
 apr1, not bcrypt, which costs seconds per request under TCG; the sandbox does not see it.
+The REST server runs in its AppArmor profile too, rendered and loaded as the role does where
+AppArmor runs: a backup and a restore pass through it, and its reading a repository password is
+refused and logged in the profile's name.
 
 The VM is the one the baseline smoke shares (conftest.py: hardened_vm): the kernel controls of the
 baseline applied and the VM rebooted, so the units prove their sandboxes on a hardened kernel.
@@ -15,20 +18,22 @@ baseline applied and the VM rebooted, so the units prove their sandboxes on a ha
 
 from __future__ import annotations
 
-import io
 import secrets
 import subprocess
-import tarfile
 
 import pytest
 import yaml
+from apparmor_vm import assert_denied_and_logged, assert_enforced, denials, record_aa_status
 from backup_vm import (
+    REST_PROFILE,
     assert_local_job_confined,
     assert_rest_account_reads_no_secret,
     assert_rest_server_confined,
+    assert_restored_byte_for_byte,
     downloaded_debs,
     install_probe,
     make_pki,
+    put_in_place,
     run_unit,
     sh,
 )
@@ -45,6 +50,7 @@ DATA = "/var/lib/lz-vm-data"
 SETUP = f"""
 set -e
 dpkg -i /var/cache/lz-backup-debs/*.deb >/dev/null
+apparmor_parser -r /etc/apparmor.d/landingzone-restic-rest
 groupadd --system restic-data
 useradd --system --user-group --shell /usr/sbin/nologin --home-dir /var/lib/restic-rest --create-home \\
   --groups restic-data restic-rest
@@ -103,7 +109,12 @@ def files(pki, rest, repository) -> dict[str, tuple[bytes, int]]:
         "backup_agent_rpo_minutes": 60,
         "backup_agent_extra_paths": [DATA],
     }
-    units = {"landingzone-restic-rest.service": render("backup_server", "landingzone-restic-rest.service.j2", **server)}
+    # As the role writes it where AppArmor runs: the unit names the profile the role loaded.
+    units = {
+        "landingzone-restic-rest.service": render(
+            "backup_server", "landingzone-restic-rest.service.j2", backup_server_apparmor={"enforcing": True}, **server
+        )
+    }
     for job in value("backup_server", "backup_server_jobs", **server):
         units[f"landingzone-backup-{job['name']}.service"] = render(
             "backup_server", "job.service.j2", backup_server_job=job, **server
@@ -114,6 +125,10 @@ def files(pki, rest, repository) -> dict[str, tuple[bytes, int]]:
     library = {"arrivals.py": "_restic_arrivals.py", "restic_runner.py": "_restic.py"}
     found.update({f"/usr/local/lib/landingzone-backup-server/{k}": read(MODULE_UTILS / v) for k, v in library.items()})
     found["/usr/local/lib/landingzone-backup/manifest.py"] = read(MODULE_UTILS / "_restic_manifest.py")
+    found["/etc/apparmor.d/landingzone-restic-rest"] = (
+        render("backup_server", "apparmor-landingzone-restic-rest.j2", **server).encode(),
+        0o644,
+    )
     found["/usr/local/sbin/landingzone-backup-keeper"] = read(KEEPER, 0o755)
     found["/usr/local/sbin/landingzone-backup"] = read(AGENT, 0o755)
     server_files = {
@@ -144,24 +159,6 @@ def files(pki, rest, repository) -> dict[str, tuple[bytes, int]]:
     return found
 
 
-def put_in_place(vm, found):
-    """One tar stream over SSH, unpacked as root."""
-    stream = io.BytesIO()
-    with tarfile.open(fileobj=stream, mode="w") as archive:
-        for path, (content, mode) in found.items():
-            info = tarfile.TarInfo(path.lstrip("/"))
-            info.size, info.mode = len(content), mode
-            archive.addfile(info, io.BytesIO(content))
-    done = subprocess.run(
-        vm.machine.ssh_command("sudo tar -x -C / --no-same-owner -f -"),
-        input=stream.getvalue(),
-        capture_output=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr.decode(errors="replace")
-
-
 @pytest.fixture(scope="module")
 def backup_vm(hardened_vm):
     pki = make_pki(hardened_vm.workdir / "backup-pki", HOST)
@@ -179,6 +176,24 @@ def test_the_agents_backup_runs_under_its_sandbox_through_the_rest_servers(backu
 
 def test_the_rest_server_runs_confined(backup_vm):
     assert_rest_server_confined(backup_vm)
+
+
+def test_a_restore_through_the_rest_server_in_its_apparmor_profile_is_byte_for_byte(backup_vm):
+    assert run_unit(backup_vm, "landingzone-backup.service") == "success"
+    assert_restored_byte_for_byte(backup_vm, f"{DATA}/scan.bin")
+
+
+def test_the_rest_server_runs_in_its_apparmor_profile_and_served_without_a_denial(backup_vm):
+    status = record_aa_status(backup_vm, "backup-smoke")
+    assert_enforced(backup_vm, status, REST_PROFILE, "landingzone-restic-rest.service")
+    # The backups of the tests before this one went through it: the profile let it do all it needed.
+    assert denials(backup_vm, REST_PROFILE) == []
+
+
+def test_the_rest_servers_profile_refuses_a_repository_password_and_logs_it(backup_vm):
+    password = f"/etc/landingzone-backup-keeper/passwords/{HOST}"
+    # rclone itself, in the server's profile, told to read the file as its configuration: one open of it.
+    assert_denied_and_logged(backup_vm, REST_PROFILE, f"rclone --config {password} listremotes", password)
 
 
 def test_the_rest_servers_account_reads_no_secret_of_the_keepers(backup_vm):

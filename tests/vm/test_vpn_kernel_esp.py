@@ -9,7 +9,9 @@ ruleset (forwarding declared as the role declares it); a supplier's own strongSw
 a network namespace (vpn_topology.sh draws the VM's namespaces). Over IPv4 and IPv6, with
 real TCP and UDP, the supplier reaches its own pairs through ESP and every other path is
 refused and read from its counter. Last, its access ends through the sandboxed expiry
-service, which a container cannot sandbox. About 6 minutes under software emulation: in
+service, which a container cannot sandbox. The role loads the watcher's AppArmor profile (the
+VM gets AppArmor's tools first, as the baseline gives a gateway): the watcher sees the tunnel from
+inside it, and its reading the gateway's private key is refused and logged. About 6 minutes under software emulation: in
 `make test-slow`; `make test` keeps the rendering (tests/unit/vpn/test_vpn_render.py) and
 the namespace proof (tests/unit/vpn/test_vpn_forwarding.py).
 """
@@ -19,6 +21,7 @@ import shlex
 import time
 
 import pytest
+from apparmor_vm import assert_denied_and_logged, assert_enforced, denials, record_aa_status
 from lab_vm import PLAYBOOKS, ROOT
 from vpn_baseline_ruleset import baseline_ruleset
 from vpn_packages import local_repository
@@ -216,3 +219,21 @@ def test_the_sandboxed_expiry_service_ends_the_access(gateway):
     ended = json.loads(sudo(gateway, "cat /var/lib/vpn_gateway/ended.json"))
     assert ended[SUPPLIER]["reason"] == "expired"
     assert reach(gateway, "lzsup", [(APP1[4], 8443, "tcp", TUNNEL[4])]) == [False]
+
+
+WATCHER_PROFILE = "landingzone-vpn-gateway-watch"
+
+
+def test_the_watcher_runs_in_its_apparmor_profile_and_still_sees_the_tunnel(gateway):
+    status = record_aa_status(gateway, "vpn-gateway")
+    assert_enforced(gateway, status, WATCHER_PROFILE, "vpn-gateway-watch.service")
+    # What it does: `wg show` of the interface, in its profile, found the tunnel up.
+    seen = sudo(gateway, "journalctl -u vpn-gateway-watch.service -o cat --no-pager")
+    events = [line for line in seen.splitlines() if "tunnel interface" in line]
+    assert events and events[-1].endswith("tunnel interface lzwg0 is up"), seen[-2000:]
+    assert denials(gateway, WATCHER_PROFILE) == []
+
+
+def test_the_watchers_profile_refuses_the_gateways_private_key_and_logs_it(gateway):
+    key = "/etc/wireguard/lzwg0.key"
+    assert_denied_and_logged(gateway, WATCHER_PROFILE, f"/usr/bin/python3 -c 'open(\"{key}\").read()'", key)

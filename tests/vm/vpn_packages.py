@@ -18,12 +18,17 @@ from lab_vm import ROOT
 from landingzone.lab.vm import cache_directory
 
 ROLE_VARS = ROOT / "roles" / "vpn_gateway" / "vars" / "main.yml"
+# What a gateway has before the role runs, which the VM's disk lacks: AppArmor's tools (the
+# baseline installs them), with which the role loads the watcher's profile.
+BASELINE_PACKAGES = ("apparmor",)
 
 
 def wanted_packages() -> list[str]:
-    """What the role installs for WireGuard and IPsec suppliers (its vars, the one list)."""
+    """What the role installs for WireGuard and IPsec suppliers (its vars, the one list), and what the
+    baseline would have installed before it."""
     role_vars = yaml.safe_load(ROLE_VARS.read_text())
-    return sorted(set(role_vars["vpn_gateway_packages"]) | set(role_vars["vpn_gateway_ipsec_packages"]))
+    role_packages = set(role_vars["vpn_gateway_packages"]) | set(role_vars["vpn_gateway_ipsec_packages"])
+    return sorted(role_packages | set(BASELINE_PACKAGES))
 
 
 def _closure(packages: list[str]) -> list[str]:

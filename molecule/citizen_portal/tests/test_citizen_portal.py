@@ -76,3 +76,13 @@ def test_firewall_admits_the_portal(host, rule):
 def test_private_key_is_root_only(host):
     key = host.file("/etc/citizen-portal/tls/portal.key")
     assert key.mode == 0o600 and key.user == "root"
+
+
+@pytest.mark.parametrize("profile", ["landingzone-citizen-portal", "landingzone-nginx"])
+def test_the_apparmor_profiles_wait_installed_and_the_unit_names_none_in_a_container(host, profile):
+    # A container cannot load a profile (it would land in the host's kernel): the role installs the
+    # files, and the application's unit does not name a profile the kernel lacks (it would not start).
+    installed = host.file(f"/etc/apparmor.d/{profile}")
+    assert installed.is_file and installed.user == "root" and installed.mode == 0o644
+    assert f"profile {profile} " in installed.content_string
+    assert host.check_output("systemctl show citizen-portal.service -p AppArmorProfile") == "AppArmorProfile="
