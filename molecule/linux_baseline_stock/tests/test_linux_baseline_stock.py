@@ -57,7 +57,8 @@ def test_the_second_apply_changes_nothing(first, second):
 
 def test_missing_packages_were_installed_and_unwanted_ones_stay_away(host, first):
     for result in first["results"]:
-        if result["type"] != "package":
+        # A package control kept off containers (AppArmor's) is not_applicable and saw nothing.
+        if result["type"] != "package" or result["status"] == "not_applicable":
             continue
         for name, state in result["evidence"]["expected"].items():
             assert host.package(name).is_installed is (state == "installed"), name
