@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import textedit
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.finding import Finding
 
 ENABLED = "/sys/module/apparmor/parameters/enabled"
 PROFILES = "/sys/kernel/security/apparmor/profiles"
@@ -32,6 +33,23 @@ def not_enabled_reason(ctx):
         f"AppArmor is not enabled in the running kernel ({ENABLED}: {state}); "
         "it needs apparmor=1 security=apparmor on the kernel command line and a reboot"
     )
+
+
+def unjudgeable(ctx, expected):
+    """The finding of an AppArmor control where the kernel's policy cannot be judged from here (a
+    container, or AppArmor off in the running kernel), or None where it can. ``expected`` is the
+    control's expected state once AppArmor is on."""
+    if ctx.host_kind == "container":
+        return Finding(compliant=False, reason="not judged in a container", live_reason=CONTAINER_REASON)
+    if not enabled(ctx):
+        return Finding(
+            compliant=False,
+            found={"enabled": False},
+            expected={"enabled": True, **expected},
+            reason=not_enabled_reason(ctx),
+            fixable=False,
+        )
+    return None
 
 
 def loaded_profiles(ctx):

@@ -78,16 +78,9 @@ def unconfined_with_profile(ctx, profiles):
 
 
 def check(params, ctx):
-    if ctx.host_kind == "container":
-        return Finding(compliant=False, reason="not judged in a container", live_reason=apparmor.CONTAINER_REASON)
-    if not apparmor.enabled(ctx):
-        return Finding(
-            compliant=False,
-            found={"enabled": False},
-            expected={"enabled": True, "unconfined_with_profile": []},
-            reason=apparmor.not_enabled_reason(ctx),
-            fixable=False,
-        )
+    unjudgeable = apparmor.unjudgeable(ctx, {"unconfined_with_profile": []})
+    if unjudgeable is not None:
+        return unjudgeable
     offenders = unconfined_with_profile(ctx, apparmor.loaded_profiles(ctx))
     finding = Finding(
         compliant=not offenders,

@@ -40,16 +40,9 @@ def validate(control_id, params):
 
 
 def check(params, ctx):
-    if ctx.host_kind == "container":
-        return Finding(compliant=False, reason="not judged in a container", live_reason=apparmor.CONTAINER_REASON)
-    if not apparmor.enabled(ctx):
-        return Finding(
-            compliant=False,
-            found={"enabled": False},
-            expected={"enabled": True, "modes": params["modes"]},
-            reason=apparmor.not_enabled_reason(ctx),
-            fixable=False,
-        )
+    unjudgeable = apparmor.unjudgeable(ctx, {"modes": params["modes"]})
+    if unjudgeable is not None:
+        return unjudgeable
     profiles = apparmor.loaded_profiles(ctx)
     outside = {name: mode for name, mode in profiles.items() if mode not in params["modes"]}
     finding = Finding(
