@@ -96,7 +96,7 @@ def test_a_missing_password_or_totp_secret_names_the_account_not_a_secret():
     holds, message = evaluate(CHECKS[2], workplace_first_passwords={"lmertens": "x"}, workplace_totp_secrets={})
     assert holds is False
     assert "no first password for svermeulen" in message and "no TOTP secret for lmertens, svermeulen" in message
-    assert "Lab-desk" not in message and SCENARIO["workplace_totp_secrets"]["lmertens"] not in message
+    assert "Zomer-Lab" not in message and SCENARIO["workplace_totp_secrets"]["lmertens"] not in message
     no_log = next(task for task in TASKS if task["name"] == CHECKS[2])
     assert no_log["no_log"] is True
 
