@@ -53,8 +53,11 @@ CHANGED, IMPOSTOR = "keys-app2", "keys-app3"
 # A host of a fleet municipality, enrolled with `landingzone host-keys`.
 FLEET_HOST, FLEET_ADDRESS = "keys-fleet1", "10.231.76.21"
 HOST_KEY_PRIVATE = "/etc/ssh/ssh_host_ed25519_key"
+# systemd refuses a fifth start of ssh within ten seconds (its StartLimitBurst), and the attacks below
+# restart the impostor's sshd that often on a fast machine: each restart clears the count first.
+RESTART_SSHD = "systemctl reset-failed ssh && systemctl restart ssh"
 NEW_HOST_KEYS = (
-    "rm -f /etc/ssh/ssh_host_*_key /etc/ssh/ssh_host_*_key.pub && ssh-keygen -A >/dev/null && systemctl restart ssh"
+    f"rm -f /etc/ssh/ssh_host_*_key /etc/ssh/ssh_host_*_key.pub && ssh-keygen -A >/dev/null && {RESTART_SSHD}"
 )
 
 
@@ -121,7 +124,7 @@ def _present(certificate: str, private_key: str | None = None, container: str = 
     script += (
         f"printf '%s\\n' '{certificate}' > {HOST_CERTIFICATE_PATH}\n"
         f"echo 'HostCertificate {HOST_CERTIFICATE_PATH}' > {SSHD_DROPIN_PATH}\n"
-        "systemctl restart ssh\n"
+        f"{RESTART_SSHD}\n"
     )
     podman("exec", container, "sh", "-c", script)
     _wait_for_sshd(container)

@@ -15,6 +15,7 @@ copy as of the chosen time must then bring the register and the portal back, fro
 before that time, verified against its manifest, whatever the bucket's current objects say."""
 
 import datetime
+import ipaddress
 import json
 
 import pytest
@@ -51,6 +52,10 @@ def test_lab_up_provides_the_s3_endpoint_and_the_offsite_job_fills_the_bucket(co
     # Every client of the backup server, each lab host, has its repository in the bucket.
     hosts = {f"{MUNICIPALITY}-{host}" for host in ("app1", "app2", "backup1", "log1", "vpn1")}
     assert copied["repositories"] == hosts
+    # Its IPv6 address is given by the lab, never left to podman, whose next one may be a host's.
+    networks = json.loads(podman("inspect", f"{MUNICIPALITY}-s3"))[0]["NetworkSettings"]["Networks"]
+    address6 = ipaddress.ip_address(networks[f"lz-{MUNICIPALITY}"]["GlobalIPv6Address"])
+    assert address6 == ipaddress.ip_address(f"fd00:231:{SUBNET_OCTET}::ffff:ffff:ffff:fffe")
 
 
 @pytest.mark.lab

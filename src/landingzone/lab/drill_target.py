@@ -11,13 +11,13 @@ manual step and would refuse anything else at that address. It carries the lab's
 
 import dataclasses
 import datetime
-import ipaddress
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from landingzone.errors import LandingzoneError
+from landingzone.lab.lab_addresses import addresses_in_use, free_address
 from landingzone.lab.municipality_lab import Lab, LabHost, load_lab, start_host, write_ssh_config
 from landingzone.lab.podman import Podman
 from landingzone.pki import CertificateAuthority
@@ -30,34 +30,6 @@ def target_name(municipality: str, service: str) -> str:
     """`<municipality>-drill-<service>`, in the letters a host name and a container name both allow."""
     slug = re.sub(r"[^a-z0-9-]+", "-", service.lower()).strip("-") or "service"
     return f"{municipality}-drill-{slug}"[:63].rstrip("-")
-
-
-def free_address(lab: Lab, taken: set[str], version: int = 4) -> str:
-    """The highest address of the lab's subnet of this IP version (4 or 6) that no lab host
-    plans and no container on the network holds (`taken`): far from the planned ones. Podman
-    gives an address to one container at a time, so the target never shares its source's."""
-    subnet = lab.subnet if version == 4 else lab.subnet6
-    planned = {host.address if version == 4 else host.address6 for host in lab.hosts}
-    used = {ipaddress.ip_address(address) for address in planned | taken if address}
-    network = ipaddress.ip_network(subnet)
-    gateway = network.network_address + 1  # podman's
-    address = network.broadcast_address - 1
-    while address > gateway:
-        if address not in used:
-            return str(address)
-        address -= 1
-    raise LandingzoneError(f"lab {lab.municipality}: no free address left in {subnet} for a drill target")
-
-
-def _addresses_in_use(podman: Podman, network: str) -> set[str]:
-    """Every address, of both families, that a container on the lab network holds."""
-    names = podman.text("ps", "--all", "--filter", f"network={network}", "--format", "{{.Names}}").split()
-    taken = set()
-    for name in names:
-        details = podman.inspect("container", name) or {}
-        for settings in (details.get("NetworkSettings", {}).get("Networks") or {}).values():
-            taken.update(settings.get(key) for key in ("IPAddress", "GlobalIPv6Address") if settings.get(key))
-    return taken
 
 
 @contextmanager
@@ -83,7 +55,7 @@ def drill_targets(root: Path, fleet: Path, municipality: str, wanted: list[tuple
     for name, _ in wanted:
         if podman.exists("container", name):
             raise LandingzoneError(f"{name}: a drill target of this name exists already (another drill running?)")
-    taken = _addresses_in_use(podman, lab.network)
+    taken = addresses_in_use(podman, lab.network)
     targets = []
     for name, source_host in wanted:
         source = by_name[source_host]

@@ -21,6 +21,7 @@ from landingzone.errors import LandingzoneError
 from landingzone.inventory import host_vars, municipality_dir
 from landingzone.lab.host_certificates import certify, lab_authority, remove_known_hosts, write_known_hosts
 from landingzone.lab.images import ensure_images
+from landingzone.lab.lab_addresses import addresses_in_use, free_address
 from landingzone.lab.offsite_s3 import lab_s3, start_s3
 from landingzone.lab.podman import Podman
 from landingzone.lab.stock_images import ensure_stock_images, is_stock_image
@@ -342,7 +343,9 @@ def up(root: Path, fleet: Path, municipality: str, log=print) -> Lab:
     if s3 is not None:
         # Before the hosts: the backup server's role makes its repositories in the bucket.
         image = next(host.image for host in lab.hosts if not is_stock_image(host.image))
-        start_s3(root, podman, s3, lab.network, image, f"{LAB_LABEL}={municipality}", log=log)
+        taken = addresses_in_use(podman, lab.network)
+        address6 = free_address(lab, taken, version=6, purpose="the S3 endpoint") if lab.subnet6 else ""
+        start_s3(root, podman, s3, lab.network, image, f"{LAB_LABEL}={municipality}", address6, log=log)
     public_key = lab.key_path.with_suffix(".pub").read_bytes()
     with ThreadPoolExecutor(max_workers=len(lab.hosts)) as pool:
         list(pool.map(lambda h: start_host(podman, lab, h, public_key), lab.hosts))

@@ -174,9 +174,12 @@ def make_bucket(root: Path, s3: LabS3, admin: tuple[str, str]) -> None:
         )
 
 
-def start_s3(root: Path, podman: Podman, s3: LabS3, network: str, image: str, label: str, log=print) -> None:
+def start_s3(
+    root: Path, podman: Podman, s3: LabS3, network: str, image: str, label: str, address6: str = "", log=print
+) -> None:
     """The S3 container, its users and its bucket; a running one is left as it is (moto keeps
-    everything in memory: a stopped one has lost it, and is made again)."""
+    everything in memory: a stopped one has lost it, and is made again). On a dual-stack lab
+    network it takes `address6` (see landingzone.lab.lab_addresses for why it must be given)."""
     info = podman.inspect("container", s3.container)
     if info and info["State"]["Status"] == "running":
         return
@@ -192,6 +195,7 @@ def start_s3(root: Path, podman: Podman, s3: LabS3, network: str, image: str, la
         network,
         "--ip",
         s3.address,
+        *(["--ip6", address6] if address6 else []),
         "--label",
         label,
         *mounts,

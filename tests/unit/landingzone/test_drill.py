@@ -6,7 +6,8 @@ import pytest
 
 from landingzone.drill import drill_variables, services_to_drill
 from landingzone.errors import LandingzoneError
-from landingzone.lab.drill_target import free_address, target_name
+from landingzone.lab.drill_target import target_name
+from landingzone.lab.lab_addresses import free_address
 from landingzone.lab.municipality_lab import Lab, LabHost
 from landingzone.runner.job import Municipality
 
