@@ -274,6 +274,25 @@ def test_the_cli_names_a_missing_dependency_before_any_host_starts(tmp_path, cap
     )
 
 
+def test_the_cli_says_why_a_needed_vpn_gateway_cannot_come_back_before_any_host_starts(tmp_path, capsys, monkeypatch):
+    """A copy of the demo whose portal needs demo-vpn1: the drill would rebuild an empty host where
+    a gateway was needed; it stops instead, with the field and the reason (exit 2)."""
+    fleet = tmp_path / "fleet"
+    shutil.copytree(ROOT / "inventories" / "demo", fleet / "demo")
+    card_path = fleet / "demo" / "municipality.yml"
+    card_path.write_text(
+        card_path.read_text().replace("depends_on: [demo-log1]", "depends_on: [demo-log1, demo-vpn1]", 1)
+    )
+    monkeypatch.setattr("landingzone.lab.drill_target.Podman", None)  # any container asked for would fail loudly
+    password = str(ROOT / "lab" / "demo-vault-password")
+    code = main(["--fleet", str(fleet), "--vault-password-file", password, "drill", "demo", "--all"])
+    assert code == 2
+    assert (
+        f"{card_path}: services[0].depends_on[1]: 'demo-vpn1' is a VPN gateway: suppliers' tunnels come back after "
+        "the services, with `apply`, not in a drill; the drill cannot bring back what it runs"
+    ) in capsys.readouterr().err
+
+
 def test_all_and_service_are_one_choice(capsys):
     with pytest.raises(SystemExit):
         main(["drill", "demo", "--all", "--service", "website"])
