@@ -13,8 +13,9 @@ register's files). Then, against that same latest backup:
   first host is created.
 
 With --from-offsite the backup server's offsite job first copies every repository into the lab's
-S3 bucket, and the drill is `drill demo --all --from-offsite`: every restore reads the app host's
-repository out of the bucket (rclone, the recovery credential) and restores from that copy. Its
+S3 bucket, and the drill is `drill demo --all --from-offsite`: each rebuilt host reads its source
+host's repository out of the bucket once (rclone, the recovery credential), and every service on
+it restores from that copy. Its
 reference is then a plain restore of the same data from the same copy: `rclone copy` of the
 repository and `restic restore latest` from it (benchmarks/offsite_restore.py), beside the plain
 restore from the server.
@@ -67,12 +68,15 @@ def _print_breakdown(summary: dict, plain_seconds: float) -> None:
         shown = ", ".join(f"{step} {seconds:.1f} s" for step, seconds in steps.items())
         print(f"  {record['service']:<22} steps        {shown}")
         source = record.get("source") or {}
-        if source.get("kind") == "offsite":
+        # One copy out of the bucket per host: its time is in the restore step of the service that made it.
+        if source.get("kind") == "offsite" and source.get("copied_by") == record["service"]:
             print(
-                f"  {record['service']:<22} of the restore: the copy out of the bucket {source.get('copy_seconds')} s"
+                f"  {record['service']:<22} of the restore: the host's bucket copy {source.get('copy_seconds')} s"
                 f" ({source.get('objects')} objects, {(source.get('bytes') or 0) / 2**20:.1f} MiB),"
                 f" snapshot chosen by {source.get('chosen_by')}"
             )
+        elif source.get("kind") == "offsite":
+            print(f"  {record['service']:<22} of the restore: no copy, the one {source.get('copied_by')} made")
     print()
     for record in summary["drills"]:
         achieved, rto = record["achieved_seconds"], record["rto_minutes"] * 60

@@ -26,6 +26,12 @@ def declared(udp_ports=(51820,)) -> dict:
 
 def baseline_ruleset(management_networks, udp_ports=(51820,)) -> str:
     """The catalog's own firewall control, its template parameters given as the role would."""
+    return host_ruleset(management_networks, [declared(udp_ports)])
+
+
+def host_ruleset(management_networks, adjustments=()) -> str:
+    """The firewall control's ruleset with the roles' declared ``adjustments`` (none: a host whose
+    roles open their ports with drop-ins of their own, as the citizen portal does)."""
     catalog = yaml.safe_load(CATALOG.read_text())
     (control,) = [dict(c) for c in catalog["firewall"] if c["id"] == "LZ-FW-003"]
     control["params"] = {
@@ -34,6 +40,6 @@ def baseline_ruleset(management_networks, udp_ports=(51820,)) -> str:
         "allowed_inbound": [],
         "forwarding": False,
     }
-    (selected,) = select_controls({"firewall": [control]}, "basic", adjustments=[declared(udp_ports)])
+    (selected,) = select_controls({"firewall": [control]}, "basic", adjustments=list(adjustments))
     params = validate_params(selected["id"], selected["type"], selected["params"])
     return nftables_ruleset.render(params, None)

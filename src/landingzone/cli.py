@@ -22,6 +22,7 @@ from landingzone.evidence.signature import is_signed
 from landingzone.fleet_evidence_key import FleetEvidenceKey
 from landingzone.fleet_inputs import fleet_municipalities, load_municipalities, select, with_hosts
 from landingzone.fleet_pki import PURPOSES
+from landingzone.inventory import inventory_groups
 from landingzone.lab import municipality_lab
 from landingzone.lab.images import ensure_images
 from landingzone.lab.stock_images import ensure_stock_images
@@ -154,6 +155,7 @@ def cmd_drill(args) -> int:
             [host.name for host in lab.hosts],
             card_path,
             municipality.inventory_dir / "hosts.yml",
+            inventory_groups(municipality.inventory_dir / "hosts.yml"),
         )
         services = plan.services
     else:

@@ -52,6 +52,7 @@ def drill_variables(
             # Seconds since the epoch on the controller, where the playbook also stops the clock.
             "started_epoch": started,
             "targets": [target_entry(rebuilt, target_address)],
+            "steps": [{"service": service, "hosts": [target_name]}],
             # Where the restores come from (drill_source.py): the backup server unless said otherwise.
             "source": source or {"kind": BACKUP_SERVER},
         }

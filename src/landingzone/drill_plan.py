@@ -4,11 +4,17 @@ The card's tier-1 services, and whatever they need (``depends_on``), come back o
 the order of ``restore_order``: the log collector's host first, then the other hosts a service
 needs, then the hosts of the services themselves. Each host of the lab is rebuilt once: a host
 that carries two of the services (the demo's app host carries the portal and the register) gets
-both restored onto it, in restore order. A service comes back on its first host, as a drill of
-one service does.
+both restored onto it. A service on several hosts comes back on every one of them, each from the
+backup of the host it stands in for.
+
+The run follows the plan's steps, not its hosts: each step is one service on all of its rebuilt
+hosts at once, and a step starts only when the one before it has ended on every host, so a
+service waits for what it needs wherever that lives (playbooks/restore_drill.yml).
 
 Every name the drill needs must be a host of the lab: a dependency that is missing stops the
-drill here, with the file and the field that name it, before any container starts.
+drill here, with the file and the field that name it, before any container starts. So does a
+host the drill needs but cannot give back what it runs (a VPN gateway, a second log collector):
+the reason is named rather than an empty host passed off as the one needed.
 """
 
 import re
@@ -33,13 +39,23 @@ class RebuiltHost:
 
 
 @dataclass
+class PlanStep:
+    """One service of the card, brought back on every rebuilt host of its hosts (by their names)."""
+
+    service: dict
+    hosts: list[str]
+
+
+@dataclass
 class DrillPlan:
     # In the order they start and are re-applied: the log collector's first.
     hosts: list[RebuiltHost]
+    # In the order they run, each after everything its service needs.
+    steps: list[PlanStep] = field(default_factory=list)
 
     @property
     def services(self) -> list[dict]:
-        return [service for host in self.hosts for service in host.services]
+        return [step.service for step in self.steps]
 
     @property
     def log_collector(self) -> RebuiltHost | None:
@@ -52,8 +68,23 @@ def rebuilt_name(municipality: str, source_host: str) -> str:
     return target_name(municipality, short)
 
 
-def plan_all(municipality: str, role_vars: dict, lab_hosts: list[str], card_path: Path, hosts_file: Path) -> DrillPlan:
-    """The rebuilt hosts of a whole-municipality drill, from the card's variables and the lab's hosts."""
+# Inventory groups whose role the drill does not re-apply on a host it needs, and why.
+NOT_REBUILT_GROUPS = {
+    "vpn_gateways": "a VPN gateway: suppliers' tunnels come back after the services, with `apply`, not in a drill",
+    "log_collectors": "a log collector other than the card's (log_collector.host): the drill rebuilds that one only",
+}
+
+
+def plan_all(
+    municipality: str,
+    role_vars: dict,
+    lab_hosts: list[str],
+    card_path: Path,
+    hosts_file: Path,
+    groups: dict[str, list[str]] | None = None,
+) -> DrillPlan:
+    """The rebuilt hosts and the steps of a whole-municipality drill, from the card's variables,
+    the lab's hosts and the inventory's groups (group: hosts)."""
     services = role_vars.get("landingzone_services") or []
     position = {service["name"]: index for index, service in enumerate(services)}
     lab = set(lab_hosts)
@@ -81,18 +112,30 @@ def plan_all(municipality: str, role_vars: dict, lab_hosts: list[str], card_path
             by_source[source] = RebuiltHost(rebuilt_name(municipality, source), source, source == collector)
         return by_source[source]
 
+    plan_steps = []
     for step in steps:
         if step.kind == "host":
             if step.name not in lab:
                 raise missing(step.name, _needed_where(services, step.name))
+            if step.name != collector:
+                _refuse_what_cannot_come_back(step.name, groups or {}, card_path, _needed_where(services, step.name))
             rebuild(step.name)
             continue
-        service = services[position[step.name]]
-        source = service["hosts"][0]
-        if source not in lab:
-            raise missing(source, f"services[{position[step.name]}].hosts[0]")
-        rebuild(source).services.append(service)
-    return DrillPlan(list(by_source.values()))
+        index = position[step.name]
+        service = services[index]
+        for rank, source in enumerate(service["hosts"]):
+            if source not in lab:
+                raise missing(source, f"services[{index}].hosts[{rank}]")
+        plan_steps.append(PlanStep(service, [rebuild(source).name for source in service["hosts"]]))
+        for source in service["hosts"]:
+            by_source[source].services.append(service)
+    return DrillPlan(list(by_source.values()), plan_steps)
+
+
+def _refuse_what_cannot_come_back(host: str, groups: dict[str, list[str]], card_path: Path, where: str) -> None:
+    for group, why in NOT_REBUILT_GROUPS.items():
+        if host in groups.get(group, []):
+            raise LandingzoneError(f"{card_path}: {where}: {host!r} is {why}; the drill cannot bring back what it runs")
 
 
 def _needed_where(services: list[dict], host: str) -> str:
@@ -123,6 +166,7 @@ def plan_variables(
         "whole_set": True,
         "source": source,
         "targets": [target_entry(host, addresses[host.name]) for host in plan.hosts],
+        "steps": [{"service": step.service, "hosts": step.hosts} for step in plan.steps],
     }
     variables = {"landingzone_drill": drill}
     collector = plan.log_collector

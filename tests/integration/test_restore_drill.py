@@ -13,8 +13,11 @@ evidence and report while its latest snapshot is still within the RPO.
 
 Then the whole municipality: `drill demo --all` rebuilds the log collector and the app host, and
 brings both tier-1 services back onto the one rebuilt app host, which logs to the rebuilt
-collector. (The rebuilt hosts' trust, an impostor at a rebuilt host's address, is tried in
-test_host_keys.)
+collector. On a copy of the demo card whose order matters across hosts (tests/drill_order_card.py),
+the drill runs the plan's steps rather than its hosts: a service on the collector's host waits for
+the portal on the app host, a host needed through depends_on comes back with the service it runs,
+and a service on two hosts comes back on both, each from its own host's backup. (The rebuilt
+hosts' trust, an impostor at a rebuilt host's address, is tried in test_host_keys.)
 
 `make test` drills the portal and checks the failing backup; the register, the service without a
 backup and the whole `--all` drill are in `make test-slow`.
@@ -26,7 +29,9 @@ import json
 import time
 
 import pytest
+from drill_order_card import SEEDS, write_fleet
 from lab_cli import LAB_VAULT_PASSWORD, ROOT, lab_playbooks, landingzone, podman
+from offsite_lab import files_bytes
 
 DEMO = ROOT / "inventories" / "demo"
 REGISTER = "/srv/bevolkingsregister"
@@ -274,3 +279,71 @@ def test_all_tier_1_services_come_back_on_rebuilt_hosts_logging_to_the_rebuilt_c
     assert podman("ps", "-a", "-q", "--filter", "name=demo-drill-") == ""
     running = podman("ps", "--format", "{{.Names}}").split()
     assert {"demo-app1", "demo-log1", "demo-backup1"} <= set(running)
+
+
+@pytest.mark.lab
+@pytest.mark.slow
+def test_the_drill_runs_the_plans_steps_across_hosts_and_a_service_on_every_one_of_its_hosts(backed_up_demo, tmp_path):
+    _ensure_backup_with_the_portals_dump(backed_up_demo)
+    # The other hosts' data, backed up as site.yml would (the baseline first); the collector's
+    # host backs up /srv too, where the order card places services.
+    for host, seed in SEEDS.items():
+        podman("exec", host, "sh", "-c", seed)
+    hosts = ",".join(SEEDS)
+    _playbook(backed_up_demo, hosts, {}, "baseline.yml")
+    _playbook(backed_up_demo, hosts, {"backup_agent_host_kind": "default"}, "backup.yml")
+    for host in SEEDS:
+        fact = _wait_for_backup(host)
+        assert fact["last_run"]["status"] == "ok", (host, fact)
+    order_fleet = tmp_path / "fleet"
+    write_fleet(DEMO, order_fleet)
+
+    result = landingzone(
+        order_fleet, "--json", "--vault-password-file", str(LAB_VAULT_PASSWORD), "drill", "demo", "--all"
+    )
+    assert result.stdout.startswith("{"), result.stdout[-3000:] + result.stderr[-3000:]
+    summary = json.loads(result.stdout)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    records = {record["service"]: record for record in summary["drills"]}
+    for record in records.values():
+        assert record["status"] == "pass" and record["rto_met"] is True and record["verdict"] == "pass", record
+
+    # The plan's steps, across the hosts: the meldingen on the collector's host, rebuilt first, waited
+    # for the portal on the app host, which waited for the website on the host it needs.
+    whole = summary["set"]
+    assert whole["services"] == ["bevolkingsregister", "website", "citizen-portal", "meldingen"]
+    seconds = [records[name]["achieved_seconds"] for name in whole["services"]]
+    assert seconds == sorted(seconds) and len(set(seconds)) == 4, seconds
+    assert whole["status"] == "pass" and whole["achieved_seconds"] == records["meldingen"]["achieved_seconds"]
+    assert whole["rebuilt_hosts"] == {
+        "demo-drill-log1": "demo-log1", "demo-drill-app2": "demo-app2", "demo-drill-app1": "demo-app1",
+    }  # fmt: skip
+    assert records["meldingen"]["rebuilt_host"] == "demo-drill-log1"
+    assert records["meldingen"]["restored_bytes"] == files_bytes("demo-log1", "/srv/meldingen")
+
+    # Needed only through depends_on, demo-app2 came back with what it runs: the website, from its backup.
+    website = records["website"]
+    assert website["rebuilt_host"] == "demo-drill-app2" and website["source_host"] == "demo-app2"
+    assert website["restored_bytes"] == files_bytes("demo-app2", "/srv/website") > 0
+    app2 = next(host for host in summary["rebuilt_hosts"] if host["rebuilt"] == "demo-drill-app2")
+    assert app2["role"] == "host of website" and app2["status"] == "pass", app2
+
+    # The register on both its hosts, each from the backup of the host it stands in for, health
+    # checked on each; its time is to the later of the two.
+    register = records["bevolkingsregister"]
+    on_hosts = {entry["rebuilt_host"]: entry for entry in register["on_hosts"]}
+    assert set(on_hosts) == {"demo-drill-app1", "demo-drill-log1"}
+    for rebuilt, source in (("demo-drill-app1", "demo-app1"), ("demo-drill-log1", "demo-log1")):
+        entry = on_hosts[rebuilt]
+        assert entry["status"] == "pass" and entry["source_host"] == source, entry
+        assert entry["restored_bytes"] == files_bytes(source, REGISTER), entry
+    assert on_hosts["demo-drill-app1"]["snapshot"]["id"] != on_hosts["demo-drill-log1"]["snapshot"]["id"]
+    assert register["achieved_seconds"] == max(entry["achieved_seconds"] for entry in on_hosts.values())
+
+    (outcome,) = summary["municipalities"]
+    evidence = json.loads((ROOT / outcome["evidence_dir"] / "results.json").read_text())
+    # Each service's record on its first rebuilt host.
+    on_log1, on_app1 = evidence["drill"]["demo-drill-log1"], evidence["drill"]["demo-drill-app1"]
+    assert [record.get("service") for record in on_log1][1:] == ["meldingen", None]
+    assert [record.get("service") for record in on_app1][1:] == ["bevolkingsregister", "citizen-portal"]
+    assert podman("ps", "-a", "-q", "--filter", "name=demo-drill-") == ""

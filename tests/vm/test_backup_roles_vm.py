@@ -31,6 +31,10 @@ from backup_vm import (
 from lab_vm import HOST, PLAYBOOKS
 
 pytestmark = [pytest.mark.vm, pytest.mark.slow]
+CONFINEMENT_TASK = (
+    "cyberveilig.landingzone.backup_server : "
+    "Record whether the REST server runs in its AppArmor profile, in enforce mode"
+)
 OFFSITE_SETTINGS = """\
 import json
 path = "/etc/landingzone-backup-keeper/keeper.json"
@@ -44,7 +48,7 @@ json.dump({"access_key_id": "unused", "secret_access_key": "unused"},
 
 
 @pytest.fixture(scope="module")
-def backup_vm(lab_vm):
+def applied(lab_vm):
     pki = make_pki(lab_vm.workdir / "pki", HOST)
     rest, repository = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
     settings = {
@@ -63,7 +67,11 @@ def backup_vm(lab_vm):
     }
     sh(lab_vm, f"mkdir -p /var/lib/lz-vm-data && head -c 200000 /dev/urandom > {DATA_FILE}")
     # The apply ends with the agent's first backup: its unit, through the REST server's, both sandboxed.
-    lab_vm.playbook(PLAYBOOKS / "backup_roles.yml", settings, timeout=1800)
+    return lab_vm.playbook(PLAYBOOKS / "backup_roles.yml", settings, timeout=1800)
+
+
+@pytest.fixture(scope="module")
+def backup_vm(lab_vm, applied):
     install_probe(lab_vm)
     return lab_vm
 
@@ -83,6 +91,14 @@ def test_the_role_loaded_the_rest_servers_apparmor_profile_and_the_server_runs_i
     assert_restored_byte_for_byte(backup_vm, DATA_FILE)
     # The first backup and this restore went through it: the profile let it do all it needed.
     assert denials(backup_vm, REST_PROFILE) == []
+
+
+def test_the_roles_evidence_records_the_rest_server_confined_by_its_profile(applied):
+    (result,) = applied.task_results(CONFINEMENT_TASK)
+    assert result["landingzone_evidence"]["section"] == "confinement"
+    record = result["landingzone_evidence"]["record"]
+    assert (record["verdict"], record["reason"], record["profile_mode"]) == ("pass", "", "enforce"), record
+    assert [(p["name"], p["label"]) for p in record["processes"]] == [("rclone", f"{REST_PROFILE} (enforce)")]
 
 
 def test_the_rest_servers_profile_refuses_a_repository_password_and_logs_it(backup_vm):

@@ -95,7 +95,7 @@ def gateway_vars(pki):
 
 
 @pytest.fixture(scope="module")
-def gateway(lab_vm):
+def applied(lab_vm):
     # SSH comes from qemu's user network; IKE and ESP in UDP come in beside WireGuard.
     ruleset = lab_vm.workdir / "nftables.conf"
     ruleset.write_text(baseline_ruleset(["10.0.2.0/24"], udp_ports=(51820, 500, 4500)))
@@ -109,7 +109,11 @@ def gateway(lab_vm):
         "vpn_vm_baseline_ruleset": str(ruleset),
         **gateway_vars(pki),
     }
-    lab_vm.playbook(PLAYBOOKS / "vpn_kernel_esp.yml", extra, timeout=1200)
+    return lab_vm.playbook(PLAYBOOKS / "vpn_kernel_esp.yml", extra, timeout=1200)
+
+
+@pytest.fixture(scope="module")
+def gateway(lab_vm, applied):
     # The supplier starts the tunnel; under software emulation the key exchange takes a while.
     deadline = time.monotonic() + SA_TIMEOUT
     while "INSTALLED" not in sudo(lab_vm, "swanctl --list-sas --ike supplier-esp-supplier || true"):
@@ -232,6 +236,16 @@ def test_the_watcher_runs_in_its_apparmor_profile_and_still_sees_the_tunnel(gate
     events = [line for line in seen.splitlines() if "tunnel interface" in line]
     assert events and events[-1].endswith("tunnel interface lzwg0 is up"), seen[-2000:]
     assert denials(gateway, WATCHER_PROFILE) == []
+
+
+def test_the_roles_evidence_records_the_watcher_confined_by_its_profile(applied):
+    (result,) = applied.task_results(
+        "cyberveilig.landingzone.vpn_gateway : Record whether the watcher runs in its AppArmor profile, in enforce mode"
+    )
+    assert result["landingzone_evidence"]["section"] == "confinement"
+    record = result["landingzone_evidence"]["record"]
+    assert (record["verdict"], record["reason"], record["profile_mode"]) == ("pass", "", "enforce"), record
+    assert {p["label"] for p in record["processes"]} == {f"{WATCHER_PROFILE} (enforce)"}, record
 
 
 def test_the_watchers_profile_refuses_the_gateways_private_key_and_logs_it(gateway):

@@ -1,11 +1,14 @@
 """What the running kernel says about AppArmor, read through the root prefix.
 
 The kernel is the authority, not the files under /etc/apparmor.d: a profile counts once it is
-loaded, in the mode the kernel lists for it. The handlers of the AppArmor controls share this.
+loaded, in the mode the kernel lists for it, and a process is confined by the label the kernel
+gives it. The handlers of the AppArmor controls and the services' confinement evidence
+(apparmor_confinement_status) share this.
 """
 
 from __future__ import annotations
 
+import os
 import re
 
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import textedit
@@ -60,6 +63,59 @@ def loaded_profiles(ctx):
         if match:
             profiles[match.group("name")] = match.group("mode")
     return profiles
+
+
+def parse_label(label):
+    """(profile, mode) of a label the kernel gives a process or lists a profile with ("NAME (MODE)"),
+    or (label, None) for one without a mode ("unconfined")."""
+    match = _PROFILE_LINE.match(label.strip())
+    return (match.group("name"), match.group("mode")) if match else (label.strip(), None)
+
+
+def process_ids(ctx):
+    """The ids of the processes under /proc, in order; none where /proc cannot be read."""
+    try:
+        return sorted(int(entry) for entry in os.listdir(ctx.path("/proc")) if entry.isdigit())
+    except OSError:
+        return []
+
+
+def _proc_text(ctx, path):
+    try:
+        return textedit.ensure_text(ctx.read_text(path)).strip().rstrip("\x00")
+    except OSError:  # the process ended while we looked
+        return ""
+
+
+def process_label(ctx, pid):
+    """The process's AppArmor label: "NAME (MODE)", "unconfined", or "" once it has ended."""
+    # Since Linux 5.8 AppArmor has its own attr directory, which another security module cannot claim.
+    own = f"/proc/{pid}/attr/apparmor/current"
+    return _proc_text(ctx, own if os.path.exists(ctx.path(own)) else f"/proc/{pid}/attr/current")
+
+
+def process_name(ctx, pid):
+    return _proc_text(ctx, f"/proc/{pid}/comm")
+
+
+def process_executable(ctx, pid):
+    """The program the process runs, or "" for a kernel thread or a process that ended."""
+    try:
+        target = os.readlink(ctx.path(f"/proc/{pid}/exe"))
+    except OSError:
+        return ""
+    return target.removesuffix(" (deleted)")
+
+
+def process_unit(ctx, pid):
+    """The systemd service the process runs in (cgroup v2 or the v1 name=systemd line), or ""."""
+    for line in _proc_text(ctx, f"/proc/{pid}/cgroup").splitlines():
+        hierarchy, _, path = line.partition(":")[2].partition(":")
+        if hierarchy in ("", "name=systemd"):
+            unit = path.rstrip("/").rsplit("/", 1)[-1]
+            if unit.endswith(".service"):
+                return unit
+    return ""
 
 
 def by_mode(profiles):

@@ -124,7 +124,7 @@ def test_a_verdict_the_schema_does_not_know_is_refused_naming_where_it_is():
 
 def test_sections_verdicts_and_statuses_are_the_schemas():
     schema = results_schema()
-    assert SECTIONS == ("backup", "drill", "vpn", "logs") == EVIDENCE_SECTIONS
+    assert SECTIONS == ("backup", "drill", "vpn", "logs", "confinement") == EVIDENCE_SECTIONS
     # A section's records are the only objects in the document whose verdict the schema declares.
     assert all(schema["properties"][name]["$ref"] == "#/$defs/host_records" for name in SECTIONS)
     # The verdicts are control statuses, and the schema's statuses are the engines'.

@@ -7,11 +7,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from drill_order_card import SERVICES as ORDER_CARD_SERVICES
+from drill_order_card import write_fleet
 
 from landingzone.card.variables import card_to_vars
 from landingzone.cli import main
 from landingzone.drill import drill_variables
-from landingzone.drill_plan import plan_all, plan_variables, rebuilt_name
+from landingzone.drill_plan import PlanStep, plan_all, plan_variables, rebuilt_name
 from landingzone.drill_summary import split_records, summary_lines
 from landingzone.errors import LandingzoneError
 
@@ -29,9 +31,28 @@ def service(name, host, tier=1, *needs):
     return entry
 
 
-def plan(services, lab=LAB, collector=COLLECTOR):
+def plan(services, lab=LAB, collector=COLLECTOR, groups=None):
     variables = {"landingzone_services": services, "linux_baseline_log_collector": collector}
-    return plan_all("gent", variables, lab, CARD, HOSTS)
+    return plan_all("gent", variables, lab, CARD, HOSTS, groups)
+
+
+def demo_plan(card: dict):
+    groups = yaml.safe_load((ROOT / "inventories" / "demo" / "hosts.yml").read_text())["all"]["children"]
+    hosts = list(dict.fromkeys(host for group in groups.values() for host in group["hosts"]))
+    inventory_groups = {name: list(group["hosts"]) for name, group in groups.items()}
+    return plan_all("demo", card_to_vars(card, {"LZ-UPD-003": "linux_baseline"}), hosts, CARD, HOSTS, inventory_groups)
+
+
+def out_of_order(sequence: list[str], services: list[dict]) -> list[tuple[str, str]]:
+    """(service, the service it needs) wherever the service comes first, or its need never does."""
+    by_name = {entry["name"]: entry for entry in services}
+    first = {name: sequence.index(name) for name in sequence}
+    return [
+        (name, need)
+        for name in sequence
+        for need in by_name[name].get("depends_on", [])
+        if need in by_name and first.get(need, len(sequence)) > first[name]
+    ]
 
 
 def test_the_demo_card_rebuilds_its_collector_then_one_app_host_with_both_tier_1_services():
@@ -47,6 +68,78 @@ def test_the_demo_card_rebuilds_its_collector_then_one_app_host_with_both_tier_1
     assert [service["name"] for service in drill.hosts[1].services] == ["citizen-portal", "bevolkingsregister"]
     assert drill.hosts[0].services == []
     assert drill.log_collector is drill.hosts[0]
+
+
+def test_the_steps_run_across_hosts_where_the_old_host_by_host_order_would_fail():
+    """The order card: the collector's host carries a service that needs the portal, on a host
+    rebuilt later. Host after host, as the restore ran before, it would come first and fail."""
+    drill = demo_plan({**yaml.safe_load((ROOT / "inventories" / "demo" / "municipality.yml").read_text()),
+                       "services": ORDER_CARD_SERVICES})  # fmt: skip
+    assert [host.source_host for host in drill.hosts] == ["demo-log1", "demo-app2", "demo-app1"]
+    assert [(step.service["name"], step.hosts) for step in drill.steps] == [
+        ("bevolkingsregister", ["demo-drill-app1", "demo-drill-log1"]),
+        ("website", ["demo-drill-app2"]),
+        ("citizen-portal", ["demo-drill-app1"]),
+        ("meldingen", ["demo-drill-log1"]),
+    ]
+    host_by_host = [service["name"] for host in drill.hosts for service in host.services]
+    assert out_of_order(host_by_host, ORDER_CARD_SERVICES) == [("meldingen", "citizen-portal")]
+    assert out_of_order([step.service["name"] for step in drill.steps], ORDER_CARD_SERVICES) == []
+
+
+def test_the_order_card_is_a_valid_card(tmp_path, capsys):
+    write_fleet(ROOT / "inventories" / "demo", tmp_path)
+    password = str(ROOT / "lab" / "demo-vault-password")
+    code = main(["--fleet", str(tmp_path), "--vault-password-file", password, "validate", "demo"])
+    assert code == 0, capsys.readouterr()
+
+
+def test_a_service_on_several_hosts_is_one_step_on_each_of_their_rebuilt_hosts():
+    register = {**service("register", "gent-app1"), "hosts": ["gent-app1", "gent-db1"]}
+    drill = plan([register])
+    assert drill.steps == [PlanStep(register, ["gent-drill-app1", "gent-drill-db1"])]
+    # Each rebuilt host restores it from the backup of the host it stands in for.
+    assert [(host.source_host, [s["name"] for s in host.services]) for host in drill.hosts] == [
+        ("gent-log1", []),
+        ("gent-app1", ["register"]),
+        ("gent-db1", ["register"]),
+    ]
+    variables = plan_variables(drill, dict.fromkeys([h.name for h in drill.hosts], "10.9.0.9"), COLLECTOR, 1.0, 2.0, {})
+    assert variables["landingzone_drill"]["steps"] == [
+        {"service": register, "hosts": ["gent-drill-app1", "gent-drill-db1"]}
+    ]
+
+
+def test_a_host_needed_only_through_depends_on_comes_back_with_the_services_it_runs():
+    drill = plan([service("portal", "gent-app1", 1, "gent-db1"), service("database", "gent-db1", 3)])
+    assert [(host.source_host, [s["name"] for s in host.services]) for host in drill.hosts] == [
+        ("gent-log1", []),
+        ("gent-db1", ["database"]),
+        ("gent-app1", ["portal"]),
+    ]
+    assert [step.service["name"] for step in drill.steps] == ["database", "portal"]
+
+
+def test_a_second_host_of_a_multi_host_service_missing_from_the_lab_is_named_with_its_field():
+    register = {**service("register", "gent-app1"), "hosts": ["gent-app1", "gent-app7"]}
+    with pytest.raises(LandingzoneError, match=r"municipality.yml: services\[0\].hosts\[1\]: 'gent-app7' is not"):
+        plan([register])
+
+
+@pytest.mark.parametrize(
+    ("group", "why"),
+    [
+        ("vpn_gateways", "a VPN gateway: suppliers' tunnels come back after the services"),
+        ("log_collectors", "a log collector other than the card's (log_collector.host)"),
+    ],
+)
+def test_a_needed_host_whose_role_the_drill_cannot_bring_back_is_named_with_why(group, why):
+    groups = {group: ["gent-db1"]}
+    with pytest.raises(LandingzoneError) as error:
+        plan([service("portal", "gent-app1", 1, "gent-db1")], groups=groups)
+    where = "inventories/gent/municipality.yml: services[0].depends_on[0]"
+    assert str(error.value).startswith(f"{where}: 'gent-db1' is {why}")
+    assert str(error.value).endswith("the drill cannot bring back what it runs")
 
 
 def test_a_host_dependency_is_rebuilt_after_the_collector_and_before_the_services_hosts():
@@ -104,6 +197,7 @@ def test_a_drill_of_one_service_rebuilds_no_collector_and_keeps_the_cards_forwar
     assert "linux_baseline_log_collector" not in variables
     run = variables["landingzone_drill"]
     assert "log_collector" not in run and "whole_set" not in run and run["source"] == {"kind": "backup_server"}
+    assert run["steps"] == [{"service": service("site", "gent-app2", 2), "hosts": ["gent-drill-site"]}]
     assert run["targets"] == [
         {
             "name": "gent-drill-site",
@@ -178,6 +272,25 @@ def test_the_cli_names_a_missing_dependency_before_any_host_starts(tmp_path, cap
         f"{card_path}: log_collector.host: 'syslog.provider.example' is not a host of the lab demo "
         f"({fleet / 'demo' / 'hosts.yml'})" in capsys.readouterr().err
     )
+
+
+def test_the_cli_says_why_a_needed_vpn_gateway_cannot_come_back_before_any_host_starts(tmp_path, capsys, monkeypatch):
+    """A copy of the demo whose portal needs demo-vpn1: the drill would rebuild an empty host where
+    a gateway was needed; it stops instead, with the field and the reason (exit 2)."""
+    fleet = tmp_path / "fleet"
+    shutil.copytree(ROOT / "inventories" / "demo", fleet / "demo")
+    card_path = fleet / "demo" / "municipality.yml"
+    card_path.write_text(
+        card_path.read_text().replace("depends_on: [demo-log1]", "depends_on: [demo-log1, demo-vpn1]", 1)
+    )
+    monkeypatch.setattr("landingzone.lab.drill_target.Podman", None)  # any container asked for would fail loudly
+    password = str(ROOT / "lab" / "demo-vault-password")
+    code = main(["--fleet", str(fleet), "--vault-password-file", password, "drill", "demo", "--all"])
+    assert code == 2
+    assert (
+        f"{card_path}: services[0].depends_on[1]: 'demo-vpn1' is a VPN gateway: suppliers' tunnels come back after "
+        "the services, with `apply`, not in a drill; the drill cannot bring back what it runs"
+    ) in capsys.readouterr().err
 
 
 def test_all_and_service_are_one_choice(capsys):

@@ -50,6 +50,29 @@ def test_a_log_collector_a_service_also_names_is_one_step():
     assert names(restore_order(services, "log1")) == ["host:log1", "host:db1", "service:portal"]
 
 
+def test_a_host_a_service_needs_brings_back_the_services_it_runs_first():
+    database = {**service("database", 3), "hosts": ["db1"]}
+    reports = {**service("reports", 2), "hosts": ["db1", "app2"]}
+    services = [service("portal", 1, "db1"), service("website", 2), reports, database]
+    # The portal needs the host db1: what runs there (a tier-3 and a tier-2 service) comes back
+    # first, in card order; the website, on no host anyone needs, stays out.
+    assert names(restore_order(services)) == ["host:db1", "service:reports", "service:database", "service:portal"]
+
+
+def test_the_log_collectors_host_is_back_with_its_collector_not_with_the_services_on_it():
+    viewer = {**service("viewer", 1, "portal"), "hosts": ["log1"]}
+    portal = service("portal", 1, "log1")
+    # The portal needs the collector's host; the viewer, placed there, needs the portal: no cycle.
+    assert names(restore_order([viewer, portal], "log1")) == ["host:log1", "service:portal", "service:viewer"]
+
+
+def test_a_cycle_through_a_host_a_service_runs_on_is_refused():
+    portal = service("portal", 1, "db1")
+    database = {**service("database", 2, "portal"), "hosts": ["db1"]}
+    with pytest.raises(ValueError, match="database, portal depend on each other in a cycle .*through the hosts"):
+        restore_order([portal, database])
+
+
 def test_a_service_waits_for_the_services_it_needs_even_of_a_lower_tier():
     services = [
         service("portal", 1, "register"),

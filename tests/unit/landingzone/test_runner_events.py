@@ -141,7 +141,7 @@ def test_malformed_or_unknown_evidence_sections_are_ignored():
     observer = RunObserver("gent", ["a"], set())
     for evidence in ({"section": "elsewhere", "record": {}}, {"section": "backup", "record": "text"}, "text"):
         observer.handle(_event("runner_on_ok", "a", task_action="x", res={"landingzone_evidence": evidence}))
-    assert observer.sections == {"backup": {}, "drill": {}, "vpn": {}, "logs": {}}
+    assert observer.sections == {"backup": {}, "drill": {}, "vpn": {}, "logs": {}, "confinement": {}}
 
 
 def test_one_task_may_return_several_records_of_a_section():

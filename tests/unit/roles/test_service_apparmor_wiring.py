@@ -78,3 +78,56 @@ def test_the_watchers_drop_in_names_its_profile_only_where_it_is_loaded():
     assert "AppArmorProfile=landingzone-vpn-gateway-watch\n" in put["ansible.builtin.copy"]["content"]
     assert put["when"] == f"{registered}.enforcing" and removed["when"] == f"not {registered}.enforcing"
     assert removed["ansible.builtin.file"]["state"] == "absent"
+
+
+def confinement_records(role: str) -> dict[str, str]:
+    """{profile: unit} of the role's apparmor_confinement_status tasks, loops unrolled."""
+    found = {}
+    for tasks_file in sorted((ROLES / role / "tasks").glob("*.yml")):
+        for task in yaml.safe_load(tasks_file.read_text()) or []:
+            args = task.get("cyberveilig.landingzone.apparmor_confinement_status")
+            if args is None:
+                continue
+            for item in task.get("loop") or [None]:
+                if item is None:
+                    found[args["profile"]] = args["unit"]
+                else:
+                    found[item["profile"]] = item["unit"]
+    return found
+
+
+def loaded_profiles(role: str) -> set[str]:
+    return {
+        task["cyberveilig.landingzone.apparmor_profile"]["name"]
+        for tasks_file in sorted((ROLES / role / "tasks").glob("*.yml"))
+        for task in yaml.safe_load(tasks_file.read_text()) or []
+        if "cyberveilig.landingzone.apparmor_profile" in task
+    }
+
+
+# The unit each profile confines; nginx's is Debian's own.
+CONFINED_UNITS = {
+    "landingzone-restic-rest": "landingzone-restic-rest.service",
+    "landingzone-citizen-portal": "citizen-portal.service",
+    "landingzone-nginx": "nginx.service",
+    "landingzone-log-collector": "landingzone-log-collector.service",
+    "landingzone-vpn-gateway-watch": "vpn-gateway-watch.service",
+}
+
+
+@pytest.mark.parametrize("role", sorted({s[0] for s in SERVICES}))
+def test_the_role_records_in_its_evidence_that_each_profile_it_loads_confines_its_service(role):
+    recorded = confinement_records(role)
+    assert set(recorded) == loaded_profiles(role)
+    assert recorded == {profile: CONFINED_UNITS[profile] for profile in recorded}
+    # The role installs the unit it names (a template or a file), but for nginx's, which is Debian's.
+    for unit in set(recorded.values()) - {"nginx.service"}:
+        shipped = [ROLES / role / "templates" / f"{unit}.j2", ROLES / role / "files" / unit]
+        assert any(path.exists() for path in shipped), unit
+
+
+@pytest.mark.parametrize("role", ["backup_server", "log_collector", "vpn_gateway"])
+def test_the_record_is_read_after_the_handlers_restarted_the_service(role):
+    tasks = yaml.safe_load((ROLES / role / "tasks" / "main.yml").read_text())
+    (index,) = [i for i, t in enumerate(tasks) if "cyberveilig.landingzone.apparmor_confinement_status" in t]
+    assert tasks[index - 1].get("ansible.builtin.meta") == "flush_handlers"

@@ -10,9 +10,7 @@ runs) is only reported: it is confined from its next start, or after a reboot.
 
 from __future__ import annotations
 
-import os
-
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import apparmor, textedit
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import apparmor
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.catalog import param
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.finding import Finding
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.transaction import (
@@ -30,50 +28,14 @@ DOC_MANAGES = (
 )
 
 
-def _read(ctx, path):
-    try:
-        return textedit.ensure_text(ctx.read_text(path)).strip()
-    except OSError:  # the process ended while we looked
-        return ""
-
-
-def _label(ctx, pid):
-    # Since Linux 5.8 AppArmor has its own attr directory, which another security module cannot claim.
-    own = f"/proc/{pid}/attr/apparmor/current"
-    return _read(ctx, own if os.path.exists(ctx.path(own)) else f"/proc/{pid}/attr/current")
-
-
-def _executable(ctx, pid):
-    try:
-        target = os.readlink(ctx.path(f"/proc/{pid}/exe"))
-    except OSError:  # a kernel thread, or the process ended
-        return ""
-    return target.removesuffix(" (deleted)")
-
-
-def _service_unit(ctx, pid):
-    """The systemd service the process runs in (cgroup v2 or the v1 name=systemd line), or ""."""
-    for line in _read(ctx, f"/proc/{pid}/cgroup").splitlines():
-        hierarchy, _, path = line.partition(":")[2].partition(":")
-        if hierarchy in ("", "name=systemd"):
-            unit = path.rstrip("/").rsplit("/", 1)[-1]
-            if unit.endswith(".service"):
-                return unit
-    return ""
-
-
 def unconfined_with_profile(ctx, profiles):
     """[{pid, name, exe, unit}] of the processes that run unconfined though a profile for them is loaded."""
     found = []
-    try:
-        pids = sorted((entry for entry in os.listdir(ctx.path("/proc")) if entry.isdigit()), key=int)
-    except OSError:
-        return found
-    for pid in pids:
-        exe = _executable(ctx, pid)
-        if exe and exe in profiles and _label(ctx, pid) == "unconfined":
-            name = _read(ctx, f"/proc/{pid}/comm")
-            found.append({"pid": int(pid), "name": name, "exe": exe, "unit": _service_unit(ctx, pid)})
+    for pid in apparmor.process_ids(ctx):
+        exe = apparmor.process_executable(ctx, pid)
+        if exe and exe in profiles and apparmor.process_label(ctx, pid) == "unconfined":
+            name = apparmor.process_name(ctx, pid)
+            found.append({"pid": pid, "name": name, "exe": exe, "unit": apparmor.process_unit(ctx, pid)})
     return found
 
 
