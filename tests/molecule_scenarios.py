@@ -20,6 +20,8 @@ SUITES = {"bookworm": "", "trixie": "trixie"}  # the suite of the image -> the t
 CHOOSABLE_HOSTS = "${LZ_TESTINFRA_HOSTS"
 # A scenario that only needs a hardened host may start from the baselined image tests share.
 BASELINED_IMAGE = "${LZ_BASELINED_IMAGE"
+# A desk scenario starts from the lab's desk image (landingzone.lab.desk_image), built before it runs.
+DESK_IMAGE = "${LZ_DESK_IMAGE"
 # A whole scenario (create to destroy) takes a few minutes, twice that while the other pytest
 # worker runs a scenario too; the bound only stops a hung one from eating CI's budget.
 SCENARIO_TIMEOUT = 30 * 60
@@ -33,6 +35,7 @@ class Scenario:
     platform: str | None = None  # only this platform, or all of them
     slow: bool = False
     starts_baselined: bool = False
+    starts_from_desk_image: bool = False
 
 
 def _platform_per_suite(molecule_yml: Path) -> dict[str, str] | None:
@@ -52,10 +55,11 @@ def _platform_per_suite(molecule_yml: Path) -> dict[str, str] | None:
 
 
 def _variants(test_id: str, workdir: Path, name: str, molecule_yml: Path) -> list[Scenario]:
-    baselined = BASELINED_IMAGE in molecule_yml.read_text(encoding="utf-8")
+    text = molecule_yml.read_text(encoding="utf-8")
+    baselined, desk = BASELINED_IMAGE in text, DESK_IMAGE in text
     by_suite = _platform_per_suite(molecule_yml)
     if by_suite is None:
-        return [Scenario(test_id, workdir, name, starts_baselined=baselined)]
+        return [Scenario(test_id, workdir, name, starts_baselined=baselined, starts_from_desk_image=desk)]
     return [
         Scenario(f"{test_id}-{suffix}" if suffix else test_id, workdir, name, by_suite[suite], slow=bool(suffix))
         for suite, suffix in SUITES.items()

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from molecule_scenarios import run, scenarios
 
+from landingzone.lab.desk_image import ensure_desk_image
+
 ROOT = Path(__file__).resolve().parents[2]
 # A failed scenario's whole log is kept here: pytest removes its temporary directories after a few runs.
 FAILED_LOGS = ROOT / "tests" / "output" / "molecule"
@@ -25,6 +27,8 @@ def test_scenario(scenario, tmp_path, request):
     env = {}
     if scenario.starts_baselined:
         env["LZ_BASELINED_IMAGE"] = request.getfixturevalue("baselined_host").image
+    if scenario.starts_from_desk_image:
+        env["LZ_DESK_IMAGE"] = ensure_desk_image(ROOT)
     log = tmp_path / f"molecule-{scenario.test_id}.log"
     code, tail = run(ROOT, scenario, log, **env)
     if code != 0:
