@@ -10,13 +10,13 @@ module: apparmor_confinement_status
 short_description: Report, as evidence, whether a service runs in its AppArmor profile in enforce mode
 description:
   - Reads, without changing anything, what the running kernel says about one service and its profile, the way
-    C(aa-status) does it: the mode C(/sys/kernel/security/apparmor/profiles) lists the profile in, and the label
+    C(aa-status) does it; the mode C(/sys/kernel/security/apparmor/profiles) lists the profile in, and the label
     (C(/proc/PID/attr/current)) of every process of the service's systemd unit.
   - Returns it as C(landingzone_evidence) (section C(confinement)), which the landingzone CLI stores in the run's
     results.json under the host. The roles that ship a profile record their service with it once the service runs.
   - The verdict is V(pass) only when the profile is loaded in enforce mode and the unit has at least one process,
     every one of them confined by the profile (or one of its child profiles) in enforce mode. In a container it is
-    V(not_applicable), with the reason: the profiles there would be the host's kernel's. Anything else is V(fail),
+    V(not_applicable), with the reason (the profiles there would be the host's kernel's). Anything else is V(fail),
     with the reason in words, AppArmor switched off in the kernel included.
   - In check mode it reads the host as it is, before the changes the run would make.
 version_added: 0.2.0
