@@ -28,7 +28,7 @@ import yaml
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
-from lab_cli import BIN, ENV, ROOT, run
+from lab_cli import BIN, ROOT, run
 from test_workplace_rdp import PEOPLE, fresh_code, podman, totp
 
 from landingzone.lab.desk_image import ensure_desk_image
@@ -254,7 +254,7 @@ def _paint_nonce(word: str, person: str) -> None:
     podman("exec", "-i", DESK, "sh", "-c", f"cat > {NONCE_FILE}", input_text=word + "\n")
     podman("exec", "-i", DESK, "sh", "-c", "cat > /etc/landingzone-workplace/session.d/lab-paint.sh",
            input_text=PAINT_HOOK)  # fmt: skip
-    podman("exec", DESK, "systemctl", "restart", f"workplace-vnc-server@{person}.service", f"workplace-vnc@{person}.service")
+    podman("exec", DESK, "systemctl", "restart", f"workplace-vnc-server@{person}.service")
 
 
 @pytest.mark.lab
