@@ -45,3 +45,19 @@ def test_hostile_names_and_addresses_are_refused(hostile):
 
 def test_no_desk_is_refused():
     assert not holds(workplace_roster=ROSTER, workplace_desk_addresses={})
+
+
+def test_the_browser_gateway_sends_each_certificate_to_the_rdp_maps_desk():
+    """nginx's maps and HAProxy's agree on each person's desk, and the token is the certificate's name."""
+    variables = {"workplace_roster": ROSTER, "workplace_desk_addresses": DESKS, "workplace_gateway_https_port": 443,
+                 "workplace_gateway_websockify_port": 6080,
+                 "workplace_gateway_nginx_dir": "/etc/nginx/landingzone-workplace"}  # fmt: skip
+    config = render(ROLE, "nginx-workplace.conf.j2", **variables)
+    rdp = render(ROLE, "workplace-desks.map.j2", workplace_roster=ROSTER, workplace_desk_addresses=DESKS)
+    for line in rdp.splitlines():
+        if line and not line.startswith("#"):
+            person, backend = line.split()
+            assert f'"CN={person}" {person};' in config
+            assert f"{person} {backend.removeprefix('desk_')};" in config
+    assert "ssl_verify_client on;" in config and "server 10.231.84.12:6080;" in config
+    assert "proxy_pass https://$workplace_desk/websockify?token=$workplace_person;" in config
