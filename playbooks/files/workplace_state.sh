@@ -1,3 +1,4 @@
+#!/bin/sh
 # What `landingzone workplace status` reports of one desk or gateway, one fact a line:
 #   service <unit> <state>      the units that let people in
 #   session <account>           an account that has an Xvnc session (one per person on a desk)
