@@ -40,7 +40,8 @@ yaml.SafeDumper.add_representer(
 
 
 def first_password(person: str) -> str:
-    return f"Lab-{person.capitalize()}-Kade-2026"
+    """A lab-only first password per person that pwquality takes (not their name in any form)."""
+    return f"Kade-Lab-{hashlib.sha256(person.encode()).hexdigest()[:8]}-2026"
 
 
 def totp_secret(person: str) -> str:
