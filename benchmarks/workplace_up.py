@@ -1,7 +1,7 @@
 """Benchmark of `landingzone workplace up` (a script, not a test): the time to the first desk and to
 N desks, for N = 1, 3 and 5, and the second `up` against the first.
 
-For each N, a lab municipality of its own (wpbench, 10.231.87.0/24; tests/integration/workplace_lab.py)
+For each N, a lab municipality of its own (wpbench, 10.231.88.0/24; tests/integration/workplace_lab.py)
 with N desks, the gateway and a service host is started with `landingzone lab up` (timed apart: it is
 the lab's, not the workplace's), then `landingzone workplace up` runs twice.
 
@@ -37,7 +37,7 @@ from workplace_lab import PEOPLE, desk_name, gateway_name, pam_login, workplace_
 
 from landingzone.workplace_state import run_events  # noqa: E402
 
-MUNICIPALITY, OCTET = "wpbench", 87
+MUNICIPALITY, OCTET = "wpbench", 88
 POLL = 2.0
 # Counted as module executions on the host: what ran there (skipped tasks did not).
 EXECUTED = ("runner_on_ok", "runner_on_failed")
