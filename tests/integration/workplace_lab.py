@@ -27,6 +27,13 @@ DEMO = ROOT / "inventories" / "demo"
 LAB_IMAGE = "localhost/landingzone-lab:bookworm"
 # The demo's two people first; the others are named for the benchmark's larger rosters.
 PEOPLE = ["lmertens", "svermeulen", "kdewilde", "tjacobs", "hwouters"]
+FIRST_PASSWORDS = {
+    "lmertens": "Zomer-Kaai-Loket-2026",
+    "svermeulen": "Winter-Dok-Balie-2027",
+    "kdewilde": "Lente-Haven-Brug-2028",
+    "tjacobs": "Herfst-Markt-Toren-2029",
+    "hwouters": "Regen-Plein-Poort-2030",
+}
 DESK_OCTET, GATEWAY_OCTET, APP_OCTET = 60, 50, 11
 
 
@@ -40,8 +47,8 @@ yaml.SafeDumper.add_representer(
 
 
 def first_password(person: str) -> str:
-    """A lab-only first password per person that pwquality takes (not their name in any form)."""
-    return f"Kade-Lab-{hashlib.sha256(person.encode()).hexdigest()[:8]}-2026"
+    """A lab-only first password per person that the desks' pwquality and its dictionary take."""
+    return FIRST_PASSWORDS[person]
 
 
 def totp_secret(person: str) -> str:
