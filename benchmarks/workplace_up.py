@@ -13,7 +13,8 @@ clock starts when `workplace up` starts. After the run, a real login through xrd
 
 It prints, per N: the lab's start, the time to the first desk and to the Nth, the whole first `up`,
 the second `up` and its ratio to the first (the issue asks at most 0.1), the changes of the second,
-and the module executions per host of each run (from the run's events).
+and the tasks run on each host in each run (from the run's events; a loop counts as one task, skipped
+tasks do not count).
 
     .venv/bin/python benchmarks/workplace_up.py [--desks 1 3 5] [--keep]
 """
@@ -39,7 +40,7 @@ from landingzone.workplace_state import run_events  # noqa: E402
 
 MUNICIPALITY, OCTET = "wpbench", 88
 POLL = 2.0
-# Counted as module executions on the host: what ran there (skipped tasks did not).
+# Counted as tasks run on the host (skipped ones did not; a loop's items count as one).
 EXECUTED = ("runner_on_ok", "runner_on_failed")
 
 
@@ -90,7 +91,7 @@ def workplace_up(fleet: Path) -> tuple[dict, float]:
 
 
 def executions_per_host(fleet: Path) -> dict[str, int]:
-    """Module executions per host of the municipality's latest run."""
+    """Tasks run per host in the municipality's latest run."""
     latest = max((fleet / ".landingzone" / "runs" / MUNICIPALITY).iterdir(), key=lambda path: path.name)
     counts = Counter(
         (event.get("event_data") or {}).get("host") for event in run_events(latest) if event.get("event") in EXECUTED
@@ -159,7 +160,7 @@ def main() -> None:
         )
     for row in rows:
         print(
-            f"N={row['desks']}: module executions per host, first up {row['first_executions']}, "
+            f"N={row['desks']}: tasks run per host, first up {row['first_executions']}, "
             f"second up {row['second_executions']}; a real login on every desk afterwards: {row['logins']}"
         )
 
