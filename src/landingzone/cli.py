@@ -38,6 +38,7 @@ from landingzone.runner.vault import password_file_for_jobs, read_password
 from landingzone.supplier_role import ContractError
 from landingzone.supplier_role.scaffold import new_supplier_role
 from landingzone.vpn.commands import add_vpn_parser
+from landingzone.workplace_command import add_workplace_parser
 
 DEFAULT_PARALLEL = 2
 DEFAULT_KEEP_RUNS = 10
@@ -397,6 +398,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_host_keys_parser(add)
     add_vpn_parser(add)
+    add_workplace_parser(add)
 
     lab = add("lab", help="a lab municipality on local containers")
     lab.add_argument("action", choices=["up", "down", "status", "images"])
