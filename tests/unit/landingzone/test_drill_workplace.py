@@ -5,7 +5,9 @@ import json
 from pathlib import Path
 
 import pytest
+from workplace_drill_municipality import LAB_VAULT_PASSWORD, MUNICIPALITY, write_municipality
 
+from landingzone.cli import main
 from landingzone.drill_summary import summary_lines, workplace_record
 from landingzone.drill_workplace import (
     drill_record,
@@ -188,3 +190,35 @@ def test_totp_codes_are_rfc_6238():
     secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
     assert totp_code(secret, 59) == "287082"
     assert totp_code(secret, 1111111109) == "081804"
+
+
+@pytest.mark.parametrize("which", ["--workplace", "--all"])
+def test_a_card_with_more_desks_than_the_inventory_stops_the_drill_before_any_host(
+    which, tmp_path, monkeypatch, capsys
+):
+    # --all includes the workplace of a card that has one: its plan is checked with the services'.
+    write_municipality(tmp_path, desks=2)
+    monkeypatch.setattr("landingzone.lab.drill_target.Podman", None)  # any container asked for would fail loudly
+    monkeypatch.setattr("landingzone.drill_workplace.ensure_desk_image", None)
+    code = main(["--fleet", str(tmp_path), "--vault-password-file", str(LAB_VAULT_PASSWORD), "drill", MUNICIPALITY,
+                 which])  # fmt: skip
+    assert code == 2
+    hosts = tmp_path / MUNICIPALITY / "hosts.yml"
+    card = tmp_path / MUNICIPALITY / "municipality.yml"
+    assert (
+        f"{hosts}: workplace_desks: the card's workplace.desks is 2 ({card}), the group has 1 host(s)"
+    ) in capsys.readouterr().err
+
+
+def test_the_workplace_drill_restores_nothing_from_offsite(tmp_path, capsys):
+    write_municipality(tmp_path)
+    code = main(["--fleet", str(tmp_path), "--vault-password-file", str(LAB_VAULT_PASSWORD), "drill", MUNICIPALITY,
+                 "--workplace", "--from-offsite"])  # fmt: skip
+    assert code == 2
+    assert "--from-offsite, --as-of: the workplace drill restores nothing" in capsys.readouterr().err
+
+
+def test_the_workplace_and_a_service_are_one_choice(capsys):
+    with pytest.raises(SystemExit):
+        main(["drill", "demo", "--workplace", "--service", "website"])
+    assert "not allowed with argument" in capsys.readouterr().err
