@@ -17,6 +17,12 @@ PERSON = "lmertens"
 # Lab-only secrets, vault-encrypted into the inventory below with the lab's vault password.
 FIRST_PASSWORD = "Herfst-Drill-Kaai-2026"
 TOTP_SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+# Every person of the roster has their first password and TOTP secret in the vault; the drill logs
+# in as the first (one desk).
+PEOPLE = {
+    PERSON: (FIRST_PASSWORD, TOTP_SECRET),
+    "svermeulen": ("Lente-Drill-Dok-2027", "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU"),
+}
 STOCKLAB = ROOT / "inventories" / "stocklab"
 
 CARD = {
@@ -110,8 +116,10 @@ def write_municipality(fleet: Path, desks: int = 1) -> None:
     breakglass = stock_vault[: stock_vault.index("# Per host")]
     (all_vars / "vault.yml").write_text(
         breakglass
-        + f"workplace_first_passwords:\n  {PERSON}: {_vaulted(FIRST_PASSWORD, '    ')}\n"
-        + f"workplace_totp_secrets:\n  {PERSON}: {_vaulted(TOTP_SECRET, '    ')}\n",
+        + "workplace_first_passwords:\n"
+        + "".join(f"  {name}: {_vaulted(password, '    ')}\n" for name, (password, _) in PEOPLE.items())
+        + "workplace_totp_secrets:\n"
+        + "".join(f"  {name}: {_vaulted(secret, '    ')}\n" for name, (_, secret) in PEOPLE.items()),
         encoding="utf-8",
     )
     desks = directory / "group_vars" / "workplace_desks"
