@@ -165,12 +165,12 @@ def cmd_drill(args) -> int:
         services = plan.services
     elif not args.workplace:
         services = services_to_drill(municipality, args.service, card_path)
+    now = datetime.datetime.now(datetime.UTC)
+    source = restore_source(municipality.role_vars, args.from_offsite, args.as_of, card_path, now)
     # The whole municipality includes its workplace when the card has one; planned before any host starts.
     workplace = None
     if args.workplace or (args.all and has_workplace(municipality.role_vars)):
         workplace = prepare_workplace_drill(root, fleet, municipality, password, card_path, groups)
-    now = datetime.datetime.now(datetime.UTC)
-    source = restore_source(municipality.role_vars, args.from_offsite, args.as_of, card_path, now)
     board = ProgressBoard()
     outcomes = []
     with password_file_for_jobs(password) as password_file:
