@@ -188,7 +188,10 @@ def cmd_drill(args) -> int:
     records = [record for o in outcomes for rs in o.sections.get("drill", {}).values() for record in rs]
     drills, rebuilt, whole_set = split_records(records)
     lines = summary_lines(municipality.name, [service["name"] for service in services], records)
-    lines[0] += f", restored from {describe_source(source)}" if services else ", the workplace"
+    if services:
+        lines[0] += f", restored from {describe_source(source)}"
+    else:
+        lines[0] = f"drill {municipality.name}: the workplace"
     lines += [_describe(o) for o in outcomes]
     lines.append(f"fleet index: {index}")
     summary = {
