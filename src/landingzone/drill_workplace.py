@@ -89,13 +89,14 @@ def plan_workplace(
             f"{card_path}: identity.avd.use: instead_of_desks, the workplace has no Debian desk to drill"
         )
     count = role_vars["workplace_desks"]
-    desks = groups.get(DESK_GROUP, [])
+    # Plain strings: Ansible's inventory gives its own string type, which the run's vars file cannot hold.
+    desks = [str(host) for host in groups.get(DESK_GROUP, [])]
     if len(desks) < count:
         raise LandingzoneError(
             f"{hosts_file}: {DESK_GROUP}: the card's workplace.desks is {count} ({card_path}), "
             f"the group has {len(desks)} host(s); the drill stands an empty host in for each desk"
         )
-    gateways = groups.get(GATEWAY_GROUP, [])
+    gateways = [str(host) for host in groups.get(GATEWAY_GROUP, [])]
     if not gateways:
         raise LandingzoneError(f"{hosts_file}: {GATEWAY_GROUP}: no host; the desks are reached through one gateway")
     lab = set(lab_hosts)

@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 from workplace_drill_municipality import LAB_VAULT_PASSWORD, MUNICIPALITY, write_municipality
 
 from landingzone.cli import main
@@ -18,6 +19,7 @@ from landingzone.drill_workplace import (
     plan_workplace,
 )
 from landingzone.errors import LandingzoneError
+from landingzone.inventory import inventory_groups
 from landingzone.runner.vault import vault_lib
 from landingzone.workplace_login import LoginResult, totp_code
 
@@ -222,3 +224,13 @@ def test_the_workplace_and_a_service_are_one_choice(capsys):
     with pytest.raises(SystemExit):
         main(["drill", "demo", "--workplace", "--service", "website"])
     assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_the_plan_from_a_real_inventory_fits_in_the_runs_vars_file(tmp_path):
+    # Ansible's inventory gives host names as its own string type, which a YAML vars file cannot hold.
+    write_municipality(tmp_path)
+    groups = inventory_groups(tmp_path / MUNICIPALITY / "hosts.yml")
+    lab = [host for hosts in groups.values() for host in hosts]
+    plan = plan_workplace(MUNICIPALITY, card_vars(desks=1), groups, lab, CARD, HOSTS)
+    addresses = {name: "10.0.0.9" for name, _ in plan.wanted}
+    assert "wpdrill-drill-desk1" in yaml.safe_dump(drill_variables(plan, addresses, 1000.0, "c0ffee"))
