@@ -93,6 +93,19 @@ DESK_VARS = {
     "workplace_lab_audit_catalog": "{{ playbook_dir }}/../roles/linux_baseline/controls/audit.yml",
 }
 
+# The baseline a lab desk can take: the workplace scenario's exclusions (molecule/workplace/vars/
+# lab_desk_baseline.yml: audit rules and auditd, which a container has not, the /tmp remount, apt's
+# timers), and AppArmor's state (LZ-MAC-004, LZ-MAC-005), which a virtual PC must have enabled and
+# a container cannot: it sees the host's kernel, which runs without AppArmor here. A real desk, a
+# VM, runs them all.
+LAB_DESK_BASELINE = """---
+linux_baseline_host_kind: virtual_pc
+linux_baseline_disabled_controls: >-
+  {{ ['LZ-UPD-005', 'LZ-UPD-006', 'LZ-AUDIT-062', 'LZ-MNT-001', 'LZ-MAC-004', 'LZ-MAC-005']
+     + (lookup('ansible.builtin.file', workplace_lab_audit_catalog) | from_yaml).audit
+       | selectattr('type', 'equalto', 'audit_rule') | map(attribute='id') | list }}
+"""
+
 
 def _vaulted(value: str, indent: str) -> str:
     text = encrypt(LAB_VAULT_PASSWORD.read_text(encoding="utf-8").strip(), value)
@@ -125,5 +138,4 @@ def write_municipality(fleet: Path, desks: int = 1) -> None:
     desks = directory / "group_vars" / "workplace_desks"
     desks.mkdir(parents=True)
     (desks / "workplace.yml").write_text("---\n" + yaml.safe_dump(DESK_VARS), encoding="utf-8")
-    lab_desk = (ROOT / "molecule" / "workplace" / "vars" / "lab_desk_baseline.yml").read_text(encoding="utf-8")
-    (desks / "lab_desk_baseline.yml").write_text(lab_desk, encoding="utf-8")
+    (desks / "lab_desk_baseline.yml").write_text(LAB_DESK_BASELINE, encoding="utf-8")
