@@ -29,10 +29,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 from lab_cli import BIN, ROOT, run
-from test_workplace_rdp import PEOPLE, fresh_code, podman, totp
+from test_workplace_rdp import PEOPLE, podman
 
 from landingzone.lab.desk_image import ensure_desk_image
 from landingzone.pki import CertificateAuthority
+from landingzone.workplace_login import fresh_code, totp_code
 
 NETWORK, SUBNET = "lz-wpweb", "10.231.87.0/24"
 DESK, DESK_ADDRESS = "wpweb-desk1", "10.231.87.11"
@@ -285,7 +286,7 @@ def test_a_wrong_totp_code_gets_no_session_in_the_browser(gateway):
     _paint_nonce(word, person)
     browser = Browser(directory, people[person])
     try:
-        wrong = totp(PEOPLE["workplace_totp_secrets"][person], time.time() + 900)
+        wrong = totp_code(PEOPLE["workplace_totp_secrets"][person], time.time() + 900)
         browser.log_in(person, PEOPLE["workplace_first_passwords"][person] + wrong)
         seen = browser.wait_for_qr(within=20)
         status = browser.status_text()
