@@ -27,10 +27,11 @@ images: setup
 ee: images
 	@python tools/ee_image.py build
 
-## demo: everything, then the lab municipality up, site.yml applied, an audit with its evidence
+## demo: everything, then the lab municipality up, site.yml applied, its desk up, an audit with its evidence
 demo: images
 	@landingzone lab up $(MUNICIPALITY)
 	@landingzone --vault-password-file $(LAB_VAULT_PASSWORD) apply $(MUNICIPALITY)
+	@landingzone --vault-password-file $(LAB_VAULT_PASSWORD) workplace up $(MUNICIPALITY)
 	@landingzone --vault-password-file $(LAB_VAULT_PASSWORD) audit $(MUNICIPALITY)
 
 ## lab-down: remove the lab municipality's containers, network and keys

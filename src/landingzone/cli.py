@@ -14,7 +14,8 @@ from landingzone.cli_host_keys import add_host_keys_parser
 from landingzone.drill import run_drill_all, run_drills, services_to_drill
 from landingzone.drill_plan import plan_all
 from landingzone.drill_source import describe_source, restore_source
-from landingzone.drill_summary import split_records, summary_lines
+from landingzone.drill_summary import split_records, summary_lines, workplace_record
+from landingzone.drill_workplace import has_workplace, prepare_workplace_drill, run_workplace_drill
 from landingzone.errors import LandingzoneError
 from landingzone.evidence import fleet_index, render_evidence
 from landingzone.evidence.commands import add_evidence_key_parser, add_evidence_parser
@@ -38,6 +39,7 @@ from landingzone.runner.vault import password_file_for_jobs, read_password
 from landingzone.supplier_role import ContractError
 from landingzone.supplier_role.scaffold import new_supplier_role
 from landingzone.vpn.commands import add_vpn_parser
+from landingzone.workplace_command import add_workplace_parser
 
 DEFAULT_PARALLEL = 2
 DEFAULT_KEEP_RUNS = 10
@@ -147,6 +149,10 @@ def cmd_drill(args) -> int:
     fleet = _fleet(args, root)
     (municipality,) = load_municipalities(root, fleet, select(fleet, [args.municipality], False), None, password)
     card_path = municipality.inventory_dir / "municipality.yml"
+    groups = inventory_groups(municipality.inventory_dir / "hosts.yml")
+    if args.workplace and (args.from_offsite or args.as_of):
+        raise LandingzoneError("--from-offsite, --as-of: the workplace drill restores nothing", exit_code=2)
+    services = []
     if args.all:
         lab = municipality_lab.load_lab(root, fleet, municipality.name)
         plan = plan_all(
@@ -155,26 +161,38 @@ def cmd_drill(args) -> int:
             [host.name for host in lab.hosts],
             card_path,
             municipality.inventory_dir / "hosts.yml",
-            inventory_groups(municipality.inventory_dir / "hosts.yml"),
+            groups,
         )
         services = plan.services
-    else:
+    elif not args.workplace:
         services = services_to_drill(municipality, args.service, card_path)
     now = datetime.datetime.now(datetime.UTC)
     source = restore_source(municipality.role_vars, args.from_offsite, args.as_of, card_path, now)
+    # The whole municipality includes its workplace when the card has one; planned before any host starts.
+    workplace = None
+    if args.workplace or (args.all and has_workplace(municipality.role_vars)):
+        workplace = prepare_workplace_drill(root, fleet, municipality, password, card_path, groups)
     board = ProgressBoard()
+    outcomes = []
     with password_file_for_jobs(password) as password_file:
         settings = FleetSettings.for_command(root, fleet, password, password_file, keep_runs=args.keep_runs)
         if args.all:
             outcomes = [run_drill_all(root, fleet, municipality, plan, settings, board.update, source)]
-        else:
+        elif services:
             outcomes = run_drills(root, fleet, municipality, services, settings, board.update, source)
+        # After the services, not beside them: desks serve people once the services are back, and
+        # on the same machines the two would share CPU and each time would say less.
+        if workplace is not None:
+            outcomes.append(run_workplace_drill(root, fleet, municipality, *workplace, settings, board.update))
     index = fleet_index(settings.evidence_root)
     code = exit_codes.highest(o.exit_code for o in outcomes)
     records = [record for o in outcomes for rs in o.sections.get("drill", {}).values() for record in rs]
     drills, rebuilt, whole_set = split_records(records)
     lines = summary_lines(municipality.name, [service["name"] for service in services], records)
-    lines[0] += f", restored from {describe_source(source)}"
+    if services:
+        lines[0] += f", restored from {describe_source(source)}"
+    else:
+        lines[0] = f"drill {municipality.name}: the workplace"
     lines += [_describe(o) for o in outcomes]
     lines.append(f"fleet index: {index}")
     summary = {
@@ -183,6 +201,7 @@ def cmd_drill(args) -> int:
         "source": source,
         "drills": drills,
         **({"set": whole_set, "rebuilt_hosts": rebuilt} if args.all else {}),
+        **({"workplace": workplace_record(records)} if workplace is not None else {}),
         "municipalities": [o.as_dict() for o in outcomes],
     }
     _print(args, summary, "\n".join(lines))
@@ -336,7 +355,14 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument(
         "--all",
         action="store_true",
-        help="rebuild every host the tier-1 services need, log collector first, and bring them all back in order",
+        help="rebuild every host the tier-1 services need, log collector first, and bring them all back in order; "
+        "then the workplace, when the card has one",
+    )
+    which.add_argument(
+        "--workplace",
+        action="store_true",
+        help="the card's workplace from nothing: empty desks and gateway set up, a real RDP client logged into "
+        "every desk, timed against workplace.rto_minutes",
     )
     drill.add_argument(
         "--from-offsite",
@@ -397,6 +423,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_host_keys_parser(add)
     add_vpn_parser(add)
+    add_workplace_parser(add)
 
     lab = add("lab", help="a lab municipality on local containers")
     lab.add_argument("action", choices=["up", "down", "status", "images"])

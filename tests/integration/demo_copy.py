@@ -5,17 +5,22 @@ beside them under two pytest workers."""
 import re
 from pathlib import Path
 
+import yaml
 from lab_cli import ROOT
 
 DEMO = ROOT / "inventories" / "demo"
 
 
-def copy_of_demo(fleet: Path, municipality: str, octet: int) -> None:
+WORKPLACE_GROUPS = ("workplace_desks", "workplace_gateways")
+
+
+def copy_of_demo(fleet: Path, municipality: str, octet: int, workplace: bool = False) -> None:
     """The demo's inventory and card as the fleet's municipality ``municipality``, its hosts,
     lab network, subnets (10.231.<octet>.0/24, fd00:231:<octet>::/64), lab state directory and
-    card name renamed."""
+    card name renamed. The workplace's desk and gateway are left out unless ``workplace``: a proof
+    of the servers does not pay for starting and hardening a desktop."""
     renames = (
-        (r"\bdemo-(app1|app2|backup1|log1|vpn1|s3)\b", rf"{municipality}-\1"),
+        (r"\bdemo-(app1|app2|backup1|log1|vpn1|s3|desk1|wpgw1)\b", rf"{municipality}-\1"),
         (r"\blz-demo\b", f"lz-{municipality}"),
         (r"\b10\.231\.10\.", f"10.231.{octet}."),
         (r"\bfd00:231:10:", f"fd00:231:{octet}:"),
@@ -32,5 +37,12 @@ def copy_of_demo(fleet: Path, municipality: str, octet: int) -> None:
             text = re.sub(pattern, replacement, text)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
+    if not workplace:
+        hosts_file = fleet / municipality / "hosts.yml"
+        inventory = yaml.safe_load(hosts_file.read_text(encoding="utf-8"))
+        for group in WORKPLACE_GROUPS:
+            inventory["all"]["children"].pop(group, None)
+        hosts_file.write_text(yaml.safe_dump(inventory, sort_keys=False), encoding="utf-8")
     copied = "\n".join(path.read_text(encoding="utf-8") for path in (fleet / municipality).rglob("*.yml"))
-    assert not re.search(r"\bdemo-(app|backup|log|vpn)\d|10\.231\.10\.|fd00:231:10:", copied), "a demo name stayed"
+    left = re.search(r"\bdemo-(app|backup|log|vpn|desk|wpgw)\d|10\.231\.10\.|fd00:231:10:", copied)
+    assert not left, f"a demo name stayed: {left.group(0)}"

@@ -13,7 +13,8 @@ evidence and report while its latest snapshot is still within the RPO.
 
 Then the whole municipality: `drill demo --all` rebuilds the log collector and the app host, and
 brings both tier-1 services back onto the one rebuilt app host, which logs to the rebuilt
-collector. On a copy of the demo card whose order matters across hosts (tests/drill_order_card.py),
+collector; then the card's workplace, its desk logged into by a real RDP client. On a copy of
+the demo card whose order matters across hosts (tests/drill_order_card.py),
 the drill runs the plan's steps rather than its hosts: a service on the collector's host waits for
 the portal on the app host, a host needed through depends_on comes back with the service it runs,
 and a service on two hosts comes back on both, each from its own host's backup. (The rebuilt
@@ -252,7 +253,13 @@ def test_all_tier_1_services_come_back_on_rebuilt_hosts_logging_to_the_rebuilt_c
     assert whole["rebuilt_hosts"] == {"demo-drill-log1": "demo-log1", "demo-drill-app1": "demo-app1"}
     assert whole["restored_from"] == "backup server demo-backup1"
 
-    (outcome,) = summary["municipalities"]
+    # The card's workplace after the services, a run of its own: its one desk logged into by a real client.
+    workplace = summary["workplace"]
+    assert workplace["status"] == "pass" and workplace["rto_met"] is True and workplace["desks"] == 1, workplace
+    assert [login["logged_in"] for login in workplace["logins"]] == [True], workplace
+    assert workplace["verdict"] == "pass" and workplace["gateway"].startswith("demo-drill-"), workplace
+
+    outcome, _workplace_run = summary["municipalities"]
     evidence = json.loads((ROOT / outcome["evidence_dir"] / "results.json").read_text())
     assert evidence["run"]["kind"] == "drill"
     # Each rebuilt host's own record first; the services on the app host; the set's on the first host.
@@ -340,7 +347,8 @@ def test_the_drill_runs_the_plans_steps_across_hosts_and_a_service_on_every_one_
     assert on_hosts["demo-drill-app1"]["snapshot"]["id"] != on_hosts["demo-drill-log1"]["snapshot"]["id"]
     assert register["achieved_seconds"] == max(entry["achieved_seconds"] for entry in on_hosts.values())
 
-    (outcome,) = summary["municipalities"]
+    # The services' run first; the card's workplace follows in a run of its own.
+    outcome = summary["municipalities"][0]
     evidence = json.loads((ROOT / outcome["evidence_dir"] / "results.json").read_text())
     # Each service's record on its first rebuilt host.
     on_log1, on_app1 = evidence["drill"]["demo-drill-log1"], evidence["drill"]["demo-drill-app1"]

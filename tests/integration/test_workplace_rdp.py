@@ -8,14 +8,8 @@ connection that bypasses the gateway get no session.
 The municipality is the test's own: podman network lz-wprdp (10.231.84.0/24), a desk and a
 gateway from the lab's desk image, and a host with two stand-in services."""
 
-import base64
-import hashlib
-import hmac
-import os
 import secrets
-import signal
 import socket
-import struct
 import subprocess
 import time
 from pathlib import Path
@@ -25,6 +19,7 @@ import yaml
 from lab_cli import BIN, ENV, ROOT, run
 
 from landingzone.lab.desk_image import ensure_desk_image
+from landingzone.workplace_login import RdpClient, log_in, totp_code
 
 NETWORK, SUBNET = "lz-wprdp", "10.231.84.0/24"
 DESK, DESK_ADDRESS = "wprdp-desk1", "10.231.84.11"
@@ -42,26 +37,12 @@ text="$(hostname) $(cat {NONCE_FILE}) in-roster=$(reach 8443) outside=$(reach 84
 qrencode -s 8 -m 4 -o "$HOME/.lab-nonce.png" "$text"
 exec feh --geometry 520x520+200+120 "$HOME/.lab-nonce.png"
 """
-SCREEN = "1024x768"
 
 
 def podman(*args: str, check: bool = True, input_text: str | None = None) -> subprocess.CompletedProcess:
     result = subprocess.run(["podman", *args], env=ENV, input=input_text, capture_output=True, text=True, check=False)
     assert not check or result.returncode == 0, f"podman {' '.join(args[:3])}: {result.stderr}"
     return result
-
-
-def totp(secret: str, at: float) -> str:
-    digest = hmac.new(base64.b32decode(secret), struct.pack(">Q", int(at // 30)), hashlib.sha1).digest()
-    offset = digest[-1] & 0x0F
-    return f"{(struct.unpack('>I', digest[offset : offset + 4])[0] & 0x7FFFFFFF) % 1_000_000:06d}"
-
-
-def fresh_code(secret: str) -> str:
-    """A code with at least 8 seconds of its window left, so that the desk checks the same one."""
-    if time.time() % 30 > 22:
-        time.sleep(30 - time.time() % 30 + 1)
-    return totp(secret, time.time())
 
 
 def _remove_lab() -> None:
@@ -152,54 +133,8 @@ def workplace(tmp_path_factory):
         _remove_lab()
 
 
-class Client:
-    """xfreerdp on an Xvfb display of its own, and screenshots of that display."""
-
-    def __init__(self, directory: Path, user: str, password: str, target: str = GATEWAY_ADDRESS):
-        self.directory = directory
-        read, write = os.pipe()
-        self.xvfb = subprocess.Popen(
-            ["Xvfb", "-displayfd", str(write), "-screen", "0", f"{SCREEN}x24", "-nolisten", "tcp"], pass_fds=(write,)
-        )
-        os.close(write)
-        with os.fdopen(read) as displayfd:
-            self.display = ":" + displayfd.readline().strip()
-        # The desk's certificate is the municipality CA's, but FreeRDP 2 trusts only the system's
-        # store: this test checks where the session lands, not the chain (/cert:ignore).
-        self.rdp = subprocess.Popen(
-            ["xfreerdp", f"/v:{target}:3389", f"/u:{user}", f"/p:{password}", "/cert:ignore", f"/size:{SCREEN}",
-             "/bpp:24", "-clipboard", "/log-level:WARN"],
-            env={**ENV, "DISPLAY": self.display, "HOME": str(directory)},
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )  # fmt: skip
-
-    def screenshot(self, path: Path) -> Path:
-        with open(path, "wb") as out:
-            subprocess.run(["xwd", "-root", "-silent", "-display", self.display], stdout=out, check=True)
-        return path
-
-    def qr_text(self, path: Path) -> str:
-        decoded = subprocess.run(["zbarimg", "-q", "--raw", str(self.screenshot(path))], capture_output=True, text=True)
-        return decoded.stdout.strip()
-
-    def wait_for_qr(self, within: float) -> str:
-        deadline = time.monotonic() + within
-        while time.monotonic() < deadline and self.rdp.poll() is None:
-            text = self.qr_text(self.directory / "screen.xwd")
-            if text:
-                return text
-            time.sleep(2)
-        return ""
-
-    def close(self) -> str:
-        for process in (self.rdp, self.xvfb):
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-        return self.rdp.stdout.read() if self.rdp.stdout else ""
+def rdp_client(directory: Path, user: str, password: str, target: str = GATEWAY_ADDRESS) -> RdpClient:
+    return RdpClient(directory, user, password, target, env=ENV)
 
 
 def connects(address: str, port: int) -> bool:
@@ -221,25 +156,24 @@ def test_a_person_logs_in_through_the_gateway_and_the_session_paints_what_it_may
     podman("exec", "-i", DESK, "sh", "-c", "cat > /etc/landingzone-workplace/session.d/lab-paint.sh",
            input_text=PAINT_HOOK)  # fmt: skip
     person = "lmertens"
-    password = PEOPLE["workplace_first_passwords"][person] + fresh_code(PEOPLE["workplace_totp_secrets"][person])
-    client = Client(workplace, person, password)
-    started = time.monotonic()
-    try:
-        seen = client.wait_for_qr(within=120)
-        painted_after = time.monotonic() - started
-    finally:
-        output = client.close()
-    assert seen, (
-        f"no QR code on the client's screen within 120 s (last screenshot {workplace / 'screen.xwd'}):\n{output}"
+    result = log_in(
+        workplace, GATEWAY_ADDRESS, person, PEOPLE["workplace_first_passwords"][person],
+        PEOPLE["workplace_totp_secrets"][person], DESK, f"{DESK} {word} in-roster=open outside=refused", within=120,
+    )  # fmt: skip
+    print(f"session painted {result.seconds:.1f} s after the client started")
+    assert result.logged_in, (
+        f"{result.problem}: the session said {result.nonce_seen!r} (last screenshot {workplace / 'screen.xwd'})"
     )
-    print(f"session painted {painted_after:.1f} s after the client started")
-    assert seen == f"{DESK} {word} in-roster=open outside=refused"
+    # What the drill's evidence gets from a login holds neither the password nor the code's secret.
+    shown = repr(result.as_record())
+    assert PEOPLE["workplace_first_passwords"][person] not in shown
+    assert PEOPLE["workplace_totp_secrets"][person] not in shown
 
 
 @pytest.mark.lab
 def test_a_name_not_on_the_roster_is_refused_at_the_gateway(workplace):
     # operator has an account on the desk, but is not a person of the roster.
-    client = Client(workplace, "operator", "anything123456")
+    client = rdp_client(workplace, "operator", "anything123456")
     try:
         client.rdp.wait(timeout=30)
     finally:
@@ -252,8 +186,8 @@ def test_a_name_not_on_the_roster_is_refused_at_the_gateway(workplace):
 def test_a_wrong_totp_code_gets_no_session(workplace):
     person = "svermeulen"
     secret = PEOPLE["workplace_totp_secrets"][person]
-    wrong = totp(secret, time.time() + 900)
-    client = Client(workplace, person, PEOPLE["workplace_first_passwords"][person] + wrong)
+    wrong = totp_code(secret, time.time() + 900)
+    client = rdp_client(workplace, person, PEOPLE["workplace_first_passwords"][person] + wrong)
     try:
         # The gateway lets the name through; xrdp refuses the login and keeps its own login screen.
         seen = client.wait_for_qr(within=25)

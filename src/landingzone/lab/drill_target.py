@@ -40,10 +40,14 @@ def drill_target(root: Path, fleet: Path, municipality: str, service: str, sourc
 
 
 @contextmanager
-def drill_targets(root: Path, fleet: Path, municipality: str, wanted: list[tuple[str, str]]) -> Iterator[list[LabHost]]:
+def drill_targets(
+    root: Path, fleet: Path, municipality: str, wanted: list[tuple[str, str]], images: dict[str, str] | None = None
+) -> Iterator[list[LabHost]]:
     """Start a target for each (name, source host), in that order, yield them, and always remove
     them all (and their ssh_config entries) afterwards. Each one resolves the others' names: a
-    rebuilt host reaches the rebuilt hosts it depends on, by the names their certificates carry."""
+    rebuilt host reaches the rebuilt hosts it depends on, by the names their certificates carry.
+    A target named in ``images`` starts from that image rather than its source's (a desk from the
+    desk image)."""
     lab = load_lab(root, fleet, municipality)
     by_name = {host.name: host for host in lab.hosts}
     for _, source_host in wanted:
@@ -63,7 +67,8 @@ def drill_targets(root: Path, fleet: Path, municipality: str, wanted: list[tuple
         address = free_address(lab, taken)
         address6 = free_address(lab, taken | {address}, version=6) if source.address6 else ""
         taken |= {address, address6} - {""}
-        targets.append(dataclasses.replace(source, name=name, address=address, address6=address6))
+        image = (images or {}).get(name, source.image)
+        targets.append(dataclasses.replace(source, name=name, address=address, address6=address6, image=image))
     with_targets = dataclasses.replace(lab, hosts=[*lab.hosts, *targets])
     try:
         write_ssh_config(with_targets)

@@ -19,6 +19,7 @@ from pathlib import Path
 from landingzone.card.load import read_card
 from landingzone.errors import LandingzoneError
 from landingzone.inventory import host_vars, municipality_dir
+from landingzone.lab.desk_image import DESK_IMAGE, ensure_desk_image
 from landingzone.lab.host_certificates import certify, lab_authority, remove_known_hosts, write_known_hosts
 from landingzone.lab.images import ensure_images
 from landingzone.lab.lab_addresses import addresses_in_use, free_address
@@ -316,6 +317,9 @@ def up(root: Path, fleet: Path, municipality: str, log=print) -> Lab:
         suites = sorted({_suite_of(h.image) for h in lab.hosts if is_stock_image(h.image) == stock})
         if suites:  # an empty list would mean every suite
             ensure(root, suites, log=log)
+    # The workplace's desks and gateway start from the desk image (lab_image), made from the lab image.
+    if any(host.image == DESK_IMAGE for host in lab.hosts):
+        ensure_desk_image(root, log=log)
     lab.state_dir.mkdir(parents=True, exist_ok=True)
     if not lab.key_path.exists():
         subprocess.run(

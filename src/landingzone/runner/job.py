@@ -10,6 +10,7 @@ import os
 import shlex
 import signal
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -188,8 +189,16 @@ def _refused_problem(hosts: list[str], municipality: str, known_hosts: Path) -> 
 
 
 def run_municipality(
-    municipality: Municipality, kind: RunKind, settings: FleetSettings, on_progress=lambda p: None
+    municipality: Municipality,
+    kind: RunKind,
+    settings: FleetSettings,
+    on_progress=lambda p: None,
+    after_playbook: Callable[[bool], dict[str, dict[str, list[dict]]]] | None = None,
 ) -> Outcome:
+    """Run the kind's playbook on the municipality and write the run's evidence. ``after_playbook``
+    runs on the controller once the playbook has ended (its argument: whether every host finished)
+    and returns records of its own ({section: {host: [record]}}) that join the run's evidence, as
+    the workplace drill's logins do: a step that no task of a playbook can take."""
     ident = new_ident(municipality.nis_code)
     # The caller holds the municipality's lock: a killed earlier run's job and secrets go first.
     clean_earlier_runs(settings.runs_root / municipality.name)
@@ -235,6 +244,11 @@ def run_municipality(
     if status == "canceled":
         why = f"the run was stopped ({signal.Signals(stopping_signal() or signal.SIGINT).name})"
     observer.finish(why)
+    if after_playbook is not None:
+        every_host_finished = status == "successful" and not any(s.went_wrong for s in observer.host_states.values())
+        for section, per_host in after_playbook(every_host_finished).items():
+            for host, records in per_host.items():
+                observer.sections.setdefault(section, {}).setdefault(host, []).extend(records)
 
     run = {
         "municipality": {

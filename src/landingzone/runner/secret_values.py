@@ -52,29 +52,32 @@ def load_yaml(path: Path, password: str | None) -> object:
         raise LandingzoneError(f"{path}: is not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
 
 
-def _leaves(data: object, field: str = "") -> Iterator[tuple[str, object]]:
+def _leaves(data: object, field: str = "", keys: tuple = ()) -> Iterator[tuple[str, tuple, object]]:
+    """Each leaf with its field (for messages) and the mapping keys on its way (to judge it)."""
     if isinstance(data, dict):
         for key, value in data.items():
-            yield from _leaves(value, f"{field}.{key}" if field else str(key))
+            yield from _leaves(value, f"{field}.{key}" if field else str(key), (*keys, str(key)))
     elif isinstance(data, list):
         for index, value in enumerate(data):
-            yield from _leaves(value, f"{field}[{index}]")
+            yield from _leaves(value, f"{field}[{index}]", keys)
     else:
-        yield field, data
+        yield field, keys, data
 
 
 def secrets_of_file(path: Path, password: str | None, secret_names: set[str]) -> set[str]:
     """The secrets of one inventory file: its `!vault` values, every text of a whole-file
-    vault, and the plain values of variables declared no_log. LandingzoneError, naming the
+    vault, and the plain values of variables declared no_log (every value inside one that is a
+    mapping or a list). LandingzoneError, naming the
     file and field, for one shorter than MIN_SECRET_LENGTH."""
     whole_file_vault = path.read_bytes().startswith(VAULT_HEADER.encode())
     found = set()
-    for field, value in _leaves(load_yaml(path, password)):
+    for field, keys, value in _leaves(load_yaml(path, password)):
         if isinstance(value, VaultText):
             secret = decrypt(password, value, f"{path}: {field}")
         elif (
             isinstance(value, str)
-            and (whole_file_vault or field.rsplit(".", 1)[-1] in secret_names)
+            # Under a no_log variable at any depth: a mapping of people to passwords is secret as a whole.
+            and (whole_file_vault or not secret_names.isdisjoint(keys))
             and "{{" not in value  # a template points at a secret found elsewhere
         ):
             secret = value

@@ -152,7 +152,7 @@ def test_problems_of_other_fields_do_not_hide_or_repeat_these(tmp_path, control_
 
 def test_validate_prints_nothing_new_for_the_demo_card(demo_fleet, capsys):
     code, out, err = run_cli(demo_fleet, capsys, "validate", "demo")
-    assert (code, out, err) == (0, "demo (99001): valid, 5 hosts\n", "")
+    assert (code, out, err) == (0, "demo (99001): valid, 7 hosts\n", "")
 
 
 @pytest.mark.parametrize("command", [["validate", "demo"], ["drill", "demo"], ["apply", "demo"]])

@@ -515,7 +515,7 @@ def test_the_accounts_an_inventory_keeps_are_read_from_its_files(tmp_path):
 
 def test_the_demo_workplace_is_one_desk_for_a_small_roster(demo_fleet, capsys):
     code, out, err = run_cli(demo_fleet, capsys, "validate", "demo")
-    assert (code, out, err) == (0, "demo (99001): valid, 5 hosts\n", "")
+    assert (code, out, err) == (0, "demo (99001): valid, 7 hosts\n", "")
     card = yaml.safe_load((demo_fleet / "demo" / "municipality.yml").read_text())
     assert card["workplace"]["desks"] == 1 and 1 < len(card["workplace"]["roster"]) <= 5
 

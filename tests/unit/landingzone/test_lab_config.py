@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from landingzone.errors import LandingzoneError
+from landingzone.lab.desk_image import DESK_IMAGE
 from landingzone.lab.municipality_lab import load_lab, neighbour_host_args
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -28,10 +29,12 @@ def _fleet(tmp_path: Path, host_line: str, subnet: str = "10.231.99.0/24", extra
     return tmp_path / "fleet"
 
 
-def test_the_demo_inventory_describes_five_hosts():
+def test_the_demo_inventory_describes_five_servers_a_desk_and_its_gateway():
     lab = load_lab(ROOT, ROOT / "inventories", "demo")
     names = {h.name for h in lab.hosts}
-    assert names == {"demo-app1", "demo-app2", "demo-vpn1", "demo-backup1", "demo-log1"}
+    assert names == {"demo-app1", "demo-app2", "demo-vpn1", "demo-backup1", "demo-log1", "demo-desk1", "demo-wpgw1"}
+    # The desk and its gateway start from the desk image, which has their packages.
+    assert {h.name for h in lab.hosts if h.image == DESK_IMAGE} == {"demo-desk1", "demo-wpgw1"}
     vpn = next(h for h in lab.hosts if h.name == "demo-vpn1")
     assert vpn.devices == ["/dev/net/tun"]
     assert all("NET_ADMIN" in h.capabilities for h in lab.hosts)
@@ -42,12 +45,14 @@ def test_every_lab_host_resolves_the_other_hosts_names():
     lab = load_lab(ROOT, ROOT / "inventories", "demo")
     app1 = next(h for h in lab.hosts if h.name == "demo-app1")
     args = neighbour_host_args(lab, app1)
-    assert args[0::2] == ["--add-host"] * 4
+    assert args[0::2] == ["--add-host"] * 6
     assert sorted(args[1::2]) == [
         "demo-app2:10.231.10.12",
         "demo-backup1:10.231.10.31",
+        "demo-desk1:10.231.10.61",
         "demo-log1:10.231.10.41",
         "demo-vpn1:10.231.10.21",
+        "demo-wpgw1:10.231.10.62",
     ]
 
 
