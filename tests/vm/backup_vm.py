@@ -59,13 +59,14 @@ PROBE_SCRIPT = textwrap.dedent(
 )
 
 
-def downloaded_debs():
-    """The packages, downloaded once through apt on this machine into .cache/."""
-    DEBS.mkdir(parents=True, exist_ok=True)
-    missing = [name for name in PACKAGES if not list(DEBS.glob(f"{name}_*.deb"))]
+def downloaded_debs(packages=PACKAGES, directory=DEBS):
+    """The packages, downloaded once through apt on this machine into a directory of .cache/
+    (another test's packages go in another directory: a test may install every .deb of its own)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    missing = [name for name in packages if not list(directory.glob(f"{name}_*.deb"))]
     if missing:
-        subprocess.run(["apt-get", "download", *missing], cwd=DEBS, check=True, capture_output=True, timeout=600)
-    return DEBS
+        subprocess.run(["apt-get", "download", *missing], cwd=directory, check=True, capture_output=True, timeout=600)
+    return directory
 
 
 def make_pki(directory, host):

@@ -13,7 +13,7 @@ KERNEL_TYPES = (
     "sysctl", "kernel_module", "audit_rule", "mount_option", "apparmor_profile_mode", "apparmor_confined_process",
 )  # fmt: skip
 # Where the host boots through GRUB: the lab VMs boot their kernel from qemu, so these are
-# not_applicable there, with that reason.
+# not_applicable there, with that reason; test_grub_cmdline_vm.py boots one through GRUB instead.
 BOOT_LOADER_TYPES = ("kernel_cmdline",)
 # The highest level includes the others: the VM proves every control of the catalog.
 VM_LEVEL = "essential"

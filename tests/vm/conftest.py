@@ -18,6 +18,7 @@ import subprocess
 import time
 from contextlib import contextmanager
 
+import grub_boot
 import pytest
 from catalog import KERNEL_TYPES, VM_LEVEL, ids_not_of_types, load_controls
 from lab_vm import ROOT, TIMINGS, LabVm, record_timing
@@ -51,8 +52,9 @@ def vm_image():
 
 
 @contextmanager
-def booted_vm(vm_image, label):
-    """A VM of its own key and directory, up to SSH; stopped on the way out, pass or fail."""
+def booted_vm(vm_image, label, boot_loader=None):
+    """A VM of its own key and directory, up to SSH; stopped on the way out, pass or fail. With
+    ``boot_loader``, qemu starts that (GRUB) in the kernel's place, at every boot."""
     # Each worker its own directory: were a module's tests ever spread over two workers (a --dist
     # other than make test's, or xdist_group marks, which group nothing under pytest 9), the first to
     # finish would otherwise delete the other's key, and that VM would boot to its login prompt with
@@ -67,7 +69,7 @@ def booted_vm(vm_image, label):
         check=True,
         timeout=30,
     )
-    machine = VirtualMachine(vm_image, public_key=key.with_suffix(".pub"), private_key=key)
+    machine = VirtualMachine(vm_image, public_key=key.with_suffix(".pub"), private_key=key, boot_loader=boot_loader)
     vm = LabVm(machine, workdir, label)
     try:
         machine.start()
@@ -91,6 +93,14 @@ def shut_down(vm):
 def lab_vm(request, vm_image):
     """A fresh VM for one module of the full proof: its tests count on a VM nothing else touched."""
     with booted_vm(vm_image, request.module.__name__) as vm:
+        yield vm
+
+
+@pytest.fixture(scope="module")
+def grub_booted_vm(request, vm_image):
+    """A fresh VM for one module that boots through GRUB at every boot, the first before the VM has a
+    GRUB configuration of its own (grub_boot.py)."""
+    with booted_vm(vm_image, request.module.__name__, boot_loader=grub_boot.boot_loader()) as vm:
         yield vm
 
 

@@ -15,7 +15,7 @@ without a denial, and the application's profile refuses the portal's TLS key, lo
 """
 
 import pytest
-from apparmor_vm import assert_denied_and_logged, assert_enforced, denials, record_aa_status
+from apparmor_vm import assert_denied_and_logged, assert_enforced, denials, record_aa_status, unit_labels
 from backup_vm import sh
 from catalog import VM_LEVEL, ids_not_of_types, load_controls, of_types, selected_for_server
 from kernel_checks import (
@@ -128,14 +128,6 @@ def portal(lab_vm):
         journal = sh(lab_vm, "journalctl -u citizen-portal.service -u nginx.service -o cat --no-pager | tail -40")
         pytest.fail(f"the portal's apply failed ({run.log}):\n{run.failures()}\nrefused: {refused}\n{journal}")
     return run
-
-
-def unit_labels(vm, unit: str) -> list[str]:
-    """The label the kernel gives each process of ``unit`` (its cgroup's), in one round trip."""
-    listing = sh(
-        vm, f"for p in $(cat /sys/fs/cgroup/system.slice/{unit}/cgroup.procs); do cat /proc/$p/attr/current; echo; done"
-    )
-    return [line.strip("\x00") for line in listing.splitlines() if line.strip("\x00")]
 
 
 def test_gunicorn_and_nginx_run_in_their_profiles_enforcing(lab_vm, portal):

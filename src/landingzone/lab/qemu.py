@@ -65,8 +65,18 @@ def _take_machine_lock(timeout: float) -> int:
 class VirtualMachine:
     """A running lab VM; use it as a context manager so that it always stops."""
 
-    def __init__(self, image: VmImage, public_key: Path, private_key: Path, memory_mb: int = 1024):
+    def __init__(
+        self,
+        image: VmImage,
+        public_key: Path,
+        private_key: Path,
+        memory_mb: int = 1024,
+        boot_loader: Path | None = None,
+    ):
         self.image = image
+        # A boot loader qemu starts in the kernel's place (GRUB's lnxboot image): every boot of the
+        # VM, a reboot from inside included, then goes through it and the command line it finds.
+        self.boot_loader = boot_loader
         self.public_key = public_key
         self.private_key = private_key
         self.memory_mb = memory_mb
@@ -104,9 +114,7 @@ class VirtualMachine:
             "-display", "none",
             "-monitor", "none",
             "-serial", f"file:{self.console_log}",
-            "-kernel", str(self.image.kernel),
-            "-initrd", str(self.image.initrd),
-            "-append", KERNEL_COMMAND_LINE,
+            *self.boot_arguments(),
             # The overlay is thrown away: no need to wait for flushes to reach the host disk.
             "-drive", f"file={overlay},if=virtio,format=qcow2,cache=unsafe",
             # restrict=on: the guest reaches nothing, not even the host; only
@@ -116,6 +124,11 @@ class VirtualMachine:
             "-device", "virtio-rng-pci",
             "-fw_cfg", f"name=opt/lz/authorized_keys,file={self.public_key}",
         ]  # fmt: skip
+
+    def boot_arguments(self) -> list[str]:
+        if self.boot_loader is not None:
+            return ["-kernel", str(self.boot_loader)]
+        return ["-kernel", str(self.image.kernel), "-initrd", str(self.image.initrd), "-append", KERNEL_COMMAND_LINE]
 
     def start(self, lock_timeout: float = 900) -> None:
         if shutil.which(QEMU) is None:

@@ -33,6 +33,7 @@ PROFILES = [
     ("citizen_portal", "apparmor-landingzone-nginx.j2", "landingzone-nginx"),
     ("log_collector", "apparmor-landingzone-log-collector.j2", "landingzone-log-collector"),
     ("vpn_gateway", "apparmor-landingzone-vpn-gateway-watch.j2", "landingzone-vpn-gateway-watch"),
+    ("workplace_gateway", "apparmor-landingzone-haproxy.j2", "landingzone-haproxy"),
 ]
 # The directories an inventory chooses that a profile names: (role, template, variable).
 INVENTORY_PATHS = [

@@ -26,6 +26,7 @@ SERVICES = [
     ("citizen_portal", "application.yml", "landingzone-citizen-portal", "citizen-portal.service.j2"),
     ("log_collector", "main.yml", "landingzone-log-collector", "landingzone-log-collector.service.j2"),
     ("vpn_gateway", "main.yml", "landingzone-vpn-gateway-watch", None),
+    ("workplace_gateway", "apparmor.yml", "landingzone-haproxy", None),
 ]
 UNIT_VARIABLES = {
     "backup_server": {"backup_server_clients": [{"name": "app1"}]},
@@ -69,13 +70,22 @@ def test_the_unit_names_the_profile_exactly_where_the_role_could_load_it(role, t
         assert "AppArmorProfile" not in text
 
 
-def test_the_watchers_drop_in_names_its_profile_only_where_it_is_loaded():
-    tasks = yaml.safe_load((ROLES / "vpn_gateway" / "tasks" / "main.yml").read_text())
-    registered = loading_task("vpn_gateway", "main.yml", "landingzone-vpn-gateway-watch")["register"]
-    dropin = "/etc/systemd/system/vpn-gateway-watch.service.d/apparmor.conf"
+# (role, tasks file, profile, the unit a drop-in puts in it): a unit of the role's own that names the
+# profile in a drop-in, or Debian's.
+DROP_INS = [
+    ("vpn_gateway", "main.yml", "landingzone-vpn-gateway-watch", "vpn-gateway-watch.service"),
+    ("workplace_gateway", "apparmor.yml", "landingzone-haproxy", "haproxy.service"),
+]
+
+
+@pytest.mark.parametrize(("role", "tasks_file", "profile", "unit"), DROP_INS, ids=[d[2] for d in DROP_INS])
+def test_the_drop_in_names_the_profile_only_where_it_is_loaded(role, tasks_file, profile, unit):
+    tasks = yaml.safe_load((ROLES / role / "tasks" / tasks_file).read_text())
+    registered = loading_task(role, tasks_file, profile)["register"]
+    dropin = f"/etc/systemd/system/{unit}.d/apparmor.conf"
     (put,) = [t for t in tasks if t.get("ansible.builtin.copy", {}).get("dest") == dropin]
     (removed,) = [t for t in tasks if t.get("ansible.builtin.file", {}).get("path") == dropin]
-    assert "AppArmorProfile=landingzone-vpn-gateway-watch\n" in put["ansible.builtin.copy"]["content"]
+    assert f"AppArmorProfile={profile}\n" in put["ansible.builtin.copy"]["content"]
     assert put["when"] == f"{registered}.enforcing" and removed["when"] == f"not {registered}.enforcing"
     assert removed["ansible.builtin.file"]["state"] == "absent"
 
@@ -112,7 +122,10 @@ CONFINED_UNITS = {
     "landingzone-nginx": "nginx.service",
     "landingzone-log-collector": "landingzone-log-collector.service",
     "landingzone-vpn-gateway-watch": "vpn-gateway-watch.service",
+    "landingzone-haproxy": "haproxy.service",
 }
+# Debian's own units, which no role ships.
+DEBIAN_UNITS = {"nginx.service", "haproxy.service"}
 
 
 @pytest.mark.parametrize("role", sorted({s[0] for s in SERVICES}))
@@ -120,14 +133,22 @@ def test_the_role_records_in_its_evidence_that_each_profile_it_loads_confines_it
     recorded = confinement_records(role)
     assert set(recorded) == loaded_profiles(role)
     assert recorded == {profile: CONFINED_UNITS[profile] for profile in recorded}
-    # The role installs the unit it names (a template or a file), but for nginx's, which is Debian's.
-    for unit in set(recorded.values()) - {"nginx.service"}:
+    # The role installs the unit it names (a template or a file), but for Debian's.
+    for unit in set(recorded.values()) - DEBIAN_UNITS:
         shipped = [ROLES / role / "templates" / f"{unit}.j2", ROLES / role / "files" / unit]
         assert any(path.exists() for path in shipped), unit
 
 
-@pytest.mark.parametrize("role", ["backup_server", "log_collector", "vpn_gateway"])
-def test_the_record_is_read_after_the_handlers_restarted_the_service(role):
-    tasks = yaml.safe_load((ROLES / role / "tasks" / "main.yml").read_text())
+@pytest.mark.parametrize(
+    ("role", "tasks_file"),
+    [
+        ("backup_server", "main.yml"),
+        ("log_collector", "main.yml"),
+        ("vpn_gateway", "main.yml"),
+        ("workplace_gateway", "apparmor.yml"),
+    ],
+)
+def test_the_record_is_read_after_the_handlers_restarted_the_service(role, tasks_file):
+    tasks = yaml.safe_load((ROLES / role / "tasks" / tasks_file).read_text())
     (index,) = [i for i, t in enumerate(tasks) if "cyberveilig.landingzone.apparmor_confinement_status" in t]
     assert tasks[index - 1].get("ansible.builtin.meta") == "flush_handlers"
