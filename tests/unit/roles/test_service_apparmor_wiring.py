@@ -27,6 +27,8 @@ SERVICES = [
     ("log_collector", "main.yml", "landingzone-log-collector", "landingzone-log-collector.service.j2"),
     ("vpn_gateway", "main.yml", "landingzone-vpn-gateway-watch", None),
     ("workplace_gateway", "apparmor.yml", "landingzone-haproxy", None),
+    ("workplace_gateway", "apparmor_nginx.yml", "landingzone-workplace-nginx", None),
+    ("workplace", "apparmor_websockify.yml", "landingzone-workplace-websockify", None),
 ]
 UNIT_VARIABLES = {
     "backup_server": {"backup_server_clients": [{"name": "app1"}]},
@@ -75,6 +77,8 @@ def test_the_unit_names_the_profile_exactly_where_the_role_could_load_it(role, t
 DROP_INS = [
     ("vpn_gateway", "main.yml", "landingzone-vpn-gateway-watch", "vpn-gateway-watch.service"),
     ("workplace_gateway", "apparmor.yml", "landingzone-haproxy", "haproxy.service"),
+    ("workplace_gateway", "apparmor_nginx.yml", "landingzone-workplace-nginx", "nginx.service"),
+    ("workplace", "apparmor_websockify.yml", "landingzone-workplace-websockify", "workplace-websockify.service"),
 ]
 
 
@@ -123,6 +127,8 @@ CONFINED_UNITS = {
     "landingzone-log-collector": "landingzone-log-collector.service",
     "landingzone-vpn-gateway-watch": "vpn-gateway-watch.service",
     "landingzone-haproxy": "haproxy.service",
+    "landingzone-workplace-nginx": "nginx.service",
+    "landingzone-workplace-websockify": "workplace-websockify.service",
 }
 # Debian's own units, which no role ships.
 DEBIAN_UNITS = {"nginx.service", "haproxy.service"}
@@ -146,6 +152,8 @@ def test_the_role_records_in_its_evidence_that_each_profile_it_loads_confines_it
         ("log_collector", "main.yml"),
         ("vpn_gateway", "main.yml"),
         ("workplace_gateway", "apparmor.yml"),
+        ("workplace_gateway", "apparmor_nginx.yml"),
+        ("workplace", "apparmor_websockify.yml"),
     ],
 )
 def test_the_record_is_read_after_the_handlers_restarted_the_service(role, tasks_file):
