@@ -90,3 +90,15 @@ def assert_denied_and_logged(vm, profile: str, command: str, path: str) -> str:
     assert logged, f"no denial of {path} logged for {profile}; the command said: {attempt[-400:]}"
     assert logged[0]["operation"] == "open" and "r" in logged[0]["requested_mask"], logged[0]
     return attempt
+
+
+def assert_runs_no_shell(vm, profile: str) -> None:
+    """Code run in ``profile`` (the shell aa-exec starts in it stands in for it) may start no shell,
+    and the kernel logged the refused exec in the profile's name."""
+    before = len(denials(vm, profile))
+    attempt = sh(
+        vm, f"aa-exec -p {shlex.quote(profile)} -- /bin/sh -c 'exec /bin/sh -c \"echo started\"' 2>&1; echo rc=$?"
+    )
+    assert "started" not in attempt and not attempt.rstrip().endswith("rc=0"), attempt
+    refused = [d for d in denials(vm, profile)[before:] if d.get("operation") == "exec"]
+    assert refused and refused[0]["name"] == "/usr/bin/dash" and refused[0]["denied_mask"] == "x", refused

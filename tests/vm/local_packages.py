@@ -38,8 +38,10 @@ def local_repository(prefix: str, packages: list[str]) -> Path:
     if archive.exists():
         return archive
     directory.mkdir(parents=True, exist_ok=True)
+    # Debian's versions, as the VM's mirror would give them: apt here would otherwise want the version
+    # this machine has installed, which no source may hold (a Node.js installed from elsewhere).
     subprocess.run(
-        ["apt-get", "download", "-q", *_closure(packages)],
+        ["apt-get", "-o", "Dir::State::status=/dev/null", "download", "-q", *_closure(packages)],
         cwd=directory,
         capture_output=True,
         check=True,
