@@ -76,14 +76,31 @@ def test_each_profile_is_named_attaches_to_no_binary_and_holds_only_file_network
     # Named only: the unit's drop-in puts the service in it, and the citizen portal's nginx profile,
     # which attaches to /usr/sbin/nginx, can be loaded beside it.
     assert own[0] == f"profile {name} flags=(attach_disconnected) {{", own[0]
-    # No change_profile, mount, ptrace, unix peer or deny rule of its own: file rules and the three kinds below.
+    # No change_profile, mount, ptrace, unix peer or deny rule of its own but a network one: file rules and the
+    # three kinds below.
     others = [
         rule
         for rule in own[1:]
-        if not rule.startswith(("capability ", "network ", "signal (send, receive) peer=" + name + ","))
+        if not rule.startswith(("capability ", "network ", "deny network ", f"signal (send, receive) peer={name},"))
         and rule not in {f"{path} {permissions}," for path, permissions in file_rules(own).items()}
     ]
     assert others == [], others
+
+
+def test_nginx_uses_tcp_over_ipv4_and_ipv6_and_its_socket_pairs():
+    assert [rule for rule in nginx_rules() if "network " in rule] == [
+        "network inet stream,",
+        "network inet6 stream,",
+        "network unix stream,",
+    ]
+
+
+def test_websockify_uses_tcp_over_ipv4_alone_and_refuses_glibcs_datagram_probes():
+    assert [rule for rule in websockify_rules() if "network " in rule] == [
+        "network inet stream,",
+        "deny network inet dgram,",
+        "deny network inet6 dgram,",
+    ]
 
 
 def test_nginx_runs_itself_and_the_units_start_stop_daemon_and_no_other_program():
