@@ -9,35 +9,16 @@ that the kernel confines the services with them is tests/vm/test_browser_profile
 from __future__ import annotations
 
 import re
-import shutil
-import tempfile
 
 import pytest
-from hostile_strings import run
+from profile_rules import PARSER, abstractions_only, file_rules, preprocessed
 from role_render import render
 
-PARSER = shutil.which("apparmor_parser", path="/usr/sbin:/sbin")
 pytestmark = pytest.mark.skipif(PARSER is None, reason="apparmor_parser is missing (Debian package apparmor)")
 NGINX = ("workplace_gateway", "apparmor-landingzone-workplace-nginx.j2", "landingzone-workplace-nginx")
 WEBSOCKIFY = ("workplace", "apparmor-landingzone-workplace-websockify.j2", "landingzone-workplace-websockify")
 GATEWAY_DIR = "/etc/nginx/landingzone-workplace"
 DESK_DIR = "/etc/landingzone-workplace"
-
-
-def preprocessed(text: str) -> list[str]:
-    """The profile's rules as the parser reads them, includes expanded; AssertionError when it refuses it."""
-    with tempfile.NamedTemporaryFile("w", suffix=".profile") as profile:
-        profile.write(text)
-        profile.flush()
-        run([PARSER, "--skip-kernel-load", "--skip-cache", "--quiet", profile.name])
-        expanded = run([PARSER, "--preprocess", profile.name])
-    return [line.strip() for line in expanded.splitlines() if line.strip() and not line.strip().startswith("#")]
-
-
-def abstractions_only(*names: str) -> set[str]:
-    """What a profile that includes only these abstractions holds, which is not the service's to answer for."""
-    includes = "".join(f"  include <abstractions/{name}>\n" for name in names)
-    return set(preprocessed(f"abi <abi/3.0>,\ninclude <tunables/global>\nprofile only {{\n{includes}}}\n"))
 
 
 def own_rules(profile: tuple[str, str, str], abstractions: tuple[str, ...], **variables) -> list[str]:
@@ -53,16 +34,6 @@ def nginx_rules(port: int = 443) -> list[str]:
 
 def websockify_rules() -> list[str]:
     return own_rules(WEBSOCKIFY, ("base", "python"))
-
-
-def file_rules(rules: list[str]) -> dict[str, str]:
-    """{path: permissions} of the allowing file rules."""
-    found = {}
-    for rule in rules:
-        matched = re.fullmatch(r"(/\S+|@\{\w+\}\S*)\s+([rwlkmix]+),", rule)
-        if matched:
-            found[matched.group(1)] = matched.group(2)
-    return found
 
 
 @pytest.mark.parametrize(

@@ -6,48 +6,19 @@ reads them (--preprocess); that the kernel confines HAProxy with it is tests/vm/
 
 from __future__ import annotations
 
-import re
-import shutil
-import tempfile
-
 import pytest
-from hostile_strings import run
+from profile_rules import PARSER, abstractions_only, file_rules, preprocessed
 from role_render import render
 
-PARSER = shutil.which("apparmor_parser", path="/usr/sbin:/sbin")
 pytestmark = pytest.mark.skipif(PARSER is None, reason="apparmor_parser is missing (Debian package apparmor)")
 ROLE = "workplace_gateway"
 TEMPLATE = "apparmor-landingzone-haproxy.j2"
 
 
-def preprocessed(text: str) -> list[str]:
-    """The profile's rules as the parser reads them, includes expanded; AssertionError when it refuses it."""
-    with tempfile.NamedTemporaryFile("w", suffix=".profile") as profile:
-        profile.write(text)
-        profile.flush()
-        run([PARSER, "--skip-kernel-load", "--skip-cache", "--quiet", profile.name])
-        expanded = run([PARSER, "--preprocess", profile.name])
-    return [line.strip() for line in expanded.splitlines() if line.strip() and not line.strip().startswith("#")]
-
-
-# What every profile that includes the base abstraction holds, which is not the gateway's to answer for.
-BASE_ONLY = "abi <abi/3.0>,\ninclude <tunables/global>\nprofile base-only {\n  include <abstractions/base>\n}\n"
-
-
 def own_rules(port: int) -> list[str]:
     """The profile's own rules, the base abstraction's left out."""
-    base = set(preprocessed(BASE_ONLY))
+    base = abstractions_only("base")
     return [rule for rule in preprocessed(render(ROLE, TEMPLATE, workplace_gateway_rdp_port=port)) if rule not in base]
-
-
-def file_rules(rules: list[str]) -> dict[str, str]:
-    """{path: permissions} of the allowing file rules."""
-    found = {}
-    for rule in rules:
-        matched = re.fullmatch(r"(/\S+|@\{\w+\}\S*)\s+([rwlkmix]+),", rule)
-        if matched:
-            found[matched.group(1)] = matched.group(2)
-    return found
 
 
 def test_it_runs_haproxy_and_systemds_kill_and_no_other_program():
