@@ -14,11 +14,16 @@ from pathlib import Path
 
 from landingzone.lab.vm import cache_directory
 
+# apt as on a machine with nothing installed, so each package's candidate and its dependencies are the
+# sources' own, as the VM's mirror would give them: not a version this machine has installed that no
+# source holds (a Node.js installed from elsewhere, whose dependencies are not Debian's).
+DEBIAN_VERSIONS = ("-o", "Dir::State::status=/dev/null")
+
 
 def _closure(packages: list[str]) -> list[str]:
     """The packages and every package they depend on (alternatives included), without virtual ones."""
     done = subprocess.run(
-        ["apt-cache", "depends", "--recurse", "--no-recommends", "--no-suggests", "--no-conflicts"]
+        ["apt-cache", *DEBIAN_VERSIONS, "depends", "--recurse", "--no-recommends", "--no-suggests", "--no-conflicts"]
         + ["--no-breaks", "--no-replaces", "--no-enhances", *packages],
         capture_output=True,
         text=True,
@@ -38,10 +43,8 @@ def local_repository(prefix: str, packages: list[str]) -> Path:
     if archive.exists():
         return archive
     directory.mkdir(parents=True, exist_ok=True)
-    # Debian's versions, as the VM's mirror would give them: apt here would otherwise want the version
-    # this machine has installed, which no source may hold (a Node.js installed from elsewhere).
     subprocess.run(
-        ["apt-get", "-o", "Dir::State::status=/dev/null", "download", "-q", *_closure(packages)],
+        ["apt-get", *DEBIAN_VERSIONS, "download", "-q", *_closure(packages)],
         cwd=directory,
         capture_output=True,
         check=True,
