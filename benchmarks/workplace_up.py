@@ -156,6 +156,12 @@ def start_bare(directory: Path) -> list[str]:
     return names
 
 
+def has_office_suite(desk: str) -> bool:
+    """Whether the desk has LibreOffice Writer installed: proof of which first `up` the form measured."""
+    ran = podman("exec", desk, "dpkg-query", "-W", "-f", "${Status}", "libreoffice-writer")
+    return ran.returncode == 0 and ran.stdout.strip() == "install ok installed"
+
+
 def fetch_package_lists(hosts: list[str]) -> None:
     for host in hosts:
         ran = podman("exec", host, "apt-get", "update", "-qq")
@@ -186,6 +192,7 @@ def one_size(desks: int, form: str, keep: bool) -> dict:
         second, second_seconds = workplace_up(fleet)
         second_events = latest_run_events(fleet)
         logins = {desk: pam_login(desk, PEOPLE[0]) == 0 for desk in names}
+        office = {desk: has_office_suite(desk) for desk in names}
     finally:
         if not keep:
             landingzone(fleet, "lab", "down", MUNICIPALITY)
@@ -206,6 +213,7 @@ def one_size(desks: int, form: str, keep: bool) -> dict:
         "first_plays": seconds_per_play(first_events),
         "second_plays": seconds_per_play(second_events),
         "logins": logins,
+        "office_suite": office,
     }
 
 
@@ -244,7 +252,8 @@ def main() -> None:
     for row in rows:
         print(
             f"{row['form']} N={row['desks']}: tasks run per host, first up {row['first_executions']}, "
-            f"second up {row['second_executions']}; a real login on every desk afterwards: {row['logins']}"
+            f"second up {row['second_executions']}; a real login on every desk afterwards: {row['logins']}; "
+            f"LibreOffice on the desk: {row['office_suite']}"
         )
         print(f"{row['form']} N={row['desks']}: seconds per play, first up {row['first_plays']}")
         print(f"{row['form']} N={row['desks']}: seconds per play, second up {row['second_plays']}")
