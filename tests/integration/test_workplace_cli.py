@@ -107,10 +107,11 @@ def test_up_status_down_and_up_again(fleet):
 def test_the_baseline_audit_of_the_desk_passes(fleet):
     """After up, the audit judges the desk as the virtual PC it is: every control of the baseline
     that applies to it passes (the lab's desk leaves out only what a container cannot hold,
-    docs/workplace.md)."""
+    docs/workplace.md). The gateway's HAProxy is read for its confinement, which a container
+    cannot have: not applicable, with the reason."""
     audit = landingzone(
-        fleet, "--json", "--vault-password-file", str(LAB_VAULT_PASSWORD), "audit", MUNICIPALITY, "--limit", DESK,
-        timeout=900,
+        fleet, "--json", "--vault-password-file", str(LAB_VAULT_PASSWORD), "audit", MUNICIPALITY,
+        "--limit", f"{DESK},{GATEWAY}", timeout=900,
     )  # fmt: skip
     assert audit.stdout.strip(), audit.stderr[-3000:]
     (outcome,) = json.loads(audit.stdout)["municipalities"]
@@ -119,3 +120,5 @@ def test_the_baseline_audit_of_the_desk_passes(fleet):
     failing = {result["control"]: result["status"] for result in desk if result["status"] not in PASSING}
     assert len(desk) > 100 and not failing, (len(desk), failing)
     assert any(result["status"] == "pass" and result["control"].startswith("LZ-PKG-") for result in desk)
+    (haproxy,) = evidence["confinement"][GATEWAY]
+    assert haproxy["verdict"] == "not_applicable" and haproxy["reason"], haproxy

@@ -160,3 +160,29 @@ def test_the_record_is_read_after_the_handlers_restarted_the_service(role, tasks
     tasks = yaml.safe_load((ROLES / role / "tasks" / tasks_file).read_text())
     (index,) = [i for i, t in enumerate(tasks) if "cyberveilig.landingzone.apparmor_confinement_status" in t]
     assert tasks[index - 1].get("ansible.builtin.meta") == "flush_handlers"
+
+
+# The group whose hosts run each role (playbooks/backup.yml, citizen_portal.yml, site.yml, vpn.yml, workplace.yml).
+ROLE_GROUPS = {
+    "backup_server": "backup_servers",
+    "citizen_portal": "citizen_portal",
+    "log_collector": "log_collectors",
+    "vpn_gateway": "vpn_gateways",
+    "workplace_gateway": "workplace_gateways",
+}
+
+
+def test_the_audit_reads_again_every_record_the_roles_write_on_the_hosts_that_run_them():
+    playbook = yaml.safe_load((ROLES.parent / "playbooks" / "audit.yml").read_text())
+    (play,) = [p for p in playbook if "confined_services" in (p.get("vars") or {})]
+    read = {(s["group"], s["profile"], s["unit"]) for s in play["vars"]["confined_services"]}
+    written = {
+        (ROLE_GROUPS[role], profile, unit)
+        for role in sorted({s[0] for s in SERVICES})
+        for profile, unit in confinement_records(role).items()
+    }
+    assert read == written
+    assert set(play["hosts"].split(":")) == set(ROLE_GROUPS.values())
+    plays = [p for path in (ROLES.parent / "playbooks").glob("*.yml") for p in yaml.safe_load(path.read_text()) or []]
+    for role, group in ROLE_GROUPS.items():
+        assert any(p.get("hosts") == group and f"landingzone.{role}" in yaml.safe_dump(p) for p in plays), (group, role)
