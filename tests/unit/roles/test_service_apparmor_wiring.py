@@ -169,6 +169,7 @@ ROLE_GROUPS = {
     "log_collector": "log_collectors",
     "vpn_gateway": "vpn_gateways",
     "workplace_gateway": "workplace_gateways",
+    "workplace": "workplace_desks",
 }
 
 
