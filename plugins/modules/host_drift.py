@@ -222,57 +222,35 @@ from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.
 
 # An account without a usable password: an empty field, or only the locking marks.
 NO_PASSWORD = re.compile(r"[!*]*\Z")
-OWNED = {
-    "path": {"type": "str", "required": True},
-    "mode": {"type": "str", "required": True},
-    "owner": {"type": "str", "required": True},
-    "group": {"type": "str", "required": True},
-}
+
+
+def listed(options=None):
+    """A list option, empty by default: of strings, or of dicts with these sub-options."""
+    if options is None:
+        return {"type": "list", "elements": "str", "default": []}
+    return {"type": "list", "elements": "dict", "default": [], "options": options}
+
+
+REQUIRED = {"type": "str", "required": True}
+OWNED = {"path": REQUIRED, "mode": REQUIRED, "owner": REQUIRED, "group": REQUIRED}
 ARGUMENT_SPEC = {
-    "files": {
-        "type": "list",
-        "elements": "dict",
-        "default": [],
-        "options": {
+    "files": listed(
+        {
             **OWNED,
             "sha256": {"type": "str", "no_log": True},
             "first_line": {"type": "bool", "default": False},
-            "also_modes": {"type": "list", "elements": "str", "default": []},
-        },
-    },
-    "directories": {"type": "list", "elements": "dict", "default": [], "options": OWNED},
-    "absent": {"type": "list", "elements": "str", "default": []},
-    "directory_entries": {
-        "type": "list",
-        "elements": "dict",
-        "default": [],
-        "options": {
-            "path": {"type": "str", "required": True},
-            "keep": {"type": "list", "elements": "str", "default": []},
-        },
-    },
-    "packages": {"type": "list", "elements": "str", "default": []},
-    "units": {
-        "type": "list",
-        "elements": "dict",
-        "default": [],
-        "options": {
-            "name": {"type": "str", "required": True},
-            "enabled": {"type": "bool", "default": False},
-            "active": {"type": "bool", "default": False},
-        },
-    },
-    "groups": {"type": "list", "elements": "str", "default": []},
-    "accounts": {
-        "type": "list",
-        "elements": "dict",
-        "default": [],
-        "options": {
-            "name": {"type": "str", "required": True},
-            "groups": {"type": "list", "elements": "str", "default": []},
-            "shell": {"type": "str", "required": True},
-        },
-    },
+            "also_modes": listed(),
+        }
+    ),
+    "directories": listed(OWNED),
+    "absent": listed(),
+    "directory_entries": listed({"path": REQUIRED, "keep": listed()}),
+    "packages": listed(),
+    "units": listed(
+        {"name": REQUIRED, "enabled": {"type": "bool", "default": False}, "active": {"type": "bool", "default": False}}
+    ),
+    "groups": listed(),
+    "accounts": listed({"name": REQUIRED, "groups": listed(), "shell": REQUIRED}),
 }
 
 
