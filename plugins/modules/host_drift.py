@@ -35,13 +35,13 @@ options:
             (without the newline).
           - Without it, only the mode, owner and group are compared, and the file's own SHA-256 is returned in
             RV(checksums), for content the controller can render only once it has read the host (a UID in it).
+          - Kept out of the module's logged arguments (no_log), so that the checksum of a secret's file is not shown.
         type: str
-        no_log: true
       first_line:
         description: Compare the first line only, for a file a service writes to after it (a TOTP secret's file).
         type: bool
         default: false
-      mode: {description: The mode, as four octal digits (C(0644))., type: str, required: true}
+      mode: {description: "The mode, as four octal digits (C(0644)).", type: str, required: true}
       also_modes:
         description: Other modes that are as good, for a file a service writes back with fewer rights (C(0400)).
         type: list
@@ -57,7 +57,7 @@ options:
     default: []
     suboptions:
       path: {description: The directory's absolute path., type: str, required: true}
-      mode: {description: The mode, as four octal digits., type: str, required: true}
+      mode: {description: "The mode, as four octal digits.", type: str, required: true}
       owner: {description: The owning user's name., type: str, required: true}
       group: {description: The owning group's name., type: str, required: true}
   absent:
@@ -106,7 +106,7 @@ options:
     default: []
     suboptions:
       name: {description: The account's name., type: str, required: true}
-      groups: {description: Its supplementary groups, all of them., type: list, elements: str, default: []}
+      groups: {description: "Its supplementary groups, all of them.", type: list, elements: str, default: []}
       shell: {description: Its login shell., type: str, required: true}
 requirements:
   - Python 3.11 or later on the target
