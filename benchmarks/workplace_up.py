@@ -22,8 +22,9 @@ clock starts when `workplace up` starts. After the run, a real login through xrd
 It prints, per N and form: the lab's start (and the package lists' fetch in the bare form), the time
 to the first desk and to the Nth, the whole first `up`, the second `up` and its ratio to the first
 (the issue asks at most 0.1), the changes of the second, the tasks run on each host in each run (from
-the run's events; a loop counts as one task, skipped tasks do not count), and each run's seconds per
-play (where the time went).
+the run's events; a loop counts as one task, skipped tasks do not count) and of them the ones that
+executed a module on the host (not an assert, an include or another action of the controller alone),
+and each run's seconds per play (where the time went).
 
     .venv/bin/python benchmarks/workplace_up.py [--desks 1 3 5] [--desk-image desk bare] [--keep]
 """
@@ -56,6 +57,13 @@ MUNICIPALITY, OCTET = "wpbench", 88
 POLL = 2.0
 # Counted as tasks run on the host (skipped ones did not; a loop's items count as one).
 EXECUTED = ("runner_on_ok", "runner_on_failed")
+# Actions that run on the controller alone: a task of theirs executes nothing on the host.
+CONTROLLER_ONLY = {
+    f"ansible.builtin.{action}"
+    for action in (
+        "assert", "debug", "fail", "set_fact", "include_role", "include_tasks", "meta", "validate_argument_spec",
+    )
+}  # fmt: skip
 # The two forms a benchmarked desk starts from, as the table labels them.
 FORMS = {
     "desk": "desk image: the desktop preinstalled, no office suite (the lab's first up)",
@@ -117,9 +125,14 @@ def latest_run_events(fleet: Path) -> list[dict]:
     return run_events(latest)
 
 
-def executions_per_host(events: list[dict]) -> dict[str, int]:
-    """Tasks run per host in a run."""
-    counts = Counter((event.get("event_data") or {}).get("host") for event in events if event.get("event") in EXECUTED)
+def executions_per_host(events: list[dict], on_host_only: bool = False) -> dict[str, int]:
+    """Tasks run per host in a run; with ``on_host_only``, those that executed a module on the host."""
+    counts = Counter(
+        (event.get("event_data") or {}).get("host")
+        for event in events
+        if event.get("event") in EXECUTED
+        and not (on_host_only and (event.get("event_data") or {}).get("task_action") in CONTROLLER_ONLY)
+    )
     return {host: count for host, count in sorted(counts.items()) if host}
 
 
@@ -210,6 +223,8 @@ def one_size(desks: int, form: str, keep: bool) -> dict:
         "second_changes": second["changed_total"],
         "first_executions": executions_per_host(first_events),
         "second_executions": executions_per_host(second_events),
+        "first_modules": executions_per_host(first_events, on_host_only=True),
+        "second_modules": executions_per_host(second_events, on_host_only=True),
         "first_plays": seconds_per_play(first_events),
         "second_plays": seconds_per_play(second_events),
         "logins": logins,
@@ -252,8 +267,9 @@ def main() -> None:
     for row in rows:
         print(
             f"{row['form']} N={row['desks']}: tasks run per host, first up {row['first_executions']}, "
-            f"second up {row['second_executions']}; a real login on every desk afterwards: {row['logins']}; "
-            f"LibreOffice on the desk: {row['office_suite']}"
+            f"second up {row['second_executions']}; of them modules executed on the host, first up "
+            f"{row['first_modules']}, second up {row['second_modules']}; a real login on every desk afterwards: "
+            f"{row['logins']}; LibreOffice on the desk: {row['office_suite']}"
         )
         print(f"{row['form']} N={row['desks']}: seconds per play, first up {row['first_plays']}")
         print(f"{row['form']} N={row['desks']}: seconds per play, second up {row['second_plays']}")

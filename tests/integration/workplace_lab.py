@@ -65,11 +65,21 @@ def _workplace_scenario():
     return scenario
 
 
+# The 30-second step of the code each person last gave on each desk.
+_CODE_STEPS: dict[tuple[str, str], int] = {}
+
+
 def pam_login(desk: str, person: str) -> int:
     """The PAM result of the person's first password and current code, through pam_authenticate and
-    pam_acct_mgmt as xrdp-sesman calls them on ``desk``: 0 lets the person in."""
+    pam_acct_mgmt as xrdp-sesman calls them on ``desk``: 0 lets the person in. The desk takes a code
+    once (DISALLOW_REUSE), a refused login's included: a second login within the same 30 seconds
+    waits for the next code, as the person would."""
     scenario = _workplace_scenario()
-    answer = first_password(person) + scenario.totp(totp_secret(person), time.time())
+    if _CODE_STEPS.get((desk, person)) == int(time.time() // 30):
+        time.sleep(30 - time.time() % 30 + 0.5)
+    now = time.time()
+    _CODE_STEPS[(desk, person)] = int(now // 30)
+    answer = first_password(person) + scenario.totp(totp_secret(person), now)
     script = scenario.PAM_LOGIN % (shlex.quote(person), shlex.quote(answer))
     ran = subprocess.run(["podman", "exec", desk, "sh", "-c", script], env=ENV, capture_output=True, text=True)
     assert ran.returncode == 0, ran.stderr

@@ -99,7 +99,11 @@ class FakeSystem:
         if verb == "is-active":
             return CommandResult(0 if state["active"] == "active" else 3, state["active"] + "\n", "")
         if verb == "show":
-            return CommandResult(0, state.get("condition", "yes") + "\n", "")
+            # As systemd prints them: a unit it never tried to start has ConditionResult=no and no timestamp.
+            evaluated = state.get("condition", "yes")
+            stamp = "0" if evaluated == "never" else "35681535703"
+            result = "no" if evaluated in ("no", "never") else "yes"
+            return CommandResult(0, f"ConditionResult={result}\nConditionTimestampMonotonic={stamp}\n", "")
         changes = {
             "enable": {"enabled": "enabled"},
             "disable": {"enabled": "disabled"},

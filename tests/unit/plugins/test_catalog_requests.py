@@ -76,6 +76,16 @@ def test_unit_skipped_by_its_conditions_is_not_applicable(system):
     assert ["systemctl", "start", "chrony.service"] not in system.calls
 
 
+def test_unit_systemd_never_tried_to_start_is_started(system):
+    # Its ConditionResult reads no as well, but without a timestamp: nothing was skipped.
+    system.units["chrony.service"] = {"enabled": "enabled", "active": "inactive", "condition": "never"}
+
+    report, _ = run(system, [control("service", {"name": "chrony", "enabled": True, "state": "started"})])
+
+    assert report["results"][0]["status"] == "fixed"
+    assert ["systemctl", "start", "chrony.service"] in system.calls
+
+
 def test_kernel_cmdline_change_needs_update_grub_and_a_reboot(system):
     system.write("/boot/grub/grub.cfg", "# written by update-grub\n")
     system.write("/proc/cmdline", "root=UUID=abc ro quiet\n")

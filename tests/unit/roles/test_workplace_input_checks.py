@@ -26,8 +26,7 @@ GOOD = {
         "website": [{"address": "fd00:231:84::31", "port": 443, "proto": "tcp"}],
     },
 }
-PASSWD = {"lmertens": ["x", "1001", "1001", "", "/home/lmertens", "/bin/bash"],
-          "svermeulen": ["x", "1002", "1002", "", "/home/svermeulen", "/bin/bash"]}  # fmt: skip
+UIDS = {"lmertens": "1001", "svermeulen": "1002"}
 
 
 def evaluate(name: str, **overrides) -> tuple[bool, str]:
@@ -121,17 +120,19 @@ def test_a_system_account_is_refused():
     task = next(
         task for task in TASKS if task["name"] == "Check that no person's name is a system account of this desk"
     )
-    passwd = {**PASSWD, "svermeulen": ["x", "104", "104", "", "/nonexistent", "/usr/sbin/nologin"]}
-    facts = {"getent_passwd": passwd}
     check = task["ansible.builtin.assert"]
-    assert value(ROLE, check["that"], task["vars"], **GOOD, ansible_facts=facts) is False
-    allowed = {"getent_passwd": PASSWD}
-    assert value(ROLE, check["that"], task["vars"], **GOOD, ansible_facts=allowed) is True
+    # As the desk's read (host_drift) returns them: the UIDs of the roster's accounts that exist there.
+    for uids in ({"lmertens": "1001", "svermeulen": "104"}, {"svermeulen": "0"}, {"lmertens": "65534"}):
+        read = {"account_uids": uids}
+        assert value(ROLE, check["that"], task["vars"], **GOOD, workplace_drift_read=read) is False, uids
+    for uids in ({"lmertens": "1001", "svermeulen": "1002"}, {}):
+        read = {"account_uids": uids}
+        assert value(ROLE, check["that"], task["vars"], **GOOD, workplace_drift_read=read) is True, uids
 
 
 @pytest.mark.skipif(shutil.which("nft") is None, reason="nft is not installed (Debian package nftables)")
 def test_the_egress_table_loads_and_gives_each_person_their_own_chain(tmp_path: Path):
-    ruleset = render(ROLE, "workplace-egress.nft.j2", **GOOD, ansible_facts={"getent_passwd": PASSWD})
+    ruleset = render(ROLE, "workplace-egress.nft.j2", **GOOD, workplace_person_uids=UIDS)
     path = tmp_path / "workplace.nft"
     path.write_text(ruleset, encoding="utf-8")
     checked = subprocess.run(["nft", "-c", "-f", str(path)], capture_output=True, text=True, check=False)

@@ -66,16 +66,21 @@ def check(params, ctx):
     )
     # A masked or missing unit was never evaluated, so its ConditionResult says nothing.
     evaluated = enablement not in ("masked", "not-found")
-    if params["state"] == "started" and activity != "active" and evaluated and _condition_failed(ctx, unit):
+    if params["state"] == "started" and activity != "active" and evaluated and condition_failed(ctx, unit):
         # systemd itself skips the unit here (chrony without CAP_SYS_TIME, auditd without an
         # audit subsystem in a container): starting it again would change nothing.
         finding.live_reason = f"{unit} does not start on this host: systemd skips it because its unit conditions fail"
     return finding
 
 
-def _condition_failed(ctx, unit):
-    result = ctx.run(["systemctl", "show", "--property=ConditionResult", "--value", unit])
-    return result.ok and result.stdout.strip() == "no"
+def condition_failed(ctx, unit):
+    """Whether systemd skipped the unit on this host because its conditions fail. A unit systemd never
+    tried to start reads ConditionResult=no as well, with no timestamp: that one was not skipped."""
+    result = ctx.run(
+        ["systemctl", "show", "--property=ConditionResult", "--property=ConditionTimestampMonotonic", unit]
+    )
+    shown = dict(line.split("=", 1) for line in result.stdout.splitlines() if "=" in line) if result.ok else {}
+    return shown.get("ConditionResult") == "no" and shown.get("ConditionTimestampMonotonic", "0") not in ("", "0")
 
 
 def _verbs(params, found, live_reason=""):
