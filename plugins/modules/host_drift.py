@@ -217,7 +217,7 @@ import stat
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls import accounts, fileops
-from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.handlers import service
+from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.handlers import package, service
 from ansible_collections.cyberveilig.landingzone.plugins.module_utils._controls.host import Host
 
 # An account without a usable password: an empty field, or only the locking marks.
@@ -267,26 +267,23 @@ def lstat(ctx, path):
         return None
 
 
-def file_content(ctx, wanted):
-    """The file's content as the role compares it (its first line alone with first_line); None when it
-    is no regular file."""
-    info = lstat(ctx, wanted["path"])
-    if info is None or not stat.S_ISREG(info.st_mode):
-        return None
-    content = fileops.read_bytes(ctx.path(wanted["path"])) or b""
-    return content.split(b"\n", 1)[0] if wanted["first_line"] else content
-
-
-def file_is_stale(ctx, wanted):
-    info = lstat(ctx, wanted["path"])
-    if info is None or not stat.S_ISREG(info.st_mode) or not owned_as_wanted(ctx, info, wanted):
-        return True
-    return wanted["sha256"] is not None and fileops.sha256_of(file_content(ctx, wanted)) != wanted["sha256"].lower()
+def regular_file(ctx, path):
+    """The file's stat, or None when it is missing or no regular file (a directory, a symlink)."""
+    info = lstat(ctx, path)
+    return info if info is not None and stat.S_ISREG(info.st_mode) else None
 
 
 def checksum(ctx, wanted):
-    content = file_content(ctx, wanted)
-    return None if content is None else fileops.sha256_of(content)
+    """SHA-256 of the file's content as the role compares it (its first line alone with first_line)."""
+    content = fileops.read_bytes(ctx.path(wanted["path"])) or b""
+    return fileops.sha256_of(content.split(b"\n", 1)[0] if wanted["first_line"] else content)
+
+
+def file_is_stale(ctx, wanted):
+    info = regular_file(ctx, wanted["path"])
+    if info is None or not owned_as_wanted(ctx, info, wanted):
+        return True
+    return wanted["sha256"] is not None and checksum(ctx, wanted) != wanted["sha256"].lower()
 
 
 def directory_is_stale(ctx, wanted):
@@ -302,17 +299,6 @@ def stray_entries(ctx, wanted):
     return [os.path.join(wanted["path"], name) for name in sorted(set(names) - set(wanted["keep"]))]
 
 
-def fully_installed(status_text):
-    """Names of the packages dpkg holds as installed and configured."""
-    names, name = set(), None
-    for line in (status_text or "").splitlines():
-        if line.startswith("Package:"):
-            name = line.split(":", 1)[1].strip()
-        elif line.startswith("Status:") and name and line.split(":", 1)[1].split() == ["install", "ok", "installed"]:
-            names.add(name)
-    return names
-
-
 def unit_is_stale(ctx, wanted):
     enablement, activity = service.unit_state(ctx, wanted["name"])
     if wanted["enabled"] and enablement not in service.ENABLED_STATES:
@@ -323,12 +309,12 @@ def unit_is_stale(ctx, wanted):
     return enablement in ("masked", "not-found") or not service.condition_failed(ctx, wanted["name"])
 
 
-def read_accounts(ctx, wanted_accounts):
+def read_accounts(ctx, wanted_accounts, group_rows):
     """(stale, passwordless, uids) of the wanted accounts, from the account databases."""
     passwd = {row[0]: row for row in accounts.parse(ctx.read_text("/etc/passwd"), accounts.PASSWD_FIELDS)}
     shadow = {row[0]: row[1] for row in accounts.parse(ctx.read_text("/etc/shadow"), accounts.SHADOW_FIELDS)}
     members = {}
-    for row in accounts.parse(ctx.read_text("/etc/group"), accounts.GROUP_FIELDS):
+    for row in group_rows:
         for name in filter(None, row[3].split(",")):
             members.setdefault(name, set()).add(row[0])
     stale, passwordless, uids = [], [], {}
@@ -348,9 +334,15 @@ def read_accounts(ctx, wanted_accounts):
 
 def host_drift(ctx, params):
     """What of ``params`` (the module's options) the host ``ctx`` reads does not have."""
-    groups = {row[0] for row in accounts.parse(ctx.read_text("/etc/group"), accounts.GROUP_FIELDS)}
-    installed = fully_installed(ctx.read_text("/var/lib/dpkg/status")) if params["packages"] else set()
-    stale_accounts, passwordless, uids = read_accounts(ctx, params["accounts"])
+    group_rows = accounts.parse(ctx.read_text("/etc/group"), accounts.GROUP_FIELDS)
+    groups = {row[0] for row in group_rows}
+    # Installed and configured: a package only unpacked is still for apt to finish.
+    installed = (
+        package.installed_packages(ctx.read_text(package.STATUS_FILE), frozenset({"installed"}))
+        if params["packages"]
+        else set()
+    )
+    stale_accounts, passwordless, uids = read_accounts(ctx, params["accounts"], group_rows)
     found = {
         "stale_files": [wanted["path"] for wanted in params["files"] if file_is_stale(ctx, wanted)],
         "stale_directories": [wanted["path"] for wanted in params["directories"] if directory_is_stale(ctx, wanted)],
@@ -364,7 +356,11 @@ def host_drift(ctx, params):
     }
     return {
         **found,
-        "checksums": {wanted["path"]: checksum(ctx, wanted) for wanted in params["files"] if wanted["sha256"] is None},
+        "checksums": {
+            wanted["path"]: checksum(ctx, wanted) if regular_file(ctx, wanted["path"]) else None
+            for wanted in params["files"]
+            if wanted["sha256"] is None
+        },
         "account_uids": uids,
         "container": ctx.detect_host_kind() == "container",
         "drift": any(found.values()),

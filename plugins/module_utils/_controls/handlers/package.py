@@ -24,18 +24,21 @@ def validate(control_id, params):
 
 STATUS_FILE = "/var/lib/dpkg/status"
 # dpkg states in which a package's files are (at least partly) on disk.
-ON_DISK = {"installed", "half-installed", "unpacked", "half-configured", "triggers-awaited", "triggers-pending"}
+ON_DISK = frozenset(
+    {"installed", "half-installed", "unpacked", "half-configured", "triggers-awaited", "triggers-pending"}
+)
 
 
-def installed_packages(text):
-    """Names of packages dpkg has on disk, from the status database (all architectures)."""
+def installed_packages(text, states=ON_DISK):
+    """Names of packages dpkg has in one of ``states`` (by default: on disk), from the status
+    database (all architectures)."""
     names, name = set(), None
     for line in (text or "").splitlines():
         if line.startswith("Package:"):
             name = line.split(":", 1)[1].strip()
         elif line.startswith("Status:") and name:
             words = line.split(":", 1)[1].split()
-            if words and words[-1] in ON_DISK:
+            if words and words[-1] in states:
                 names.add(name)
         elif not line.strip():
             name = None
